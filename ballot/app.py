@@ -1,0 +1,98 @@
+"""The app factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, request, session
+
+from config.settings import CONFIGS, check_production, normalise_database_url
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Build the app. ``config``: a name from config.settings (default $BALLOT_CONFIG) or a dict."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(root, "kiosk_templates"),
+        instance_path=os.environ.get("BALLOT_INSTANCE_PATH") or os.path.join(root, "instance"),
+    )
+    overrides = config if isinstance(config, dict) else {}
+    name = config if isinstance(config, str) else os.environ.get("BALLOT_CONFIG", "default")
+    app.config.from_object(CONFIGS[overrides.get("CONFIG_NAME", name)])
+    app.config.update(overrides)
+    if name == "production":
+        problems = check_production(app.config)
+        if problems:
+            raise RuntimeError("; ".join(problems))
+    _database_setup(app)
+    _extensions(app)
+    _blueprints(app)
+    _template_globals(app)
+    _cli(app)
+    return app
+
+
+def _database_setup(app: Flask) -> None:
+    from ballot.database import sqlite_url
+
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_url(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if not app.config.get("KEY_ENCRYPTION_SECRET"):
+        app.config["KEY_ENCRYPTION_SECRET"] = app.config["SECRET_KEY"]
+
+
+def _extensions(app: Flask) -> None:
+    from ballot.database import configure_engine
+    from ballot.extensions import babel, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    with app.app_context():
+        configure_engine(db.engine)
+
+
+def _select_locale() -> str:
+    languages = ("zh", "en")
+    chosen = getattr(g, "locale", None) or request.args.get("lang") or session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "zh"
+
+
+def _blueprints(app: Flask) -> None:
+    from ballot.web import admin, api, auth, errors, public
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+
+
+def _template_globals(app: Flask) -> None:
+    from ballot.domain.errors import N_
+    from ballot.web.guards import current_user
+
+    role_labels = {"admin": N_("管理员"), "staff": N_("会务人员"), "chair": N_("主持人"),
+                   "scrutineer": N_("监票人")}
+
+    def role_label(role: str) -> str:
+        from flask_babel import gettext
+
+        return gettext(role_labels.get(role, role))
+
+    from flask_babel import get_locale, gettext
+
+    # ``translate`` renders domain messages (Problem.render(translate)) in the page's language.
+    app.jinja_env.globals.update(current_user=current_user, role_label=role_label,
+                                 get_locale=get_locale, translate=gettext)
+
+
+def _cli(app: Flask) -> None:
+    from ballot.cli import register
+
+    register(app)

@@ -1,0 +1,186 @@
+"""The ``ballot`` command: serve, set up the database, seed a demo, manage users, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from ballot.domain.errors import BallotError, ImportRejected
+
+
+def _create_app():
+    from ballot.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
+             add_default_commands=False)
+def main() -> None:
+    """票决: livelihood-project ballots for people's congresses."""
+
+
+def _fail(error: BallotError) -> None:
+    from ballot.extensions import db
+
+    db.session.rollback()
+    click.secho(error.render(), fg="red", err=True)
+    for problem in getattr(error, "problems", []):
+        click.echo(f"  - {problem.render()}", err=True)
+    if isinstance(error, ImportRejected):
+        for row in error.row_errors:
+            click.echo(f"  - {row.render()}", err=True)
+    raise SystemExit(1)
+
+
+def upgrade_database() -> None:
+    """Bring the configured database to the current schema (Alembic migrations).
+
+    A database whose tables were made by ``db.create_all()`` (the test fixtures) has no
+    migration history; it is stamped as current instead of being created twice.
+    """
+    from flask_migrate import stamp, upgrade
+    from sqlalchemy import inspect
+
+    from ballot.extensions import db
+
+    directory = str(Path(__file__).parent / "migrations")
+    tables = set(inspect(db.engine).get_table_names())
+    if "alembic_version" not in tables and "vote_sessions" in tables:
+        stamp(directory=directory)
+    else:
+        upgrade(directory=directory)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema to the current version."""
+    upgrade_database()
+    click.echo(f"数据库已就绪 / database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the app (for a hall laptop; deployments run gunicorn on wsgi:app)."""
+    click.echo(f"票决服务已启动 / serving on http://{host}:{port}/  (Ctrl+C 停止)")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("demo")
+@click.option("--serve", "then_serve", is_flag=True, help="Serve the app after seeding.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo(then_serve: bool, host: str, port: int) -> None:
+    """Seed the demo session (idempotent) and print fresh demo logins."""
+    from ballot import demo as demo_data
+    from ballot.extensions import db
+
+    upgrade_database()
+    created, logins = demo_data.seed()
+    db.session.commit()
+    click.echo(("已创建" if created else "已存在") + f"演示会议 / demo session: {demo_data.TITLE} ({demo_data.SLUG})")
+    click.echo("演示账号（密码每次运行重新生成）/ demo logins (new passwords each run):")
+    for username, password in logins.items():
+        click.echo(f"  {username:<11} {password}")
+    if then_serve:
+        click.echo(f"打开 / open http://{host}:{port}/login")
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "staff", "chair", "scrutineer"]), required=True)
+@click.option("--congress", default=None, help="Limit the account to one congress's sessions.")
+@click.option("--name", "display_name", default="", help="Display name (e.g. 王建华).")
+@click.option("--password-file", type=click.File("r"), default=None,
+              help="Read the password from this file instead of prompting.")
+@with_appcontext
+def create_user(username: str, role: str, congress: str | None, display_name: str,
+                password_file) -> None:
+    """Create a staff account; the password is prompted (or read from --password-file)."""
+    from ballot.extensions import db
+    from ballot.services import accounts
+
+    if password_file is not None:
+        password = password_file.read().strip()
+    else:
+        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.create_user(username, password, role, "cli", congress=congress,
+                             display_name=display_name)
+    except BallotError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"已创建账号 / created {role} account: {username}")
+
+
+@click.command("sessions")
+@with_appcontext
+def list_sessions() -> None:
+    """List sessions with their state and counts."""
+    from ballot.domain.rules import STATE_LABELS
+    from ballot.services import sessions
+
+    rows = sessions.list_sessions()
+    if not rows:
+        click.echo("还没有会议 / no sessions yet")
+    for item in rows:
+        counts = sessions.counts(item)
+        click.echo(
+            f"{item.id:>4}  {item.slug:<20} {STATE_LABELS[item.state]:<8} {item.date}  "
+            f"候选 {counts['candidates']}/应选 {item.quota}  应到 {counts['expected']} 实到 {counts['present']}  "
+            f"{item.title}"
+        )
+
+
+def _import(kind: str, session_ref: str, path: Path, replace: bool) -> None:
+    from ballot.extensions import db
+    from ballot.services import candidates, roster, sessions
+
+    try:
+        session = sessions.get_session(session_ref)
+        importer = candidates.import_candidates if kind == "projects" else roster.import_delegates
+        count = importer(session, path.read_bytes(), path.name, "cli", replace=replace,
+                         max_rows=current_app.config["MAX_IMPORT_ROWS"])
+    except BallotError as error:
+        _fail(error)
+    db.session.commit()
+    noun = "个候选项目 / projects" if kind == "projects" else "名代表 / delegates"
+    click.echo(f"已导入 {count} {noun}")
+
+
+@click.command("import-projects")
+@click.argument("session_ref", metavar="SESSION")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the current candidate list.")
+@with_appcontext
+def import_projects(session_ref: str, path: Path, replace: bool) -> None:
+    """Import candidate projects from CSV (UTF-8/GBK) or XLSX into SESSION (id or short name)."""
+    _import("projects", session_ref, path, replace)
+
+
+@click.command("import-delegates")
+@click.argument("session_ref", metavar="SESSION")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace the current roster.")
+@with_appcontext
+def import_delegates(session_ref: str, path: Path, replace: bool) -> None:
+    """Import the delegate roster from CSV (UTF-8/GBK) or XLSX into SESSION (id or short name)."""
+    _import("delegates", session_ref, path, replace)
+
+
+COMMANDS = [init_db, serve, demo, create_user, list_sessions, import_projects, import_delegates]
+
+
+def register(app) -> None:
+    """Attach the commands to ``app.cli`` (so ``flask --app ballot.app`` has them too)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

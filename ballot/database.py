@@ -1,0 +1,58 @@
+"""Engine set-up: SQLite pragmas for durability, and write transactions that lock up front.
+
+SQLite runs in WAL mode with synchronous=FULL, so a ballot is acknowledged only after its commit
+reached the disk. Read-then-write transactions start with ``BEGIN IMMEDIATE`` (see
+``begin_write``) so two kiosks can never both read "not yet issued" and both write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ballot.extensions import db
+
+BEGIN_OPTION = "ballot_begin"
+
+
+def sqlite_url(instance_path: str) -> str:
+    """The default embedded database: ``instance/ballot.sqlite``."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'ballot.sqlite'}"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the SQLite pragmas and begin handling on ``engine`` (no-op for PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event, not the driver, decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_write() -> None:
+    """Start the current transaction holding the write lock (SQLite ``BEGIN IMMEDIATE``).
+
+    Call it before the first query of a read-then-write transaction; if the session already has
+    a transaction open, it is rolled back first so the lock is taken before anything is read.
+    """
+    if db.session.in_transaction():
+        db.session.rollback()
+    if db.engine.dialect.name == "sqlite":
+        db.session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})

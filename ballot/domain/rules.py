@@ -1,0 +1,210 @@
+"""Session rules: the excess (差额) ratio, the quorum, and lifecycle readiness checks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from ballot.domain.errors import N_
+
+# Lifecycle, in order. Tie-break rounds go from "closed" back to "voting".
+STATES = ("draft", "locked", "checkin", "voting", "closed", "published")
+STATE_LABELS = {
+    "draft": N_("草稿"),
+    "locked": N_("候选名单已锁定"),
+    "checkin": N_("签到中"),
+    "voting": N_("投票中"),
+    "closed": N_("投票结束"),
+    "published": N_("已公布"),
+}
+TRANSITIONS = {
+    ("draft", "locked"),
+    ("locked", "draft"),
+    ("locked", "checkin"),
+    ("checkin", "voting"),
+    ("voting", "closed"),
+    ("closed", "voting"),  # a tie-break round (再次投票)
+    ("closed", "published"),
+}
+LEVELS = ("乡镇", "县", "市")
+PASS_BASES = ("roster", "present")
+PASS_BASIS_LABELS = {"roster": N_("全体代表过半数"), "present": N_("实到代表过半数")}
+DEFAULT_EXCESS_RATIO = Decimal("0.20")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing standing in the way, with what to do about it."""
+
+    code: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, translate=None) -> str:
+        """The message with its parameters, translated when given a gettext."""
+        template = translate(self.message) if translate else self.message
+        return template % self.params if self.params else template
+
+
+def required_candidates(quota: int, min_ratio: Decimal | Fraction | str, contested: bool) -> int:
+    """The fewest candidates a locked list may hold: ceil(N × (1 + r)), or N when 等额.
+
+    Exact arithmetic: with floats, 10 × 1.2 is 12.000000000000002 and would demand 13.
+    """
+    if not contested:
+        return quota
+    return math.ceil(quota * (1 + Fraction(str(min_ratio))))
+
+
+def excess_ratio(candidates: int, quota: int) -> Fraction:
+    """The excess ratio as shown to users: (candidates − N) / N."""
+    if quota <= 0:
+        raise ValueError("quota must be positive")
+    return Fraction(candidates - quota, quota)
+
+
+def format_ratio(ratio: Fraction | Decimal | str) -> str:
+    """A ratio as a percentage with at most two decimals: 0.2 → "20%", 67/294 → "22.79%"."""
+    percent = Fraction(str(ratio)) * 100 if not isinstance(ratio, Fraction) else ratio * 100
+    rounded = Decimal(percent.numerator) / Decimal(percent.denominator)
+    text = f"{rounded.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def quorum_needed(expected: int) -> int:
+    """How many must be present for a quorum: more than half of 应到."""
+    return expected // 2 + 1
+
+
+def quorum_met(expected: int, present: int) -> bool:
+    """True when more than half of the delegates on the roster are present."""
+    return expected > 0 and present * 2 > expected
+
+
+def pass_threshold(roster_size: int, present: int, pass_basis: str) -> int:
+    """Votes a project needs to pass: more than half of the roster (or of those present)."""
+    base = roster_size if pass_basis == "roster" else present
+    return base // 2 + 1
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What readiness checks need to know about a session, as plain values."""
+
+    state: str
+    quota: int
+    contested: bool
+    min_excess_ratio: Decimal
+    candidate_count: int
+    untitled_candidates: int = 0
+    delegate_count: int = 0
+    present_count: int = 0
+    voting_kiosks: int = 0
+    has_key: bool = False
+    pending_tie: bool = False
+    result_ready: bool = False
+    chief_scrutineer_confirmed: bool = False
+    chair_confirmed: bool = False
+
+
+def candidate_list_problems(facts: SessionFacts) -> list[Problem]:
+    """Problems with the candidate list under the session's 差额/等额 rule."""
+    problems: list[Problem] = []
+    if facts.quota < 1:
+        problems.append(Problem("quota_missing", N_("应选项目数须至少为 1，请在会议设置中填写。")))
+        return problems
+    required = required_candidates(facts.quota, facts.min_excess_ratio, facts.contested)
+    if facts.contested and facts.candidate_count < required:
+        problems.append(
+            Problem(
+                "candidate_list_too_short",
+                N_("候选项目不足：应选 %(quota)s 个，差额比例不低于 %(ratio)s，至少需要 %(required)s 个候选项目，现有 %(count)s 个，还需至少 %(missing)s 个。"),
+                {
+                    "quota": facts.quota,
+                    "ratio": format_ratio(facts.min_excess_ratio),
+                    "required": required,
+                    "count": facts.candidate_count,
+                    "missing": required - facts.candidate_count,
+                },
+            )
+        )
+    if not facts.contested and facts.candidate_count != facts.quota:
+        problems.append(
+            Problem(
+                "uncontested_count_mismatch",
+                N_("等额票决要求候选项目数等于应选数 %(quota)s，现有 %(count)s 个，请增删候选项目或修改应选数。"),
+                {"quota": facts.quota, "count": facts.candidate_count},
+            )
+        )
+    if facts.untitled_candidates:
+        problems.append(
+            Problem(
+                "candidate_without_title",
+                N_("有 %(count)s 个候选项目没有名称，请补全。"),
+                {"count": facts.untitled_candidates},
+            )
+        )
+    return problems
+
+
+def problems_before(target: str, facts: SessionFacts) -> list[Problem]:
+    """Every problem that stops ``facts.state`` → ``target``; empty when the move is allowed."""
+    if (facts.state, target) not in TRANSITIONS:
+        return [
+            Problem(
+                "illegal_transition",
+                N_("会议当前处于“%(current)s”阶段，不能直接进入“%(target)s”阶段。"),
+                {"current": STATE_LABELS[facts.state], "target": STATE_LABELS.get(target, target)},
+            )
+        ]
+    problems: list[Problem] = []
+    if target == "locked":
+        problems += candidate_list_problems(facts)
+    elif target == "checkin":
+        if facts.delegate_count == 0:
+            problems.append(
+                Problem("roster_empty", N_("代表名册为空，请先导入或添加代表。"))
+            )
+        if not facts.has_key:
+            problems.append(
+                Problem("no_session_key", N_("会议密钥尚未生成，请重新锁定候选名单。"))
+            )
+    elif target == "voting":
+        if facts.state == "checkin" and not quorum_met(facts.delegate_count, facts.present_count):
+            problems.append(
+                Problem(
+                    "quorum_not_met",
+                    N_("未达到法定人数：应到 %(expected)s 人，实到 %(present)s 人，须超过半数（至少 %(needed)s 人）。请继续签到。"),
+                    {
+                        "expected": facts.delegate_count,
+                        "present": facts.present_count,
+                        "needed": quorum_needed(facts.delegate_count),
+                    },
+                )
+            )
+        if facts.state == "closed" and not facts.pending_tie:
+            problems.append(
+                Problem("no_tie", N_("本轮没有跨越入选线的同票项目，无需再次投票。"))
+            )
+    elif target == "published":
+        if facts.pending_tie:
+            problems.append(
+                Problem(
+                    "tie_pending",
+                    N_("有同票项目跨越入选线：请组织再次投票，或由主持人决定该名额空缺。"),
+                )
+            )
+        if not facts.result_ready:
+            problems.append(Problem("no_result", N_("尚未计票，请先结束投票并计票。")))
+        if not facts.chief_scrutineer_confirmed:
+            problems.append(
+                Problem("scrutineer_not_confirmed", N_("总监票人尚未确认计票结果，请总监票人登录确认。"))
+            )
+        if not facts.chair_confirmed:
+            problems.append(
+                Problem("chair_not_confirmed", N_("主持人尚未确认公布，请主持人在主持屏确认。"))
+            )
+    return problems

@@ -1,0 +1,498 @@
+"""The count: per-project votes, pass threshold, ranking, cutoff, ties, and satisfaction grading.
+
+Pure functions over plain data (DESIGN §2, "Pass and rank"). No Flask, no database, no crypto: the
+server, the chair screen and the offline ``verify`` command all recount with this module, so it
+must stay importable on its own and give the same answer for the same ballots in any order.
+
+Candidates are keyed by their code ("01", "02", …, in ballot order). A ballot is a mapping
+``code -> "for" | "against" | "abstain"``; a code missing from it is *unmarked* and counts as 弃权.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+FOR = "for"
+AGAINST = "against"
+ABSTAIN = "abstain"
+CHOICES: frozenset[str] = frozenset({FOR, AGAINST, ABSTAIN})
+
+PASS_BASIS_ROSTER = "roster"
+PASS_BASIS_PRESENT = "present"
+PASS_BASES: frozenset[str] = frozenset({PASS_BASIS_ROSTER, PASS_BASIS_PRESENT})
+
+# Reason codes returned by ballot_problem(); stable strings so pages can translate them.
+PROBLEM_UNKNOWN_CANDIDATE = "unknown_candidate"
+PROBLEM_UNKNOWN_CHOICE = "unknown_choice"
+PROBLEM_TOO_MANY_FOR = "too_many_for"
+
+DECISION_TIE_BREAK = "tie_break"
+DECISION_LEAVE_EMPTY = "leave_empty"
+DECISIONS: frozenset[str] = frozenset({DECISION_TIE_BREAK, DECISION_LEAVE_EMPTY})
+
+SATISFIED = "satisfied"
+BASICALLY_SATISFIED = "basically_satisfied"
+DISSATISFIED = "dissatisfied"
+
+
+def _check_count(name: str, value: int) -> None:
+    # bool is an int subclass; a True roster size is a caller bug, not a roster of one.
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+
+
+@dataclass(frozen=True)
+class RoundSpec:
+    """What a round votes on: candidates in ballot order, slots to fill, and the turnout figures."""
+
+    number: int
+    candidates: tuple[str, ...]
+    quota: int
+    contested: bool
+    roster_size: int
+    present: int
+    issued: int
+    pass_basis: str = PASS_BASIS_ROSTER
+
+    def __post_init__(self) -> None:
+        # Coerce lists to a tuple so a spec built from JSON is still hashable and immutable.
+        object.__setattr__(self, "candidates", tuple(self.candidates))
+        if self.number < 1:
+            raise ValueError(f"round number must be >= 1, got {self.number}")
+        if len(set(self.candidates)) != len(self.candidates):
+            raise ValueError("candidate codes must be unique")
+        if self.quota < 1:
+            raise ValueError(f"quota must be >= 1, got {self.quota}")
+        for name in ("roster_size", "present", "issued"):
+            _check_count(name, getattr(self, name))
+        if self.pass_basis not in PASS_BASES:
+            raise ValueError(f"pass_basis must be one of {sorted(PASS_BASES)}")
+
+    @property
+    def pass_threshold(self) -> int:
+        """Fewest 赞成 votes that pass: more than half of the roster (or of those present)."""
+        base = self.roster_size if self.pass_basis == PASS_BASIS_ROSTER else self.present
+        return base // 2 + 1
+
+
+@dataclass(frozen=True)
+class Count:
+    """One project's votes in one round; ``abstain`` includes ``unmarked``."""
+
+    for_: int = 0
+    against: int = 0
+    abstain: int = 0
+    unmarked: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """The JSON shape: {"for", "against", "abstain", "unmarked"}."""
+        return {
+            "for": self.for_,
+            "against": self.against,
+            "abstain": self.abstain,
+            "unmarked": self.unmarked,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Count:
+        """Inverse of to_dict()."""
+        return cls(
+            for_=int(data["for"]),
+            against=int(data["against"]),
+            abstain=int(data["abstain"]),
+            unmarked=int(data["unmarked"]),
+        )
+
+
+@dataclass(frozen=True)
+class RankEntry:
+    """A passing project's place: standard competition rank (1, 2, 2, 4) by 赞成 votes."""
+
+    code: str
+    for_: int
+    rank: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: {"code", "for", "rank"}."""
+        return {"code": self.code, "for": self.for_, "rank": self.rank}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RankEntry:
+        """Inverse of to_dict()."""
+        return cls(code=str(data["code"]), for_=int(data["for"]), rank=int(data["rank"]))
+
+
+@dataclass(frozen=True)
+class Tie:
+    """Projects tied across the cutoff (in ballot order) and the slots they compete for."""
+
+    candidates: tuple[str, ...]
+    slots: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "candidates", tuple(self.candidates))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: {"candidates": [...], "slots": n}."""
+        return {"candidates": list(self.candidates), "slots": self.slots}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tie:
+        """Inverse of to_dict()."""
+        return cls(candidates=tuple(str(c) for c in data["candidates"]), slots=int(data["slots"]))
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """The outcome of one round, field for field the spec's "Round result" document.
+
+    ``counts`` is a plain dict keyed by code in ballot order; treat it as read-only.
+    """
+
+    number: int
+    candidates: tuple[str, ...]
+    quota: int
+    contested: bool
+    pass_basis: str
+    roster_size: int
+    present: int
+    pass_threshold: int
+    issued: int
+    returned: int
+    valid: int
+    invalid: int
+    returned_within_issued: bool
+    counts: dict[str, Count] = field(hash=False)
+    passed: tuple[str, ...]
+    ranking: tuple[RankEntry, ...]
+    chosen: tuple[str, ...]
+    tie: Tie | None
+    shortfall: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec's JSON-able round result (ints, strs, lists, dicts, bools, None; no floats)."""
+        return {
+            "number": self.number,
+            "candidates": list(self.candidates),
+            "quota": self.quota,
+            "contested": self.contested,
+            "pass_basis": self.pass_basis,
+            "roster_size": self.roster_size,
+            "present": self.present,
+            "pass_threshold": self.pass_threshold,
+            "issued": self.issued,
+            "returned": self.returned,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "returned_within_issued": self.returned_within_issued,
+            "counts": {code: self.counts[code].to_dict() for code in self.candidates},
+            "passed": list(self.passed),
+            "ranking": [entry.to_dict() for entry in self.ranking],
+            "chosen": list(self.chosen),
+            "tie": None if self.tie is None else self.tie.to_dict(),
+            "shortfall": self.shortfall,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RoundResult:
+        """Rebuild a result from to_dict() output (e.g. a stored or published result document).
+
+        Extra keys (such as "merkle_root" or "decision" in result.json) are ignored.
+        """
+        candidates = tuple(str(c) for c in data["candidates"])
+        tie = data["tie"]
+        return cls(
+            number=int(data["number"]),
+            candidates=candidates,
+            quota=int(data["quota"]),
+            contested=bool(data["contested"]),
+            pass_basis=str(data["pass_basis"]),
+            roster_size=int(data["roster_size"]),
+            present=int(data["present"]),
+            pass_threshold=int(data["pass_threshold"]),
+            issued=int(data["issued"]),
+            returned=int(data["returned"]),
+            valid=int(data["valid"]),
+            invalid=int(data["invalid"]),
+            returned_within_issued=bool(data["returned_within_issued"]),
+            counts={code: Count.from_dict(data["counts"][code]) for code in candidates},
+            passed=tuple(str(c) for c in data["passed"]),
+            ranking=tuple(RankEntry.from_dict(e) for e in data["ranking"]),
+            chosen=tuple(str(c) for c in data["chosen"]),
+            tie=None if tie is None else Tie.from_dict(tie),
+            shortfall=int(data["shortfall"]),
+        )
+
+
+def ballot_problem(choices: Mapping[str, str], spec: RoundSpec) -> str | None:
+    """Why a ballot is invalid (a PROBLEM_* code), or None when it is valid.
+
+    Kiosks refuse such a ballot before submission; a paper ballot typed in by counting staff is
+    recorded and counted as invalid.
+    """
+    known = set(spec.candidates)
+    if any(code not in known for code in choices):
+        return PROBLEM_UNKNOWN_CANDIDATE
+    # isinstance first: an unhashable value from a malformed submission must not raise here.
+    if any(not isinstance(choice, str) or choice not in CHOICES for choice in choices.values()):
+        return PROBLEM_UNKNOWN_CHOICE
+    # 差额: approving more projects than there are slots voids the whole ballot (DESIGN §2).
+    # 等额 mode has no such limit: each project is simply approved or not.
+    if spec.contested and sum(1 for c in choices.values() if c == FOR) > spec.quota:
+        return PROBLEM_TOO_MANY_FOR
+    return None
+
+
+def is_valid_ballot(choices: Mapping[str, str], spec: RoundSpec) -> bool:
+    """True when the ballot counts towards the projects' votes."""
+    return ballot_problem(choices, spec) is None
+
+
+def _rank(passed: Sequence[str], counts: Mapping[str, Count]) -> tuple[RankEntry, ...]:
+    # sorted() is stable and `passed` is in ballot order, so equal votes keep ballot order.
+    ordered = sorted(passed, key=lambda code: -counts[code].for_)
+    entries: list[RankEntry] = []
+    for position, code in enumerate(ordered, start=1):
+        votes = counts[code].for_
+        # Equal votes share the rank of the first of them; the next distinct count skips ahead.
+        rank = entries[-1].rank if entries and entries[-1].for_ == votes else position
+        entries.append(RankEntry(code=code, for_=votes, rank=rank))
+    return tuple(entries)
+
+
+def _cut(
+    ranking: Sequence[RankEntry], quota: int, ballot_order: Sequence[str]
+) -> tuple[tuple[str, ...], Tie | None]:
+    """Choose the top `quota` of the ranking, never splitting a group tied at the cutoff."""
+    if len(ranking) <= quota:
+        return tuple(e.code for e in ranking), None
+    last_votes = ranking[quota - 1].for_
+    if ranking[quota].for_ != last_votes:
+        return tuple(e.code for e in ranking[:quota]), None
+    # The group holding the last slot spills past it: the count alone cannot decide, so
+    # nobody in the group is chosen and the remaining slots go to a further round (再次投票).
+    above = tuple(e.code for e in ranking if e.for_ > last_votes)
+    tied = {e.code for e in ranking if e.for_ == last_votes}
+    group = tuple(code for code in ballot_order if code in tied)
+    return above, Tie(candidates=group, slots=quota - len(above))
+
+
+def tally_round(spec: RoundSpec, ballots: Iterable[Mapping[str, str]]) -> RoundResult:
+    """Count one round's ballots and decide what passes, the ranking, the chosen and any tie.
+
+    Invalid ballots (see ballot_problem) count in ``returned`` and ``invalid`` only.
+    A project passes with 赞成 >= ``spec.pass_threshold``; passing projects are ranked by 赞成
+    (equal votes share a rank and keep ballot order) and the top ``spec.quota`` are chosen, except
+    that a group tied across the cutoff is never split: none of it is chosen and ``tie`` names
+    the group and the slots left. ``shortfall`` is how many slots lack a passing project.
+
+    A round whose ballots returned exceed those issued is void (DESIGN §2): counts, ``passed``
+    and ``ranking`` are still reported for the record, but ``chosen`` is empty, ``tie`` is None
+    and ``shortfall`` is 0, because a void round decides nothing; the caller reports it
+    (``returned_within_issued`` is False) and the round must be held again.
+    """
+    tallies = {code: [0, 0, 0, 0] for code in spec.candidates}  # for, against, abstain, unmarked
+    returned = 0
+    invalid = 0
+    for choices in ballots:
+        returned += 1
+        if not is_valid_ballot(choices, spec):
+            invalid += 1
+            continue
+        for code in spec.candidates:
+            choice = choices.get(code)
+            tally = tallies[code]
+            if choice == FOR:
+                tally[0] += 1
+            elif choice == AGAINST:
+                tally[1] += 1
+            else:
+                tally[2] += 1
+                if choice is None:
+                    tally[3] += 1
+    counts = {code: Count(*tallies[code]) for code in spec.candidates}
+
+    threshold = spec.pass_threshold
+    passed = tuple(code for code in spec.candidates if counts[code].for_ >= threshold)
+    ranking = _rank(passed, counts)
+    within_issued = returned <= spec.issued
+    if within_issued:
+        chosen, tie = _cut(ranking, spec.quota, spec.candidates)
+        shortfall = max(0, spec.quota - len(passed))
+    else:
+        chosen, tie, shortfall = (), None, 0
+
+    return RoundResult(
+        number=spec.number,
+        candidates=spec.candidates,
+        quota=spec.quota,
+        contested=spec.contested,
+        pass_basis=spec.pass_basis,
+        roster_size=spec.roster_size,
+        present=spec.present,
+        pass_threshold=threshold,
+        issued=spec.issued,
+        returned=returned,
+        valid=returned - invalid,
+        invalid=invalid,
+        returned_within_issued=within_issued,
+        counts=counts,
+        passed=passed,
+        ranking=ranking,
+        chosen=chosen,
+        tie=tie,
+        shortfall=shortfall,
+    )
+
+
+def next_round_spec(
+    previous: RoundSpec, result: RoundResult, present: int, issued: int
+) -> RoundSpec:
+    """The tie-break round (再次投票) after `result`: the tied projects, for the open slots."""
+    if result.number != previous.number:
+        raise ValueError(f"result is for round {result.number}, spec for {previous.number}")
+    if result.tie is None:
+        raise ValueError(f"round {result.number} has no tie to break")
+    return RoundSpec(
+        number=previous.number + 1,
+        candidates=result.tie.candidates,
+        quota=result.tie.slots,
+        contested=previous.contested,
+        roster_size=previous.roster_size,
+        present=present,
+        issued=issued,
+        pass_basis=previous.pass_basis,
+    )
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    """The session's outcome over all rounds so far.
+
+    ``len(chosen) + open_slots + shortfall`` always equals the quota. ``open_slots`` counts slots
+    left empty by a leave_empty decision and slots still held by an unresolved tie; the latter
+    tie is ``pending_tie`` (no decision yet, or tie_break decided but its round not counted yet).
+    """
+
+    chosen: tuple[str, ...]
+    open_slots: int
+    shortfall: int
+    pending_tie: Tie | None
+
+    @property
+    def complete(self) -> bool:
+        """True when no tie is waiting for a decision or a further round."""
+        return self.pending_tie is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape: {"chosen": [...], "open_slots", "shortfall", "pending_tie": tie | None}."""
+        return {
+            "chosen": list(self.chosen),
+            "open_slots": self.open_slots,
+            "shortfall": self.shortfall,
+            "pending_tie": None if self.pending_tie is None else self.pending_tie.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FinalResult:
+        """Inverse of to_dict()."""
+        tie = data["pending_tie"]
+        return cls(
+            chosen=tuple(str(c) for c in data["chosen"]),
+            open_slots=int(data["open_slots"]),
+            shortfall=int(data["shortfall"]),
+            pending_tie=None if tie is None else Tie.from_dict(tie),
+        )
+
+
+def combine_rounds(
+    quota: int, rounds: Sequence[RoundResult], decisions: Mapping[int, str]
+) -> FinalResult:
+    """Fold round 1 and its tie-break rounds into the final result.
+
+    Round 1 votes on all candidates for `quota` slots; each later round breaks the previous
+    round's tie, on exactly the tied projects, for its open slots. ``decisions[n]`` says what
+    follows a tie in round n: "tie_break" (round n+1) or "leave_empty" (those slots stay empty).
+    Chosen projects come in final rank order: earlier rounds' chosen first, then tie-break winners.
+
+    Raises ValueError when the rounds do not form such a chain, a round is void (returned >
+    issued), or a decision is unknown or names a round without a tie.
+    """
+    if not rounds:
+        raise ValueError("at least one round is needed")
+    if rounds[0].number != 1 or rounds[0].quota != quota:
+        raise ValueError("the first round must be round 1 for the full quota")
+    for number, decision in decisions.items():
+        if decision not in DECISIONS:
+            raise ValueError(f"unknown decision {decision!r} for round {number}")
+    tied_rounds = {r.number for r in rounds if r.tie is not None}
+    stray = sorted(set(decisions) - tied_rounds)
+    if stray:
+        raise ValueError(f"decisions given for rounds without a tie: {stray}")
+
+    chosen: list[str] = []
+    open_slots = 0
+    shortfall = 0
+    pending: Tie | None = None
+    expected: Tie | None = None  # the tie the next round must break, once decided
+    for index, result in enumerate(rounds):
+        if index > 0:
+            if expected is None:
+                raise ValueError(f"round {result.number} follows no tie_break decision")
+            if (
+                result.number != rounds[index - 1].number + 1
+                or set(result.candidates) != set(expected.candidates)
+                or result.quota != expected.slots
+            ):
+                raise ValueError(f"round {result.number} does not break round {index}'s tie")
+        if not result.returned_within_issued:
+            raise ValueError(f"round {result.number} is void: returned > issued")
+        chosen.extend(result.chosen)
+        shortfall += result.shortfall
+        expected = None
+        pending = None
+        tie = result.tie
+        if tie is None:
+            continue
+        decision = decisions.get(result.number)
+        if decision == DECISION_LEAVE_EMPTY:
+            open_slots += tie.slots
+        elif decision == DECISION_TIE_BREAK:
+            expected = tie
+            pending = tie  # until its round is counted, i.e. the loop comes round again
+        else:
+            pending = tie
+
+    if pending is not None:
+        # Slots of an unresolved tie are open until a decision or a further round fills them.
+        open_slots += pending.slots
+    return FinalResult(
+        chosen=tuple(chosen), open_slots=open_slots, shortfall=shortfall, pending_tie=pending
+    )
+
+
+def grade_satisfaction(satisfied: int, basically: int, dissatisfied: int, voters: int) -> str:
+    """Year-end 满意度测评 grade for one project: satisfied / basically_satisfied / dissatisfied.
+
+    Halves are of *all* voters (blank or invalid ballots included), so a project cannot be rated
+    satisfied by a minority that happened to mark it.
+    """
+    for name, value in (
+        ("satisfied", satisfied),
+        ("basically", basically),
+        ("dissatisfied", dissatisfied),
+        ("voters", voters),
+    ):
+        _check_count(name, value)
+    if voters == 0:
+        raise ValueError("cannot grade a project with no voters")
+    if satisfied + basically + dissatisfied > voters:
+        raise ValueError("more marks than voters")
+    # Compare doubled counts to avoid fractions: "more than half" means 2 * x > voters.
+    if 2 * satisfied > voters:
+        return SATISFIED
+    if 2 * (satisfied + basically) > voters:
+        return BASICALLY_SATISFIED
+    return DISSATISFIED

@@ -1,0 +1,24 @@
+"""SQLAlchemy models, one module per job; import them all here so metadata is complete."""
+
+from ballot.models.accounts import User
+from ballot.models.audit import AuditEntry
+from ballot.models.base import Base, utcnow
+from ballot.models.kiosks import Kiosk
+from ballot.models.roster import Delegate
+from ballot.models.sessions import Candidate, VoteSession
+from ballot.models.voting import BallotIssue, BallotToken, BoardEntry, Round
+
+__all__ = [
+    "AuditEntry",
+    "BallotIssue",
+    "BallotToken",
+    "Base",
+    "BoardEntry",
+    "Candidate",
+    "Delegate",
+    "Kiosk",
+    "Round",
+    "User",
+    "VoteSession",
+    "utcnow",
+]

@@ -1,0 +1,41 @@
+"""Staff accounts (admin, staff, chair, scrutineer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ballot.models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("admin", "staff", "chair", "scrutineer")
+
+
+class User(Base):
+    """A staff login. ``congress`` scopes non-admins to one congress's sessions (None: all)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    congress: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of ``password`` (never the password)."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def label(self) -> str:
+        """The name shown on pages and in the audit log."""
+        return self.display_name or self.username

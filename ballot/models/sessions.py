@@ -1,0 +1,61 @@
+"""Voting sessions (一次人代会的票决) and their candidate projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ballot.models.base import Base, UTCDateTime, utcnow
+
+
+class VoteSession(Base):
+    """A congress session's project vote, with its rules and lifecycle state."""
+
+    __tablename__ = "vote_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    congress: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    date: Mapped[dt.date] = mapped_column(Date)
+    year: Mapped[int]
+    quota: Mapped[int]
+    contested: Mapped[bool] = mapped_column(default=True)
+    min_excess_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0.20"))
+    pass_basis: Mapped[str] = mapped_column(String(10), default="roster")
+    state: Mapped[str] = mapped_column(String(20), default="draft")
+    chief_scrutineer: Mapped[str] = mapped_column(String(80), default="")
+    scrutineers: Mapped[str] = mapped_column(String(400), default="")
+    counters: Mapped[str] = mapped_column(String(400), default="")
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    private_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="session", order_by="Candidate.position", cascade="all, delete-orphan"
+    )
+
+
+class Candidate(Base):
+    """A candidate livelihood project (候选项目)."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("session_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("vote_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    code: Mapped[str | None] = mapped_column(String(4))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40), default="")
+    department: Mapped[str] = mapped_column(String(120), default="")
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    source: Mapped[str] = mapped_column(String(120), default="")
+
+    session: Mapped[VoteSession] = relationship(back_populates="candidates")

@@ -1,0 +1,96 @@
+"""Rounds, ballot issue marks, one-time ballot tokens and board entries.
+
+Secrecy rules (DESIGN §3): no table here has a timestamp or a sequential key that follows the
+order of casting, and nothing links a token or a board entry to a delegate. ``BallotIssue`` says
+*that* a delegate was issued a ballot (public: the issued list); ``BallotToken`` knows only its
+kiosk; ``BoardEntry`` knows only its round. Tokens and entries are keyed by random hashes and
+stored WITHOUT ROWID on SQLite, so even the physical row order carries no casting order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ballot.models.base import Base
+
+TOKEN_STATES = ("open", "used", "voided")
+
+
+class Round(Base):
+    """A voting round: 1 for the main vote, 2.. for tie-break rounds (再次投票)."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("session_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("vote_sessions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    quota: Mapped[int]
+    candidates: Mapped[list] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    present: Mapped[int] = mapped_column(default=0)
+    merkle_root: Mapped[str | None] = mapped_column(String(64))
+    decision: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[dict | None] = mapped_column(JSON)
+
+
+class BallotIssue(Base):
+    """That a delegate was handed a ballot in a round (发出), and at which kiosk. No time."""
+
+    __tablename__ = "ballot_issues"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    round_number: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(
+        ForeignKey("delegates.id", ondelete="CASCADE"), primary_key=True
+    )
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"))
+
+
+class BallotToken(Base):
+    """A one-time ballot token, stored as a hash, bound to a kiosk, never to a delegate."""
+
+    __tablename__ = "ballot_tokens"
+    __table_args__ = (
+        # A kiosk holds at most one open token: enforced by the database, not by Python.
+        Index(
+            "uq_ballot_tokens_open_kiosk",
+            "kiosk_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+        {"sqlite_with_rowid": False},
+    )
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_sessions.id", ondelete="CASCADE"), index=True
+    )
+    round_number: Mapped[int]
+    kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default="open")
+
+
+class BoardEntry(Base):
+    """An accepted ballot as published on the bulletin board: payload, hash, signature.
+
+    The primary key is the ballot id derived from the token, so a second ballot on the same
+    token violates the key: exactly one ballot per token under any concurrency.
+    """
+
+    __tablename__ = "board_entries"
+    __table_args__ = (
+        Index("ix_board_entries_session_round", "session_id", "round_number"),
+        {"sqlite_with_rowid": False},
+    )
+
+    ballot_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("vote_sessions.id", ondelete="CASCADE"))
+    round_number: Mapped[int]
+    payload: Mapped[str] = mapped_column(Text)
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,211 @@
+"""Candidate projects: edit while drafting, import from CSV/XLSX, lock the list."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from ballot.domain import rules
+from ballot.domain.errors import N_, ImportRejected, InvalidInput, NotFound
+from ballot.extensions import db
+from ballot.models import Candidate, VoteSession
+from ballot.services import audit, keys, sessions, tabular
+
+FIELDS = ("title", "summary", "category", "department", "budget", "source")
+ALIASES = {
+    "title": ("项目名称", "名称", "项目", "title", "name"),
+    "summary": ("项目简介", "简介", "主要内容", "建设内容", "summary", "description"),
+    "category": ("类别", "项目类别", "领域", "category"),
+    "department": ("承办单位", "责任单位", "牵头单位", "department"),
+    "budget": ("预算（万元）", "预算(万元)", "预算", "投资（万元）", "投资(万元)", "budget"),
+    "source": ("征集渠道", "来源", "项目来源", "source"),
+    "position": ("序号", "票序", "order", "position"),
+}
+LIMITS = {"title": 200, "summary": 2000, "category": 40, "department": 120, "source": 120}
+
+
+def parse_budget(text: str) -> Decimal | None:
+    """Parse a budget in 万元 ("1,200.5", "80万元"); None when blank; ValueError when not a sum."""
+    cleaned = (text or "").strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
+        raise ValueError(text)
+    return value.quantize(Decimal("0.01"))
+
+
+def _validate(values: dict) -> tuple[dict, list[tuple[str, str, dict]]]:
+    """Clean one candidate's fields; return (clean values, [(field, message, params)])."""
+    clean: dict = {}
+    problems: list[tuple[str, str, dict]] = []
+    for field in ("title", "summary", "category", "department", "source"):
+        text = str(values.get(field) or "").strip()
+        if text.startswith("="):
+            problems.append((field, N_("内容不能以“=”开头（疑似公式），请改为纯文本。"), {}))
+        if len(text) > LIMITS[field]:
+            problems.append((field, N_("内容过长（%(length)s 字），最多 %(max)s 字。"),
+                             {"length": len(text), "max": LIMITS[field]}))
+        clean[field] = text[: LIMITS[field]]
+    if not clean["title"]:
+        problems.append(("title", N_("缺少项目名称。"), {}))
+    try:
+        clean["budget"] = parse_budget(str(values.get("budget") or ""))
+    except ValueError:
+        problems.append(("budget", N_("预算“%(value)s”不是有效的金额（单位：万元），例如 850 或 1200.5。"),
+                         {"value": values.get("budget")}))
+    return clean, problems
+
+
+def _require_draft(session: VoteSession) -> None:
+    sessions.require_state(session, "draft")
+
+
+def add_candidate(session: VoteSession, values: dict, actor: str) -> Candidate:
+    """Add a candidate at the end of the ballot order."""
+    _require_draft(session)
+    clean, problems = _validate(values)
+    if problems:
+        raise InvalidInput("；".join(m % p if p else m for _, m, p in problems))
+    candidate = Candidate(session=session, position=len(session.candidates) + 1, **clean)
+    db.session.add(candidate)
+    db.session.flush()
+    audit.record(actor, "candidate.add", session, candidate_id=candidate.id, title=clean["title"])
+    return candidate
+
+
+def get_candidate(session: VoteSession, candidate_id: int) -> Candidate:
+    """A candidate of ``session`` by id, or NotFound."""
+    candidate = db.session.get(Candidate, candidate_id)
+    if candidate is None or candidate.session_id != session.id:
+        raise NotFound(N_("找不到该候选项目。"))
+    return candidate
+
+
+def update_candidate(session: VoteSession, candidate: Candidate, values: dict, actor: str) -> None:
+    """Edit a candidate while the list is a draft."""
+    _require_draft(session)
+    clean, problems = _validate(values)
+    if problems:
+        raise InvalidInput("；".join(m % p if p else m for _, m, p in problems))
+    for key, value in clean.items():
+        setattr(candidate, key, value)
+    audit.record(actor, "candidate.update", session, candidate_id=candidate.id, title=clean["title"])
+
+
+def delete_candidate(session: VoteSession, candidate: Candidate, actor: str) -> None:
+    """Remove a candidate and close the gap in the ballot order."""
+    _require_draft(session)
+    session.candidates.remove(candidate)
+    db.session.delete(candidate)
+    _renumber(session)
+    audit.record(actor, "candidate.delete", session, candidate_id=candidate.id, title=candidate.title)
+
+
+def move_candidate(session: VoteSession, candidate: Candidate, offset: int, actor: str) -> None:
+    """Move a candidate up (−1) or down (+1) in the ballot order."""
+    _require_draft(session)
+    ordered = list(session.candidates)
+    index = ordered.index(candidate)
+    target = max(0, min(len(ordered) - 1, index + offset))
+    ordered.insert(target, ordered.pop(index))
+    for position, item in enumerate(ordered, start=1):
+        item.position = position
+    audit.record(actor, "candidate.move", session, candidate_id=candidate.id, position=target + 1)
+
+
+def _renumber(session: VoteSession) -> None:
+    for position, item in enumerate(sorted(session.candidates, key=lambda c: c.position), start=1):
+        item.position = position
+
+
+def import_candidates(
+    session: VoteSession, data: bytes, filename: str, actor: str, *, replace: bool = False,
+    max_rows: int = 5000,
+) -> int:
+    """Import candidates from CSV/XLSX, all or nothing; ImportRejected lists every bad row."""
+    _require_draft(session)
+    table = tabular.read_table(data, filename, ALIASES, ("title",), max_rows)
+    errors: list[tabular.RowError] = []
+    parsed: list[tuple[int, dict]] = []
+    existing = set() if replace else {c.title for c in session.candidates}
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        clean, problems = _validate(row)
+        for field, message, params in problems:
+            errors.append(tabular.RowError(line, table.headers.get(field), message, params))
+        title = clean["title"]
+        if title and title in seen:
+            errors.append(tabular.RowError(line, table.headers["title"], N_(
+                "项目“%(title)s”与第 %(other)s 行重复。"), {"title": title, "other": seen[title]}))
+        elif title and title in existing:
+            errors.append(tabular.RowError(line, table.headers["title"], N_(
+                "项目“%(title)s”已在候选名单中。"), {"title": title}))
+        seen.setdefault(title, line)
+        order = row.get("position", "")
+        if order and not order.isdigit():
+            errors.append(tabular.RowError(line, table.headers.get("position"), N_(
+                "序号“%(value)s”须为正整数。"), {"value": order}))
+        parsed.append((int(order) if order.isdigit() else 10**6 + line, clean))
+    if errors:
+        raise ImportRejected(errors)
+    if replace:
+        for candidate in list(session.candidates):
+            session.candidates.remove(candidate)
+            db.session.delete(candidate)
+    start = len(session.candidates)
+    for offset, (_, clean) in enumerate(sorted(parsed, key=lambda item: item[0]), start=1):
+        session.candidates.append(Candidate(position=start + offset, **clean))
+    db.session.flush()
+    audit.record(actor, "candidate.import", session, filename=filename, rows=len(parsed),
+                 replace=replace)
+    return len(parsed)
+
+
+def lock_list(session: VoteSession, actor: str, key_secret: str) -> None:
+    """Lock the candidate list (差额 rule enforced), number the ballot, create the session key."""
+    sessions.transition(session, "locked", actor)
+    width = 3 if len(session.candidates) > 99 else 2
+    for candidate in session.candidates:
+        candidate.code = f"{candidate.position:0{width}d}"
+    keys.create_session_key(session, key_secret)
+    audit.record(actor, "session.key_created", session, fingerprint=session.key_fingerprint)
+
+
+def unlock_list(session: VoteSession, actor: str) -> None:
+    """Reopen a locked list for editing before check-in starts; the session key is discarded."""
+    sessions.transition(session, "draft", actor)
+    for candidate in session.candidates:
+        candidate.code = None
+    session.public_key = session.private_key_encrypted = session.key_fingerprint = None
+
+
+def ratio_summary(session: VoteSession) -> dict:
+    """Candidates, quota, required minimum and the ratio (candidates − N) / N for display."""
+    count = len(session.candidates)
+    required = rules.required_candidates(session.quota, session.min_excess_ratio, session.contested)
+    ratio = rules.excess_ratio(count, session.quota) if session.quota else None
+    return {
+        "count": count,
+        "quota": session.quota,
+        "required": required,
+        "missing": max(0, required - count),
+        "ratio": rules.format_ratio(ratio) if ratio is not None else "—",
+        "min_ratio": rules.format_ratio(session.min_excess_ratio),
+    }
+
+
+def by_code(session: VoteSession) -> dict[str, Candidate]:
+    """Locked candidates keyed by their ballot code."""
+    return {c.code: c for c in session.candidates if c.code}
+
+
+def list_for_session(session_id: int) -> list[Candidate]:
+    """Candidates of a session in ballot order."""
+    return list(db.session.execute(
+        select(Candidate).where(Candidate.session_id == session_id).order_by(Candidate.position)
+    ).scalars())

@@ -1,0 +1,621 @@
+"""The independent verifier: check an audit bundle without trusting the server that made it.
+
+``verify_bundle`` checks the bundle's structure, the session key against the fingerprint read out
+in the hall, the result signature, every board entry's hash and signature, each round's Merkle
+root and entry count, issued against returned, and recounts every round with the same tally code
+the server uses. It reports every problem it finds rather than stopping at the first.
+
+Imports nothing from Flask: ``python -m ballot.verify BUNDLE --fingerprint FP`` runs anywhere the
+``cryptography`` and ``click`` packages are installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ballot import crypto
+from ballot.bundle import BUNDLE_FORMAT, Bundle, JsonLine, Problem, loads_strict, read_bundle
+from ballot.domain import tally
+from ballot.merkle import round_root
+
+RESULT_FORMAT = "piaojue-result/1"
+PROGRESS_THRESHOLD = 1000  # entries; below this the check is instant and a bar is noise
+
+__all__ = ["Problem", "Report", "main", "verify_bundle"]
+
+Progress = Callable[[Iterable[JsonLine], int], Iterable[JsonLine]]
+
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+_BALLOT_ID_RE = re.compile(r"[0-9a-f]{32}")
+_MISSING = object()
+# Fields a result round carries beyond the tally's own round result.
+_ROUND_EXTRAS = ("merkle_root", "entry_count", "decision")
+
+
+@dataclass
+class Report:
+    """Everything verify_bundle() found; ``ok`` only when there is nothing."""
+
+    problems: list[Problem] = field(default_factory=list)
+    fingerprint: str | None = None  # the bundle key's, whether or not it matched
+    fingerprint_checked: bool = False
+    entry_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def add(self, code: str, where: str, zh: str, en: str) -> None:
+        """Record a problem."""
+        self.problems.append(Problem(code=code, where=where, zh=zh, en=en))
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What the manifest says each round voted on, as the recount needs it."""
+
+    roster_size: int
+    contested: bool
+    pass_basis: str
+    quota: int
+    rounds: dict[int, tuple[tuple[str, ...], int]]  # number -> (candidate codes, quota)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return "(缺失/missing)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# --- key and fingerprint ----------------------------------------------------------------------
+
+
+def _check_key(
+    report: Report, bundle: Bundle, expected: str | None
+) -> Ed25519PublicKey | None:
+    key = None
+    if bundle.public_key_pem is not None:
+        try:
+            key = crypto.load_public_key_pem(bundle.public_key_pem)
+        except ValueError as exc:
+            report.add("public_key_invalid", "public_key.pem",
+                       f"公钥无法解析或不是 Ed25519 公钥：{exc}",
+                       f"the public key does not parse as an Ed25519 key: {exc}")
+    if key is not None:
+        report.fingerprint = crypto.fingerprint(key)
+    if expected is None:
+        return key
+    try:
+        wanted = crypto.normalize_fingerprint(expected)
+    except ValueError:
+        wanted = ""
+    if len(wanted) < crypto.SPOKEN_FINGERPRINT_CHARS or len(wanted) > 64:
+        report.add("fingerprint_argument_invalid", "--fingerprint",
+                   "给定的指纹应为 32 至 64 位十六进制数字（可含空格或连字符）。",
+                   "the expected fingerprint must be 32 to 64 hex digits (spaces/dashes allowed).")
+    elif report.fingerprint is not None:
+        report.fingerprint_checked = True
+        if not crypto.fingerprint_matches(wanted, report.fingerprint):
+            actual = crypto.format_fingerprint(report.fingerprint)
+            given = crypto.format_fingerprint(wanted)
+            report.add("fingerprint_mismatch", "public_key.pem",
+                       f"审计包公钥指纹为 {actual}，与宣读的 {given} 不符：这不是本次会议的密钥。",
+                       f"the bundle key's fingerprint is {actual}, not the announced {given}: "
+                       "this is not the session's key.")
+    return key
+
+
+# --- result document --------------------------------------------------------------------------
+
+_RESULT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "format": str, "session": dict, "rules": dict, "key_fingerprint": str, "roster_size": int,
+    "present": int, "rounds": list, "chosen": list, "open_slots": int, "shortfall": int,
+    "confirmed_by": dict,
+}
+_ROUND_FIELDS: dict[str, type] = {
+    "number": int, "present": int, "issued": int, "merkle_root": str, "entry_count": int,
+}
+
+
+def _typed(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return _is_int(value) if kind is int else isinstance(value, kind)
+
+
+def _check_result(report: Report, bundle: Bundle, key: Ed25519PublicKey | None) -> dict | None:
+    data = bundle.result_json
+    if data is None:
+        return None
+    if bundle.result_sig is not None and key is not None and not crypto.verify_signature(
+        key, data, bundle.result_sig
+    ):
+        report.add("result_signature_invalid", "result.sig",
+                   "结果文件的签名无效：result.json 在签名后被改动，或不是用本公钥签名的。",
+                   "the result signature does not verify: result.json was changed after signing "
+                   "or was not signed by this key.")
+    try:
+        result = loads_strict(data)
+    except ValueError as exc:
+        report.add("result_malformed", "result.json", f"不是有效的 JSON：{exc}",
+                   f"not valid JSON: {exc}")
+        return None
+    if not isinstance(result, dict):
+        report.add("result_malformed", "result.json", "顶层应为 JSON 对象。",
+                   "the top level must be a JSON object.")
+        return None
+    try:
+        canonical = crypto.canonical_json(result) == data
+    except (TypeError, ValueError):
+        canonical = False
+    if not canonical:
+        report.add("result_not_canonical", "result.json",
+                   "结果文件不是规范 JSON（键排序、无空白、无浮点数）。",
+                   "result.json is not canonical JSON (sorted keys, no whitespace, no floats).")
+    for name, kind in _RESULT_FIELDS.items():
+        if not _typed(result.get(name), kind):
+            report.add("result_malformed", f"result.json {name}",
+                       f"字段 {name} 缺失或类型错误。", f"field {name} is missing or mistyped.")
+    if result.get("format") not in (None, RESULT_FORMAT):
+        report.add("result_format_unsupported", "result.json format",
+                   f"不支持的结果格式 {result.get('format')!r}。",
+                   f"unsupported result format {result.get('format')!r}.")
+    stated_fp = result.get("key_fingerprint")
+    if report.fingerprint is not None and stated_fp != report.fingerprint:
+        report.add("result_fingerprint_mismatch", "result.json key_fingerprint",
+                   "结果文件记载的密钥指纹与审计包中的公钥不符。",
+                   "the key fingerprint stated in the result is not that of the bundle's key.")
+    rounds = result.get("rounds") if isinstance(result.get("rounds"), list) else []
+    good_rounds = []
+    for i, rnd in enumerate(rounds):
+        bad = [n for n, k in _ROUND_FIELDS.items() if not isinstance(rnd, dict)
+               or not _typed(rnd.get(n), k)]
+        if bad:
+            report.add("result_malformed", f"result.json rounds[{i}]",
+                       f"轮次记录缺少或写错字段：{', '.join(bad)}。",
+                       f"the round record lacks or mistypes: {', '.join(bad)}.")
+        elif rnd.get("decision") not in (None, *tally.DECISIONS):
+            report.add("result_malformed", f"result.json round {rnd['number']} decision",
+                       f"未知的决定 {rnd.get('decision')!r}。",
+                       f"unknown decision {rnd.get('decision')!r}.")
+        else:
+            good_rounds.append(rnd)
+    numbers = [r["number"] for r in good_rounds]
+    if len(set(numbers)) != len(numbers):
+        report.add("result_malformed", "result.json rounds", "轮次编号重复。",
+                   "round numbers repeat.")
+    result["rounds"] = good_rounds
+    return result
+
+
+# --- manifest and issued list -----------------------------------------------------------------
+
+
+def _bad_manifest(report: Report, where: str, zh: str, en: str) -> None:
+    report.add("manifest_invalid", f"manifest.json {where}", zh, en)
+
+
+def _check_manifest(report: Report, manifest: dict | None) -> _Rules | None:
+    if manifest is None:
+        return None
+    if manifest.get("format") != BUNDLE_FORMAT:
+        report.add("bundle_format_unsupported", "manifest.json format",
+                   f"不支持的审计包格式 {manifest.get('format')!r}。",
+                   f"unsupported bundle format {manifest.get('format')!r}.")
+    codes: list[str] = []
+    candidates = manifest.get("candidates")
+    if not isinstance(candidates, list):
+        _bad_manifest(report, "candidates", "候选项目列表缺失。", "the candidate list is missing.")
+    else:
+        for i, cand in enumerate(candidates):
+            if not isinstance(cand, dict) or not all(
+                isinstance(cand.get(k), str) for k in ("code", "title")
+            ):
+                _bad_manifest(report, f"candidates[{i}]", "候选项目缺少编号或名称。",
+                              "the candidate lacks a code or title.")
+            else:
+                codes.append(cand["code"])
+        if len(set(codes)) != len(codes):
+            _bad_manifest(report, "candidates", "候选项目编号重复。", "candidate codes repeat.")
+    scrutineers = manifest.get("scrutineers")
+    if not isinstance(scrutineers, dict) or not isinstance(scrutineers.get("chief"), str):
+        _bad_manifest(report, "scrutineers", "缺少总监票人。", "the chief scrutineer is missing.")
+    rules = manifest.get("rules")
+    rules = rules if isinstance(rules, dict) else {}
+    roster_size = manifest.get("roster_size")
+    usable = True
+    for name, ok in (
+        ("roster_size", _is_int(roster_size) and roster_size > 0),
+        ("rules.quota", _is_int(rules.get("quota")) and rules["quota"] > 0),
+        ("rules.contested", isinstance(rules.get("contested"), bool)),
+        ("rules.pass_basis", rules.get("pass_basis") in tally.PASS_BASES),
+    ):
+        if not ok:
+            usable = False
+            _bad_manifest(report, name, f"字段 {name} 缺失或无效。",
+                          f"field {name} is missing or invalid.")
+    rounds: dict[int, tuple[tuple[str, ...], int]] = {}
+    listed = manifest.get("rounds")
+    for i, rnd in enumerate(listed if isinstance(listed, list) else []):
+        if not (
+            isinstance(rnd, dict) and _is_int(rnd.get("number")) and _is_int(rnd.get("quota"))
+            and isinstance(rnd.get("candidates"), list)
+            and all(isinstance(c, str) for c in rnd["candidates"])
+        ):
+            _bad_manifest(report, f"rounds[{i}]", "轮次记录缺少编号、候选项目或应选数。",
+                          "the round lacks a number, candidates or quota.")
+            continue
+        unknown = sorted(set(rnd["candidates"]) - set(codes))
+        if unknown or rnd["number"] in rounds:
+            _bad_manifest(report, f"rounds[{i}]",
+                          f"第 {rnd['number']} 轮编号重复或含未知项目 {unknown}。",
+                          f"round {rnd['number']} repeats or names unknown projects {unknown}.")
+            continue
+        rounds[rnd["number"]] = (tuple(rnd["candidates"]), rnd["quota"])
+    if not rounds:
+        usable = False
+        _bad_manifest(report, "rounds", "没有任何轮次。", "no rounds are listed.")
+    if not usable:
+        return None
+    return _Rules(roster_size, rules["contested"], rules["pass_basis"], rules["quota"], rounds)
+
+
+def _check_manifest_against_result(
+    report: Report, manifest: dict, rules: _Rules | None, result: dict
+) -> None:
+    for name in ("session", "rules", "roster_size"):
+        if manifest.get(name) != result.get(name):
+            report.add("manifest_result_mismatch", f"manifest.json {name}",
+                       f"清单中的 {name} 与签名结果文件不一致。",
+                       f"{name} in the manifest differs from the signed result.")
+    # Optional in format 1: a result that signs the candidate list pins what each code means.
+    if "candidates" in result and result["candidates"] != manifest.get("candidates"):
+        report.add("manifest_result_mismatch", "manifest.json candidates",
+                   "清单中的候选项目与签名结果文件不一致。",
+                   "the candidate list in the manifest differs from the signed result.")
+    if rules is None:
+        return
+    stated = {r["number"]: r for r in result["rounds"]}
+    for number in sorted(set(stated) ^ set(rules.rounds)):
+        side = ("清单", "manifest") if number in rules.rounds else ("结果文件", "result")
+        report.add("round_missing", f"round {number}", f"第 {number} 轮只出现在{side[0]}中。",
+                   f"round {number} is only in the {side[1]}.")
+
+
+def _check_issued(report: Report, issued: dict | None, rules: _Rules | None) -> dict[int, list]:
+    lists: dict[int, list] = {}
+    if issued is None:
+        return lists
+    for key, names in issued.items():
+        where = f"issued.json round {key}"
+        if not re.fullmatch(r"[1-9][0-9]*", key) or not isinstance(names, list) or not all(
+            isinstance(n, str) for n in names
+        ):
+            report.add("issued_malformed", where, "应为“轮次编号: 姓名列表”。",
+                       "must map a round number to a list of names.")
+            continue
+        number = int(key)
+        if rules is not None and number not in rules.rounds:
+            report.add("issued_unknown_round", where, "清单中没有这一轮。",
+                       "the manifest has no such round.")
+        if rules is not None and len(names) > rules.roster_size:
+            report.add("issued_exceeds_roster", where,
+                       f"发出 {len(names)} 张，超过名册人数 {rules.roster_size}。",
+                       f"{len(names)} issued, more than the roster's {rules.roster_size}.")
+        lists[number] = names
+    for number in sorted(set(rules.rounds) - set(lists) if rules else ()):
+        report.add("issued_missing_round", f"issued.json round {number}",
+                   "缺少该轮的领票名单。", "the list of delegates issued a ballot is missing.")
+    return lists
+
+
+# --- board entries ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Board:
+    """Entries grouped by round: their stated hashes (for the Merkle root) and choices (recount)."""
+
+    hashes: dict[int, list[str]] = field(default_factory=dict)
+    ballots: dict[int, list[Mapping[str, str]]] = field(default_factory=dict)
+
+
+def _payload_problem(payload: Any) -> str | None:
+    if not isinstance(payload, dict) or set(payload) != {"ballot_id", "round", "choices"}:
+        return "payload must hold exactly ballot_id, round and choices"
+    if not isinstance(payload["ballot_id"], str) or not _BALLOT_ID_RE.fullmatch(
+        payload["ballot_id"]
+    ):
+        return "ballot_id must be 32 lowercase hex digits"
+    if not _is_int(payload["round"]) or payload["round"] < 1:
+        return "round must be a positive integer"
+    choices = payload["choices"]
+    if not isinstance(choices, dict) or not all(isinstance(v, str) for v in choices.values()):
+        return "choices must map codes to strings"
+    return None
+
+
+def _check_entry(
+    report: Report, line: JsonLine, key: Ed25519PublicKey | None, rules: _Rules | None,
+    board: _Board, seen: dict[str, dict[str, int]],
+) -> None:
+    record = line.record
+    where = f"entries.jsonl line {line.line}"
+    if record is None:
+        return  # the reader already reported the line
+    if set(record) != {"payload", "hash", "signature"}:
+        report.add("entry_malformed", where, "记录应恰好包含 payload、hash、signature。",
+                   "the record must hold exactly payload, hash and signature.")
+        return
+    stated = record["hash"]
+    if isinstance(stated, str) and _HASH_RE.fullmatch(stated):
+        where += f" ({crypto.tracking_code(stated)})"
+    else:
+        report.add("entry_malformed", where, "hash 应为 64 位小写十六进制。",
+                   "hash must be 64 lowercase hex digits.")
+        stated = None
+    payload = record["payload"]
+    problem = _payload_problem(payload)
+    data = None
+    if problem is None:
+        try:
+            data = crypto.canonical_json(payload)
+        except (TypeError, ValueError) as exc:
+            problem = str(exc)
+    if problem is not None:
+        report.add("entry_malformed", where, f"选票内容格式错误：{problem}",
+                   f"the payload is malformed: {problem}")
+    elif stated is not None and crypto.entry_hash(payload) != stated:
+        report.add("entry_hash_mismatch", where,
+                   "哈希与选票内容不符：内容或哈希被改动。",
+                   "the hash does not match the payload: one of them was altered.")
+    if data is not None and key is not None:
+        try:
+            sig = crypto.decode_signature(record["signature"])
+        except (ValueError, AttributeError):
+            sig = b""
+        if not crypto.verify_signature(key, data, sig):
+            report.add("entry_signature_invalid", where,
+                       "选票签名无效：不是会议密钥对这张选票内容的签名。",
+                       "the signature is not the session key's signature of this payload.")
+    for kind, value in (("ballot_id", payload.get("ballot_id") if data else None),
+                        ("hash", stated)):
+        if value is None:
+            continue
+        first = seen[kind].setdefault(value, line.line)
+        if first != line.line:
+            report.add(f"entry_duplicate_{kind}", where,
+                       f"{kind} 与第 {first} 行重复：同一张选票出现两次。",
+                       f"{kind} repeats line {first}: the same ballot appears twice.")
+    if data is None:
+        return
+    number = payload["round"]
+    if stated is not None:
+        board.hashes.setdefault(number, []).append(stated)
+    if rules is None:
+        return
+    if number not in rules.rounds:
+        report.add("entry_unknown_round", where, f"清单中没有第 {number} 轮。",
+                   f"the manifest has no round {number}.")
+        return
+    board.ballots.setdefault(number, []).append(payload["choices"])
+    unknown = sorted(set(payload["choices"]) - set(rules.rounds[number][0]))
+    if unknown:
+        report.add("entry_unknown_candidate", where,
+                   f"选票含第 {number} 轮之外的项目编号 {unknown}。",
+                   f"the ballot names projects {unknown} that are not in round {number}.")
+    bad = sorted(c for c, v in payload["choices"].items() if v not in tally.CHOICES)
+    if bad:
+        report.add("entry_invalid_choice", where, f"项目 {bad} 的表态不是赞成/反对/弃权。",
+                   f"the choice for {bad} is not for/against/abstain.")
+
+
+def _check_entries(
+    report: Report, lines: list[JsonLine], key: Ed25519PublicKey | None, rules: _Rules | None,
+    progress: Progress | None,
+) -> _Board:
+    board = _Board()
+    seen: dict[str, dict[str, int]] = {"ballot_id": {}, "hash": {}}
+    previous: tuple[int, str] | None = None
+    unsorted_reported = False
+    items = progress(lines, len(lines)) if progress else lines
+    for line in items:
+        _check_entry(report, line, key, rules, board, seen)
+        record = line.record or {}
+        payload = record.get("payload")
+        if isinstance(payload, dict) and _is_int(payload.get("round")) and isinstance(
+            record.get("hash"), str
+        ):
+            order = (payload["round"], record["hash"])
+            if previous is not None and order < previous and not unsorted_reported:
+                unsorted_reported = True
+                report.add("entries_not_sorted", f"entries.jsonl line {line.line}",
+                           "公告板未按轮次和哈希排序，可能泄露投票顺序。",
+                           "the board is not sorted by round and hash; it may leak casting order.")
+            previous = order
+    report.entry_count = len(lines)
+    return board
+
+
+# --- rounds: Merkle root, issued/returned, recount --------------------------------------------
+
+
+def _diff(stated: Any, recounted: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
+    if isinstance(stated, dict) and isinstance(recounted, dict):
+        for name in [*recounted, *(k for k in stated if k not in recounted)]:
+            yield from _diff(stated.get(name, _MISSING), recounted.get(name, _MISSING),
+                             f"{path}.{name}" if path else name)
+    elif (
+        isinstance(stated, list) and isinstance(recounted, list)
+        and len(stated) == len(recounted)
+    ):
+        for i, (a, b) in enumerate(zip(stated, recounted, strict=True)):
+            yield from _diff(a, b, f"{path}[{i}]")
+    elif type(stated) is not type(recounted) or stated != recounted:
+        yield path, stated, recounted
+
+
+def _check_round(
+    report: Report, rnd: dict, rules: _Rules | None, board: _Board, issued: dict[int, list],
+) -> tally.RoundResult | None:
+    number = rnd["number"]
+    where = f"result.json round {number}"
+    hashes = board.hashes.get(number, [])
+    if round_root(hashes) != rnd["merkle_root"]:
+        report.add("merkle_root_mismatch", f"{where} merkle_root",
+                   "按公告板重算的 Merkle 根与签名结果不符：选票被增删或改动。",
+                   "the Merkle root recomputed from the board differs from the signed result: "
+                   "ballots were added, dropped or altered.")
+    if len(hashes) != rnd["entry_count"]:
+        report.add("entry_count_mismatch", f"{where} entry_count",
+                   f"公告板上有 {len(hashes)} 张选票，签名结果记为 {rnd['entry_count']} 张。",
+                   f"the board holds {len(hashes)} entries; the signed result says "
+                   f"{rnd['entry_count']}.")
+    names = issued.get(number)
+    issued_count = rnd["issued"] if names is None else len(names)
+    if names is not None and len(names) != rnd["issued"]:
+        report.add("issued_count_mismatch", f"{where} issued",
+                   f"领票名单有 {len(names)} 人，签名结果记为发出 {rnd['issued']} 张。",
+                   f"the issued list names {len(names)}; the signed result says {rnd['issued']}.")
+    if len(hashes) > issued_count:
+        report.add("returned_exceeds_issued", where,
+                   f"收回 {len(hashes)} 张，多于发出的 {issued_count} 张：本轮无效。",
+                   f"{len(hashes)} returned but {issued_count} issued: the round is void.")
+    if issued_count > rnd["present"]:
+        report.add("issued_exceeds_present", f"{where} issued",
+                   f"发出 {issued_count} 张，多于实到 {rnd['present']} 人。",
+                   f"{issued_count} issued, more than the {rnd['present']} present.")
+    if rules is None or number not in rules.rounds:
+        return None
+    if rnd["present"] > rules.roster_size:
+        report.add("present_exceeds_roster", f"{where} present",
+                   f"实到 {rnd['present']} 人，多于应到 {rules.roster_size} 人。",
+                   f"{rnd['present']} present, more than the roster's {rules.roster_size}.")
+    candidates, quota = rules.rounds[number]
+    try:
+        spec = tally.RoundSpec(
+            number=number, candidates=candidates, quota=quota, contested=rules.contested,
+            roster_size=rules.roster_size, present=rnd["present"], issued=issued_count,
+            pass_basis=rules.pass_basis,
+        )
+        recount = tally.tally_round(spec, board.ballots.get(number, []))
+    except (ValueError, TypeError) as exc:
+        report.add("tally_failed", where, f"无法重新计票：{exc}", f"cannot recount: {exc}")
+        return None
+    stated = {k: v for k, v in rnd.items() if k not in _ROUND_EXTRAS}
+    for path, claimed, actual in _diff(stated, recount.to_dict(), ""):
+        report.add("tally_mismatch", f"{where} {path}",
+                   f"字段 {path}：签名结果记为 {_show(claimed)}，"
+                   f"按公告板重新计票为 {_show(actual)}。",
+                   f"field {path}: the signed result says {_show(claimed)}, recounting the board "
+                   f"gives {_show(actual)}.")
+    return recount
+
+
+def _check_final(
+    report: Report, result: dict, rules: _Rules, recounts: list[tally.RoundResult]
+) -> None:
+    decisions = {r["number"]: r["decision"] for r in result["rounds"] if r.get("decision")}
+    try:
+        final = tally.combine_rounds(rules.quota, recounts, decisions)
+    except ValueError as exc:
+        report.add("round_chain_invalid", "result.json rounds",
+                   f"各轮次不能构成有效的“首轮 + 再次投票”序列：{exc}",
+                   f"the rounds do not form a valid first round + tie-break chain: {exc}")
+        return
+    for name, value in (("chosen", list(final.chosen)), ("open_slots", final.open_slots),
+                        ("shortfall", final.shortfall)):
+        if result.get(name) != value:
+            report.add("final_result_mismatch", f"result.json {name}",
+                       f"最终结果 {name}：签名结果记为 {_show(result.get(name))}，"
+                       f"按各轮重新计票应为 {_show(value)}。",
+                       f"final {name}: the signed result says {_show(result.get(name))}, the "
+                       f"recounted rounds give {_show(value)}.")
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def verify_bundle(
+    path: str | os.PathLike[str] | IO[bytes],
+    expected_fingerprint: str | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Check an audit bundle end to end and report every problem found (see module docstring).
+
+    ``progress(lines, count)`` may wrap the iteration over board entries, e.g. in a progress bar.
+    """
+    bundle = read_bundle(path)
+    report = Report(problems=list(bundle.problems))
+    key = _check_key(report, bundle, expected_fingerprint)
+    result = _check_result(report, bundle, key)
+    rules = _check_manifest(report, bundle.manifest)
+    if result is not None and bundle.manifest is not None:
+        _check_manifest_against_result(report, bundle.manifest, rules, result)
+    issued = _check_issued(report, bundle.issued, rules)
+    board = _check_entries(report, bundle.entries, key, rules, progress)
+    if result is None:
+        return report
+    stray = sorted(set(board.hashes) - {r["number"] for r in result["rounds"]})
+    for number in stray:
+        if rules is not None and number not in rules.rounds:
+            continue  # already reported entry by entry
+        report.add("entry_unknown_round", f"entries.jsonl round {number}",
+                   f"公告板上有第 {number} 轮的选票，签名结果中没有这一轮。",
+                   f"the board holds entries for round {number}, which the signed result lacks.")
+    recounts = [
+        _check_round(report, rnd, rules, board, issued)
+        for rnd in sorted(result["rounds"], key=lambda r: r["number"])
+    ]
+    if rules is not None and recounts and all(r is not None for r in recounts):
+        _check_final(report, result, rules, [r for r in recounts if r is not None])
+    return report
+
+
+def _progressbar(lines: Iterable[JsonLine], count: int) -> Iterator[JsonLine]:
+    if count <= PROGRESS_THRESHOLD:
+        yield from lines
+        return
+    with click.progressbar(lines, length=count, label="核验选票 / checking entries",
+                           file=sys.stderr) as bar:
+        yield from bar
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.option("--fingerprint", "expected", metavar="FP",
+              help="会上宣读的密钥指纹 / the key fingerprint read out in the hall.")
+def main(bundle: str, expected: str | None) -> None:
+    """Verify an audit bundle: signatures, Merkle roots and a full recount. 核验审计包。"""
+    report = verify_bundle(bundle, expected, progress=_progressbar)
+    if report.fingerprint:
+        click.echo(f"公钥指纹 / key fingerprint: {crypto.format_fingerprint(report.fingerprint)}")
+    click.echo(f"选票 / entries: {report.entry_count}")
+    if expected is None:
+        click.echo("注意：未给出 --fingerprint，只能证明审计包自洽，不能证明它来自本次会议。\n"
+                   "Note: without --fingerprint this proves the bundle is self-consistent, not "
+                   "that it is the session's.")
+    for problem in report.problems:
+        click.echo(str(problem))
+    if report.ok:
+        click.echo("核验通过 / verified: no problems found.")
+        return
+    click.echo(f"核验失败：发现 {len(report.problems)} 个问题 / "
+               f"verification FAILED: {len(report.problems)} problem(s).")
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Web surfaces: one blueprint per audience (auth, admin, public, api; kiosk and chair later)."""

@@ -1,0 +1,257 @@
+"""Admin pages for congress office staff: sessions, candidates, roster, lifecycle."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ballot.domain import rules
+from ballot.domain.errors import N_, InvalidInput
+from ballot.extensions import db
+from ballot.services import candidates as candidate_service
+from ballot.services import keys, roster, sessions
+from ballot.web.guards import current_user, load_session, role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+STAFF = ("staff",)
+
+
+def _actor() -> str:
+    return current_user().username
+
+
+def _uploaded() -> tuple[bytes, str]:
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise InvalidInput(N_("请选择要导入的文件（CSV 或 XLSX）。"))
+    return file.read(), file.filename
+
+
+def _back(session_ref: str, anchor: str = ""):
+    return redirect(url_for("admin.session_page", ref=session_ref) + (f"#{anchor}" if anchor else ""))
+
+
+@bp.route("/")
+@role_required("staff", "chair", "scrutineer")
+def home():
+    """Sessions visible to this user, with their state and counts."""
+    rows = [(s, sessions.counts(s)) for s in sessions.list_sessions(current_user())]
+    return render_template("admin/home.html", rows=rows, labels=rules.STATE_LABELS)
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_session():
+    """Create a draft session."""
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        values = sessions.parse_settings(request.form)
+        user = current_user()
+        if user.role != "admin" and user.congress:
+            values["congress"] = user.congress
+        created = sessions.create_session(values, request.form.get("slug"), _actor())
+        db.session.commit()
+        flash(gettext("会议已创建。"), "info")
+        return redirect(url_for("admin.session_page", ref=created.slug))
+    return render_template("admin/session_form.html", form=form, session=None,
+                           levels=rules.LEVELS, default_ratio="20")
+
+
+@bp.route("/sessions/<ref>")
+@role_required("staff", "chair", "scrutineer")
+def session_page(ref: str):
+    """A session: settings, candidate list and ratio, roster, readiness and actions."""
+    session = load_session(ref)
+    return render_template(
+        "admin/session.html",
+        session=session,
+        counts=sessions.counts(session),
+        ratio=candidate_service.ratio_summary(session),
+        delegates=roster.list_delegates(session),
+        readiness=sessions.next_problems(session),
+        labels=rules.STATE_LABELS,
+        pass_labels=rules.PASS_BASIS_LABELS,
+        fingerprint=keys.spoken_fingerprint(session),
+    )
+
+
+@bp.route("/sessions/<ref>/settings", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_session(ref: str):
+    """Edit a draft session's settings."""
+    session = load_session(ref)
+    if request.method == "POST":
+        values = sessions.parse_settings(request.form)
+        if current_user().role != "admin" and current_user().congress:
+            values["congress"] = current_user().congress
+        sessions.update_session(session, values, _actor())
+        db.session.commit()
+        flash(gettext("会议设置已保存。"), "info")
+        return _back(session.slug)
+    form = {
+        "title": session.title, "congress": session.congress, "level": session.level,
+        "date": session.date.isoformat(), "year": session.year, "quota": session.quota,
+        "mode": "contested" if session.contested else "uncontested",
+        "pass_basis": session.pass_basis, "chief_scrutineer": session.chief_scrutineer,
+        "scrutineers": session.scrutineers, "counters": session.counters,
+    }
+    return render_template("admin/session_form.html", form=form, session=session,
+                           levels=rules.LEVELS,
+                           default_ratio=rules.format_ratio(session.min_excess_ratio).rstrip("%"))
+
+
+@bp.route("/sessions/<ref>/scrutiny", methods=["POST"])
+@role_required(*STAFF)
+def edit_scrutiny(ref: str):
+    """Record the scrutineers and counting staff."""
+    session = load_session(ref)
+    sessions.update_scrutiny(session, request.form, _actor())
+    db.session.commit()
+    flash(gettext("监票、计票人员已保存。"), "info")
+    return _back(session.slug, "scrutiny")
+
+
+@bp.route("/sessions/<ref>/transition", methods=["POST"])
+@role_required(*STAFF)
+def transition(ref: str):
+    """Lock or unlock the candidate list, or open check-in."""
+    session = load_session(ref)
+    target = request.form.get("target", "")
+    if target == "locked":
+        candidate_service.lock_list(session, _actor(), current_app.config["KEY_ENCRYPTION_SECRET"])
+        message = gettext("候选名单已锁定，会议密钥已生成。")
+    elif target == "draft":
+        candidate_service.unlock_list(session, _actor())
+        message = gettext("候选名单已解锁，可以继续修改；重新锁定时将生成新的会议密钥。")
+    elif target == "checkin":
+        sessions.transition(session, "checkin", _actor())
+        message = gettext("签到已开始。")
+    else:
+        raise InvalidInput(N_("未知的操作。"))
+    db.session.commit()
+    flash(message, "info")
+    return _back(session.slug)
+
+
+@bp.route("/sessions/<ref>/candidates", methods=["POST"])
+@role_required(*STAFF)
+def add_candidate(ref: str):
+    """Add a candidate project."""
+    session = load_session(ref)
+    candidate_service.add_candidate(session, request.form, _actor())
+    db.session.commit()
+    flash(gettext("已添加候选项目。"), "info")
+    return _back(session.slug, "candidates")
+
+
+@bp.route("/sessions/<ref>/candidates/<int:cid>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_candidate(ref: str, cid: int):
+    """Edit one candidate project."""
+    session = load_session(ref)
+    candidate = candidate_service.get_candidate(session, cid)
+    if request.method == "POST":
+        candidate_service.update_candidate(session, candidate, request.form, _actor())
+        db.session.commit()
+        flash(gettext("候选项目已保存。"), "info")
+        return _back(session.slug, "candidates")
+    return render_template("admin/candidate_form.html", session=session, candidate=candidate)
+
+
+@bp.route("/sessions/<ref>/candidates/<int:cid>/delete", methods=["POST"])
+@role_required(*STAFF)
+def delete_candidate(ref: str, cid: int):
+    """Delete one candidate project."""
+    session = load_session(ref)
+    candidate_service.delete_candidate(session, candidate_service.get_candidate(session, cid), _actor())
+    db.session.commit()
+    flash(gettext("候选项目已删除。"), "info")
+    return _back(session.slug, "candidates")
+
+
+@bp.route("/sessions/<ref>/candidates/<int:cid>/move", methods=["POST"])
+@role_required(*STAFF)
+def move_candidate(ref: str, cid: int):
+    """Move a candidate up or down the ballot."""
+    session = load_session(ref)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    candidate_service.move_candidate(session, candidate_service.get_candidate(session, cid), offset,
+                                     _actor())
+    db.session.commit()
+    return _back(session.slug, "candidates")
+
+
+@bp.route("/sessions/<ref>/candidates/import", methods=["POST"])
+@role_required(*STAFF)
+def import_candidates(ref: str):
+    """Import candidates from an uploaded CSV or XLSX file (all or nothing)."""
+    session = load_session(ref)
+    data, filename = _uploaded()
+    count = candidate_service.import_candidates(
+        session, data, filename, _actor(), replace=request.form.get("replace") == "1",
+        max_rows=current_app.config["MAX_IMPORT_ROWS"])
+    db.session.commit()
+    flash(gettext("已导入 %(count)s 个候选项目。", count=count), "info")
+    return _back(session.slug, "candidates")
+
+
+@bp.route("/sessions/<ref>/delegates", methods=["POST"])
+@role_required(*STAFF)
+def add_delegate(ref: str):
+    """Add a delegate to the roster."""
+    session = load_session(ref)
+    roster.add_delegate(session, request.form, _actor())
+    db.session.commit()
+    flash(gettext("已添加代表。"), "info")
+    return _back(session.slug, "roster")
+
+
+@bp.route("/sessions/<ref>/delegates/<int:did>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_delegate(ref: str, did: int):
+    """Edit one delegate."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    if request.method == "POST":
+        roster.update_delegate(session, delegate, request.form, _actor())
+        db.session.commit()
+        flash(gettext("代表信息已保存。"), "info")
+        return _back(session.slug, "roster")
+    return render_template("admin/delegate_form.html", session=session, delegate=delegate)
+
+
+@bp.route("/sessions/<ref>/delegates/<int:did>/delete", methods=["POST"])
+@role_required(*STAFF)
+def delete_delegate(ref: str, did: int):
+    """Remove a delegate from the roster."""
+    session = load_session(ref)
+    roster.remove_delegate(session, roster.get_delegate(session, did), _actor())
+    db.session.commit()
+    flash(gettext("代表已从名册中删除。"), "info")
+    return _back(session.slug, "roster")
+
+
+@bp.route("/sessions/<ref>/delegates/<int:did>/leave", methods=["POST"])
+@role_required(*STAFF)
+def delegate_leave(ref: str, did: int):
+    """Mark a delegate on leave (请假) or clear the mark."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    roster.set_leave(session, delegate, request.form.get("leave") == "1", _actor(),
+                     request.form.get("reason", ""))
+    db.session.commit()
+    return _back(session.slug, "roster")
+
+
+@bp.route("/sessions/<ref>/delegates/import", methods=["POST"])
+@role_required(*STAFF)
+def import_delegates(ref: str):
+    """Import the roster from an uploaded CSV or XLSX file (all or nothing)."""
+    session = load_session(ref)
+    data, filename = _uploaded()
+    count = roster.import_delegates(
+        session, data, filename, _actor(), replace=request.form.get("replace") == "1",
+        max_rows=current_app.config["MAX_IMPORT_ROWS"])
+    db.session.commit()
+    flash(gettext("已导入 %(count)s 名代表。", count=count), "info")
+    return _back(session.slug, "roster")

@@ -1,0 +1,46 @@
+"""Staff login and logout."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ballot.extensions import db
+from ballot.services import accounts, audit
+from ballot.web.guards import current_user, login_user, logout_user
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("admin.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on POST check the credentials and start a session."""
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        user = accounts.authenticate(username, request.form.get("password", ""))
+        if user is None:
+            flash(gettext("用户名或密码不正确，请重新输入。"), "error")
+            return render_template("auth/login.html", username=username), 401
+        login_user(user)
+        audit.record(user.username, "user.login")
+        db.session.commit()
+        if user.role == "chair" and not request.args.get("next"):
+            return redirect(url_for("admin.home"))
+        return redirect(_safe_next(request.args.get("next")))
+    if current_user() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", username="")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the staff session."""
+    logout_user()
+    flash(gettext("您已退出登录。"), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,111 @@
+"""Errors mapped once per surface: pages get a friendly page or a flash, the API gets JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ballot.domain.errors import BallotError, ImportRejected, NotReady
+from ballot.extensions import db
+from ballot.web.guards import LoginRequired, login_redirect
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    400: "请求无效，请返回上一页重试。",
+    401: "请先登录。",
+    403: "您没有执行此操作的权限。",
+    404: "找不到所请求的页面。",
+    405: "不支持此请求方式。",
+    413: "上传的文件太大，请拆分后重试。",
+    429: "操作过于频繁，请稍后再试。",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/kiosk/api/")
+
+
+def error_payload(error: BallotError) -> dict:
+    """The JSON body for a domain error: code, message and any detail lists."""
+    body = {"error": error.code, "message": error.render(gettext)}
+    if isinstance(error, NotReady):
+        body["problems"] = [{"code": p.code, "message": p.render(gettext)} for p in error.problems]
+    if isinstance(error, ImportRejected):
+        body["rows"] = [
+            {"line": e.line, "column": e.column, "message": e.render(gettext)}
+            for e in error.row_errors
+        ]
+    return body
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers on ``app``."""
+
+    @app.errorhandler(BallotError)
+    def domain_error(error: BallotError):
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error_payload(error)), error.status
+        if isinstance(error, ImportRejected):
+            return render_template("errors/import_rejected.html", error=error,
+                                   message=error.render(gettext),
+                                   rows=error_payload(error)["rows"],
+                                   back=request.referrer), error.status
+        if request.method == "POST" and request.referrer and error.status != 404:
+            flash(error.render(gettext), "error")
+            for detail in error_payload(error).get("problems", []):
+                flash(detail["message"], "detail")
+            return redirect(request.referrer)
+        return render_template("errors/error.html", status=error.status,
+                               message=error.render(gettext)), error.status
+
+    @app.errorhandler(LoginRequired)
+    def login_required(_error):
+        if _wants_json():
+            return jsonify({"error": "unauthorized", "message": gettext("请先登录。")}), 401
+        return login_redirect()
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        message = gettext("页面已过期或请求来源无效，请刷新页面后重试。")
+        if _wants_json():
+            return jsonify({"error": "csrf", "message": message}), 400
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        message = gettext(HTTP_MESSAGES.get(error.code, "请求无法处理。"))
+        if _wants_json():
+            return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), error.code
+        return render_template("errors/error.html", status=error.code, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = gettext("服务器内部错误，操作未完成，请重试；如仍失败请联系会务技术人员。")
+        if _wants_json():
+            return jsonify({"error": "internal", "message": message}), 500
+        return render_template("errors/error.html", status=500, message=message), 500
+
+    @app.context_processor
+    def _login_url():
+        return {"login_url": url_for("auth.login")}
+
+    @app.route("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    @app.route("/lang/<code>")
+    def set_language(code: str):
+        from flask import session
+
+        if code in app.config["LANGUAGES"]:
+            session["lang"] = code
+        target = request.args.get("next") or "/"
+        return redirect(target if target.startswith("/") and not target.startswith("//") else "/")

@@ -1,0 +1,80 @@
+"""Access guards for views: who is logged in, which roles may do what, session scope."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, redirect, request, session, url_for
+
+from ballot.domain.errors import N_, PermissionDenied
+from ballot.extensions import db
+from ballot.models import User, VoteSession
+from ballot.services import sessions as session_service
+
+
+class LoginRequired(Exception):
+    """No staff user is logged in."""
+
+
+def current_user() -> User | None:
+    """The logged-in staff user for this request, if any."""
+    if "user" not in g:
+        user_id = session.get("user_id")
+        user = db.session.get(User, user_id) if user_id else None
+        if user is not None and (not user.active or session.get("auth_version") != user.password_hash[-16:]):
+            user = None
+        g.user = user
+    return g.user
+
+
+def login_user(user: User) -> None:
+    """Start a fresh login session (the old cookie's contents are discarded)."""
+    lang = session.get("lang")
+    session.clear()
+    session["user_id"] = user.id
+    session["auth_version"] = user.password_hash[-16:]
+    if lang:
+        session["lang"] = lang
+    session.permanent = False
+
+
+def logout_user() -> None:
+    """End the login session."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def role_required(*roles: str):
+    """Allow only logged-in users whose role is in ``roles`` (admin is always allowed)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                raise LoginRequired()
+            if user.role != "admin" and user.role not in roles:
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def load_session(ref: str) -> VoteSession:
+    """The session named in the URL, if the current user's congress may see it."""
+    return session_service.get_session(ref, current_user())
+
+
+def login_redirect():
+    """Send a browser to the login page, coming back here afterwards."""
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def require(condition: bool, message: str = N_("您没有执行此操作的权限。")) -> None:
+    """Raise PermissionDenied unless ``condition`` holds."""
+    if not condition:
+        raise PermissionDenied(message)

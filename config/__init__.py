@@ -1,0 +1,1 @@
+"""Settings classes. Values come from the environment (BALLOT_*) with safe defaults."""

@@ -1,0 +1,75 @@
+"""Configuration classes for the app factory.
+
+Default: an embedded SQLite file in the instance folder. Set BALLOT_DATABASE_URL for PostgreSQL
+(``postgresql+psycopg://user@host/db``; a plain ``postgresql://`` URL is accepted too).
+"""
+
+from __future__ import annotations
+
+import os
+
+DEV_SECRET = "dev-only-insecure-secret"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def normalise_database_url(url: str) -> str:
+    """Make ``postgresql://`` URLs use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class DefaultConfig:
+    """Development and `make demo`: SQLite in the instance folder, a dev secret."""
+
+    SECRET_KEY = _env("BALLOT_SECRET_KEY", DEV_SECRET)
+    # Encrypts session private keys at rest; defaults to SECRET_KEY, set separately in production.
+    KEY_ENCRYPTION_SECRET = _env("BALLOT_KEY_SECRET")
+    SQLALCHEMY_DATABASE_URI = _env("BALLOT_DATABASE_URL")  # None → instance/ballot.sqlite
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = _env("BALLOT_TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = ("zh", "en")
+    MAX_CONTENT_LENGTH = int(_env("BALLOT_MAX_UPLOAD_BYTES", str(4 * 1024 * 1024)))
+    MAX_IMPORT_ROWS = 5000
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env("BALLOT_SECURE_COOKIES", "0") == "1"
+    WTF_CSRF_TIME_LIMIT = None  # a kiosk page stays open all day
+    DEBUG = False
+    TESTING = False
+
+
+class TestConfig(DefaultConfig):
+    """The test suite: BALLOT_TEST_DATABASE_URL or an SQLite file per test."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    KEY_ENCRYPTION_SECRET = "test-key-secret"
+    SQLALCHEMY_DATABASE_URI = _env("BALLOT_TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(DefaultConfig):
+    """Deployments: refuses to start without a real secret (see ``check_production``)."""
+
+    SESSION_COOKIE_SECURE = _env("BALLOT_SECURE_COOKIES", "1") == "1"
+
+
+def check_production(config: dict) -> list[str]:
+    """Problems that make a production configuration unsafe to start."""
+    problems = []
+    secret = config.get("SECRET_KEY")
+    if not secret or secret in (DEV_SECRET, "test-secret") or len(secret) < 32:
+        problems.append("BALLOT_SECRET_KEY 未设置或过短（至少 32 个字符）/ BALLOT_SECRET_KEY missing or too short")
+    if config.get("DEBUG"):
+        problems.append("生产环境不得开启调试模式 / debug must be off in production")
+    return problems
+
+
+CONFIGS = {"default": DefaultConfig, "test": TestConfig, "production": ProductionConfig}

@@ -1,0 +1,239 @@
+"""Builders for realistic audit bundles, made with the same functions the server uses."""
+
+from __future__ import annotations
+
+import copy
+import io
+import random
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ballot import crypto
+from ballot.bundle import write_bundle
+from ballot.domain import tally
+from ballot.merkle import round_root
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+
+PROJECTS = [
+    ("镇中心小学教学楼改造", "镇教育办", "1200"),
+    ("农村饮水安全巩固提升", "镇水务所", "860"),
+    ("卫生院发热门诊建设", "镇卫生院", "430"),
+    ("居家养老服务中心", "镇民政办", "380"),
+    ("老旧小区雨污分流", "镇建设办", "950"),
+    ("乡村道路硬底化", "镇交通办", "1500"),
+    ("农贸市场升级改造", "镇经济办", "620"),
+    ("河道综合整治", "镇水务所", "780"),
+    ("社区公园建设", "镇建设办", "300"),
+    ("幼儿园扩容", "镇教育办", "540"),
+    ("公交候车亭建设", "镇交通办", "120"),
+    ("文化活动中心修缮", "镇文化站", "260"),
+]
+
+
+def roster(n: int) -> list[str]:
+    """n distinct, plausible delegate names in roster order."""
+    names = [s + g for s in SURNAMES for g in GIVEN]
+    names += [f"{names[i % len(names)]}{i // len(names) + 1}" for i in range(len(names), n)]
+    return names[:n]
+
+
+def codes(n: int) -> list[str]:
+    """Candidate codes "01", "02", …."""
+    return [f"{i:02d}" for i in range(1, n + 1)]
+
+
+def ballots_with(
+    rng: random.Random, candidates: Sequence[str], fors: Mapping[str, int], n: int, quota: int
+) -> list[dict[str, str]]:
+    """n valid ballots giving each candidate exactly fors[code] 赞成, none above `quota` 赞成."""
+    ballots: list[dict[str, str]] = [{} for _ in range(n)]
+    for code in sorted(candidates, key=lambda c: -fors[c]):
+        # The least-loaded ballots take the next 赞成, so no ballot passes the quota.
+        order = sorted(range(n), key=lambda i: (sum(v == "for" for v in ballots[i].values()),
+                                                rng.random()))
+        for i in order[: fors[code]]:
+            ballots[i][code] = "for"
+    assert all(sum(v == "for" for v in b.values()) <= quota for b in ballots)
+    for ballot in ballots:
+        for code in candidates:
+            if code not in ballot:
+                pick = rng.choice(["against", "abstain", "abstain", None])
+                if pick is not None:
+                    ballot[code] = pick
+    return ballots
+
+
+@dataclass
+class Session:
+    """Everything a bundle holds, before it is written; tests tamper with it."""
+
+    key: Ed25519PrivateKey
+    manifest: dict
+    entries: list[dict]
+    issued: dict[int, list[str]]
+    result: dict
+    audit_log: list[dict] = field(default_factory=list)
+
+    def copy(self) -> Session:
+        """A deep copy sharing only the key, for a test to tamper with."""
+        return replace(
+            self,
+            manifest=copy.deepcopy(self.manifest),
+            entries=copy.deepcopy(self.entries),
+            issued=copy.deepcopy(self.issued),
+            result=copy.deepcopy(self.result),
+            audit_log=copy.deepcopy(self.audit_log),
+        )
+
+    def write(
+        self,
+        path: Path,
+        *,
+        result_json: bytes | None = None,
+        result_sig: bytes | None = None,
+        public_key_pem: bytes | None = None,
+    ) -> Path:
+        """Write the bundle; the result is signed with the session key unless given."""
+        data = crypto.canonical_json(self.result) if result_json is None else result_json
+        write_bundle(
+            path,
+            manifest=self.manifest,
+            entries=self.entries,
+            issued=self.issued,
+            result_json=data,
+            result_sig=crypto.sign(self.key, data) if result_sig is None else result_sig,
+            public_key_pem=public_key_pem or crypto.public_key_pem(self.key),
+            audit_log=self.audit_log,
+        )
+        return path
+
+
+def make_session(
+    ballots: Mapping[int, list[dict[str, str]]],
+    *,
+    roster_size: int,
+    present: Mapping[int, int],
+    issued: Mapping[int, int],
+    n_candidates: int,
+    quota: int,
+    decisions: Mapping[int, str] | None = None,
+    key: Ed25519PrivateKey | None = None,
+    rng: random.Random | None = None,
+) -> Session:
+    """A signed session whose result is the honest tally of `ballots` (round number -> ballots).
+
+    Without `decisions`, a tie is broken by the next round when there is one, else left empty.
+    """
+    rng = rng or random.Random(0)
+    key = key or crypto.generate_key()
+    names = roster(roster_size)
+    all_codes = codes(n_candidates)
+    rules = {"quota": quota, "contested": n_candidates > quota, "min_excess_ratio": "0.20",
+             "pass_basis": "roster", "quorum": "majority_of_roster"}
+    session = {"id": "dl-2027", "title": "大岭镇第十八届人民代表大会第三次会议",
+               "date": "2027-01-15", "level": "乡镇"}
+    spec = tally.RoundSpec(number=1, candidates=tuple(all_codes), quota=quota,
+                           contested=rules["contested"], roster_size=roster_size,
+                           present=present[1], issued=issued[1])
+    entries: list[dict] = []
+    recounts: list[tally.RoundResult] = []
+    round_dicts: list[dict] = []
+    issued_lists: dict[int, list[str]] = {}
+    for number in sorted(ballots):
+        if number > 1:
+            spec = tally.next_round_spec(spec, recounts[-1], present[number], issued[number])
+        result = tally.tally_round(spec, ballots[number])
+        recounts.append(result)
+        round_entries = []
+        for choices in ballots[number]:
+            ballot_id = crypto.ballot_id_from_token(crypto.new_token())
+            round_entries.append(crypto.make_entry(key, ballot_id, number, choices))
+        entries.extend(round_entries)
+        issued_lists[number] = sorted(rng.sample(range(roster_size), issued[number]))
+        issued_lists[number] = [names[i] for i in issued_lists[number]]
+        round_dicts.append({
+            **result.to_dict(),
+            "merkle_root": round_root([e["hash"] for e in round_entries]),
+            "entry_count": len(round_entries),
+        })
+    if decisions is None:
+        # The chair breaks a tie with a further round if one was held, else leaves the slots.
+        decisions = {
+            r.number: "tie_break" if r.number + 1 in ballots else "leave_empty"
+            for r in recounts if r.tie is not None
+        }
+    for round_dict in round_dicts:
+        round_dict["decision"] = decisions.get(round_dict["number"])
+    final = tally.combine_rounds(quota, recounts, decisions)
+    manifest = {
+        "session": session,
+        "rules": rules,
+        "candidates": [
+            {"code": code, "title": title, "department": dept, "budget": budget}
+            for code, (title, dept, budget) in zip(
+                all_codes, (PROJECTS * 10)[:n_candidates], strict=True
+            )
+        ],
+        "roster_size": roster_size,
+        "scrutineers": {"chief": names[0], "scrutineers": names[1:3], "counters": names[3:5]},
+        "rounds": [{"number": r.number, "candidates": list(r.candidates), "quota": r.quota}
+                   for r in recounts],
+    }
+    result_doc = {
+        "format": "piaojue-result/1",
+        "session": session,
+        "rules": rules,
+        "key_fingerprint": crypto.fingerprint(key),
+        "roster_size": roster_size,
+        "present": present[1],
+        "rounds": round_dicts,
+        "chosen": list(final.chosen),
+        "open_slots": final.open_slots,
+        "shortfall": final.shortfall,
+        "confirmed_by": {"chief_scrutineer": names[0], "chair": names[-1]},
+    }
+    audit_log = [{"action": "session.locked", "actor": "staff:admin"},
+                 {"action": "round.closed", "actor": "chair", "round": 1}]
+    return Session(key, manifest, entries, issued_lists, result_doc, audit_log)
+
+
+def build_realistic(seed: int = 1, key: Ed25519PrivateKey | None = None) -> Session:
+    """60 delegates, 12 projects for 10 slots; three tie at the cutoff and round 2 breaks it."""
+    rng = random.Random(seed)
+    c = codes(12)
+    fors1 = dict(zip(c, [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20], strict=True))
+    round1 = ballots_with(rng, c, fors1, 55, 10)
+    round1.append({code: "for" for code in c[:11]})  # 11 赞成 for 10 slots: invalid
+    rng.shuffle(round1)
+    tied = ["09", "10", "11"]
+    round2 = ballots_with(rng, tied, {"09": 40, "10": 30, "11": 38}, 56, 2)
+    session = make_session(
+        {1: round1, 2: round2}, roster_size=60, present={1: 57, 2: 57}, issued={1: 57, 2: 56},
+        n_candidates=12, quota=10, key=key, rng=rng,
+    )
+    assert session.result["rounds"][0]["tie"] == {"candidates": tied, "slots": 2}
+    assert session.result["chosen"] == [*c[:8], "09", "11"]
+    return session
+
+
+def rewrite_member(path: Path, name: str, change: Callable[[bytes], bytes | None]) -> Path:
+    """Rewrite one zip member through `change` (None drops it); other members stay as they are."""
+    with zipfile.ZipFile(path) as zf:
+        members = [(info, zf.read(info)) for info in zf.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members:
+            if info.filename == name:
+                changed = change(data)
+                if changed is None:
+                    continue
+                data = changed
+            zf.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+    return path

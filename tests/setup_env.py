@@ -1,0 +1,51 @@
+"""Install the system packages the test suite needs (Debian), when missing.
+
+Run by `make test`. Browser tests need Debian's chromium (never a downloaded browser) and a CJK
+font so screenshots and PDF renderings show Chinese; PDF checks use poppler's pdftoppm. Without
+root or apt-get (a developer laptop) nothing is installed and the tests that need them skip with
+a reason, except in CI (BALLOT_REQUIRE_ALL_TESTS=1), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+PACKAGES = {
+    "chromium": "/usr/bin/chromium",
+    "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "poppler-utils": "/usr/bin/pdftoppm",
+}
+
+
+def missing() -> list[str]:
+    """Debian packages whose marker file is not on this machine."""
+    return [name for name, marker in PACKAGES.items() if not os.path.exists(marker)]
+
+
+def main() -> int:
+    """Install what is missing; report what could not be installed."""
+    needed = missing()
+    if not needed:
+        return 0
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        print(f"setup_env: cannot install {', '.join(needed)} (no apt-get or not root); "
+              "tests that need them will be skipped", file=sys.stderr)
+        return 0
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print(f"setup_env: apt-get install {' '.join(needed)}", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    result = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *needed],
+        check=False, env=env,
+    )
+    if result.returncode != 0:
+        print("setup_env: apt-get failed; tests that need these packages will skip or fail",
+              file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Admin pages: access, the session page, import through the browser form, lock."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from ballot.models import Delegate
+from tests.conftest import make_session
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def admin_rules(app):
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith(("/admin", "/api/v1"))]
+
+
+def test_every_admin_and_api_route_refuses_anonymous_users(app, client, db):
+    make_session()
+    db.session.commit()
+    rules = admin_rules(app)
+    assert len(rules) > 20
+    for rule in rules:
+        url = (rule.rule.replace("<ref>", "test-session").replace("<int:cid>", "1")
+               .replace("<int:did>", "1"))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if url.startswith("/api/"):
+                assert response.status_code == 401, (method, url)
+                assert response.get_json()["error"] == "unauthorized"
+            else:
+                assert response.status_code == 302, (method, url)
+                assert "/login" in response.headers["Location"]
+
+
+def test_staff_sees_candidates_with_ratio_locks_and_imports_gbk_roster(client, db, login):
+    make_session(delegates=0)
+    db.session.commit()
+    login("staff")
+    page = client.get("/admin/sessions/test-session").get_data(as_text=True)
+    assert "候选项目 12 个，应选 10 个，差额比例 20%" in page
+    assert page.count("民生项目") >= 12
+    response = client.post("/admin/sessions/test-session/transition", data={"target": "locked"},
+                           headers={"Referer": "/admin/sessions/test-session"})
+    assert response.status_code == 302
+    page = client.get("/admin/sessions/test-session").get_data(as_text=True)
+    assert "候选名单已锁定" in page and "会议密钥指纹" in page
+    data = {"file": (io.BytesIO((FIXTURES / "roster_gbk.csv").read_bytes()), "roster_gbk.csv")}
+    response = client.post("/admin/sessions/test-session/delegates/import", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get("/admin/sessions/test-session").get_data(as_text=True)
+    assert "已导入 60 名代表" in page and "王建国" in page and "第一代表组（城区）" in page
+
+
+def test_bad_roster_upload_shows_every_row_and_stores_nothing(client, db, login):
+    session = make_session(delegates=0)
+    db.session.commit()
+    login("staff")
+    data = {"file": (io.BytesIO((FIXTURES / "roster_bad.csv").read_bytes()), "roster_bad.csv")}
+    response = client.post("/admin/sessions/test-session/delegates/import", data=data,
+                           content_type="multipart/form-data",
+                           headers={"Referer": "/admin/sessions/test-session"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "导入失败，未保存任何数据" in page
+    for line in ("<td>3</td>", "<td>5</td>", "<td>7</td>", "<td>8</td>"):
+        assert line in page
+    assert db.session.query(Delegate).filter_by(session_id=session.id).count() == 0
+
+
+def test_locking_eleven_for_ten_is_refused_with_the_missing_count(client, db, login):
+    make_session(candidates=11)
+    db.session.commit()
+    login("staff")
+    response = client.post("/admin/sessions/test-session/transition", data={"target": "locked"},
+                           headers={"Referer": "http://localhost/admin/sessions/test-session"},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "还需至少 1 个" in page
+    assert "草稿" in page
+
+
+def test_staff_of_another_congress_cannot_see_the_session(client, db, login):
+    make_session()
+    db.session.commit()
+    login("staff", congress="另一个镇人大")
+    assert client.get("/admin/sessions/test-session").status_code == 404
+    assert client.post("/admin/sessions/test-session/transition",
+                       data={"target": "locked"}).status_code == 404
+    assert b"test-session" not in client.get("/admin/").data
+
+
+@pytest.mark.parametrize("role", ["chair", "scrutineer"])
+def test_read_only_roles_cannot_change_sessions(client, db, login, role):
+    make_session()
+    db.session.commit()
+    login(role)
+    assert client.get("/admin/sessions/test-session").status_code == 200
+    assert client.post("/admin/sessions/test-session/transition",
+                       data={"target": "locked"}).status_code == 403
+    assert client.post("/api/v1/sessions/test-session/candidates",
+                       json={"title": "x"}).status_code == 403
+
+
+def test_create_session_through_the_form(client, db, login):
+    login("staff")
+    response = client.post("/admin/sessions/new", data={
+        "title": "示范县第十届人民代表大会第三次会议", "slug": "county-2027", "level": "县",
+        "date": "2027-01-20", "quota": "12", "mode": "contested", "min_excess_ratio": "25",
+        "pass_basis": "present"})
+    assert response.status_code == 302
+    page = client.get("/admin/sessions/county-2027").get_data(as_text=True)
+    assert "示范县第十届人民代表大会第三次会议" in page and "实到代表过半数" in page
+    assert "至少需要 15 个" in page
+
+
+def test_login_rejects_wrong_password(client, db):
+    from tests.conftest import make_user
+
+    make_user()
+    db.session.commit()
+    response = client.post("/login", data={"username": "staff", "password": "nope"})
+    assert response.status_code == 401
+    assert "用户名或密码不正确" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
