@@ -64,12 +64,18 @@ def _select_locale() -> str:
 
 
 def _blueprints(app: Flask) -> None:
-    from ballot.web import admin, api, auth, errors, public
+    """Register every ``bp`` found in a module of ``ballot.web`` (one blueprint per audience)."""
+    import importlib
+    import pkgutil
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(public.bp)
-    app.register_blueprint(api.bp)
+    import ballot.web
+    from ballot.web import errors
+
+    for info in sorted(pkgutil.iter_modules(ballot.web.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"ballot.web.{info.name}")
+        blueprint = getattr(module, "bp", None)
+        if blueprint is not None:
+            app.register_blueprint(blueprint)
     errors.register(app)
 
 

@@ -181,6 +181,14 @@ COMMANDS = [init_db, serve, demo, create_user, list_sessions, import_projects, i
 
 
 def register(app) -> None:
-    """Attach the commands to ``app.cli`` (so ``flask --app ballot.app`` has them too)."""
-    for command in COMMANDS:
+    """Attach the commands here and every ``COMMANDS`` list in ``ballot.commands.*`` to app.cli."""
+    import importlib
+    import pkgutil
+
+    import ballot.commands
+
+    commands = list(COMMANDS)
+    for info in sorted(pkgutil.iter_modules(ballot.commands.__path__), key=lambda m: m.name):
+        commands += getattr(importlib.import_module(f"ballot.commands.{info.name}"), "COMMANDS", [])
+    for command in commands:
         app.cli.add_command(command)

@@ -35,6 +35,11 @@ class VoteSession(Base):
     private_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Publication: who confirmed the count, and the signed result document (canonical JSON).
+    scrutineer_confirmed_by: Mapped[str | None] = mapped_column(String(80))
+    chair_confirmed_by: Mapped[str | None] = mapped_column(String(80))
+    result_document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    result_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     candidates: Mapped[list[Candidate]] = relationship(
         back_populates="session", order_by="Candidate.position", cascade="all, delete-orphan"

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f15fcd998513
+Revision ID: 079ae25127ca
 Revises: 
-Create Date: 2026-11-23 13:50:29.028464
+Create Date: 2026-11-23 13:53:59.377068
 
 """
 from alembic import op
@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 import ballot.models.base
 
+import ballot.models.base
+
 
 # revision identifiers, used by Alembic.
-revision = 'f15fcd998513'
+revision = '079ae25127ca'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -52,6 +54,10 @@ def upgrade():
     sa.Column('private_key_encrypted', sa.LargeBinary(), nullable=True),
     sa.Column('key_fingerprint', sa.String(length=64), nullable=True),
     sa.Column('created_at', ballot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('scrutineer_confirmed_by', sa.String(length=80), nullable=True),
+    sa.Column('chair_confirmed_by', sa.String(length=80), nullable=True),
+    sa.Column('result_document', sa.LargeBinary(), nullable=True),
+    sa.Column('result_signature', sa.LargeBinary(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vote_sessions')),
     sa.UniqueConstraint('slug', name=op.f('uq_vote_sessions_slug'))
     )

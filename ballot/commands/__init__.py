@@ -1,0 +1,1 @@
+"""More ``ballot`` subcommands: each module here exposes ``COMMANDS``, a list of click commands."""

@@ -1,0 +1,6 @@
+"""``ballot verify BUNDLE [--fingerprint FP]``: the Flask-free verifier as a subcommand."""
+
+from ballot.verify import main as verify
+
+verify.name = "verify"
+COMMANDS = [verify]
