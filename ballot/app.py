@@ -28,6 +28,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     _database_setup(app)
     _extensions(app)
     _blueprints(app)
+    _security_headers(app)
     _template_globals(app)
     _cli(app)
     return app
@@ -56,11 +57,10 @@ def _extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str:
-    languages = ("zh", "en")
+    # Chinese unless this browser (or a kiosk, via g.locale) chose English: the browser's own
+    # Accept-Language is ignored, since a hall's machines often ship with English systems.
     chosen = getattr(g, "locale", None) or request.args.get("lang") or session.get("lang")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "zh"
+    return chosen if chosen in ("zh", "en") else "zh"
 
 
 def _blueprints(app: Flask) -> None:
@@ -77,6 +77,12 @@ def _blueprints(app: Flask) -> None:
         if blueprint is not None:
             app.register_blueprint(blueprint)
     errors.register(app)
+
+
+def _security_headers(app: Flask) -> None:
+    from ballot.web.security import install
+
+    install(app)
 
 
 def _template_globals(app: Flask) -> None:

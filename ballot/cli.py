@@ -55,6 +55,15 @@ def upgrade_database() -> None:
         upgrade(directory=directory)
 
 
+def _run(host: str, port: int) -> None:
+    # Flask.run() refuses to start inside a CLI command, so serve with werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    click.echo(f"票决服务已启动 / serving on http://{host}:{port}/  (Ctrl+C 停止)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               use_reloader=False)
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
@@ -69,8 +78,7 @@ def init_db() -> None:
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the app (for a hall laptop; deployments run gunicorn on wsgi:app)."""
-    click.echo(f"票决服务已启动 / serving on http://{host}:{port}/  (Ctrl+C 停止)")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    _run(host, port)
 
 
 @click.command("demo")
@@ -92,7 +100,7 @@ def demo(then_serve: bool, host: str, port: int) -> None:
         click.echo(f"  {username:<11} {password}")
     if then_serve:
         click.echo(f"打开 / open http://{host}:{port}/login")
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        _run(host, port)
 
 
 @click.command("create-user")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
 
 from ballot.domain.errors import N_, InvalidInput
 from ballot.extensions import db
-from ballot.models import User
+from ballot.models import AuditEntry, User, utcnow
 from ballot.models.accounts import ROLES
 from ballot.services import audit
 
 MIN_PASSWORD = 8
+MAX_FAILURES = 5
+FAILURE_WINDOW_MINUTES = 10
 
 
 def create_user(username: str, password: str, role: str, actor: str, *,
@@ -45,3 +49,17 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password):
         return None
     return user
+
+
+def recent_failures(username: str, address: str) -> int:
+    """Failed logins for this name or from this address in the last window (database-backed,
+    so the limit holds across app processes)."""
+    since = utcnow() - timedelta(minutes=FAILURE_WINDOW_MINUTES)
+    return db.session.execute(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "user.login_failed",
+            AuditEntry.at >= since,
+            or_(AuditEntry.actor == (username or "?"),
+                AuditEntry.detail["address"].as_string() == address),
+        )
+    ).scalar_one()

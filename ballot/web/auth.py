@@ -22,9 +22,16 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Show the login form; on POST check the credentials and start a session."""
     if request.method == "POST":
-        username = request.form.get("username", "")
+        username = request.form.get("username", "")[:80]
+        address = request.remote_addr or "?"
+        if accounts.recent_failures(username, address) >= accounts.MAX_FAILURES:
+            flash(gettext("登录失败次数过多，请 %(minutes)s 分钟后再试，或联系管理员。",
+                          minutes=accounts.FAILURE_WINDOW_MINUTES), "error")
+            return render_template("auth/login.html", username=username), 429
         user = accounts.authenticate(username, request.form.get("password", ""))
         if user is None:
+            audit.record(username or "?", "user.login_failed", address=address)
+            db.session.commit()
             flash(gettext("用户名或密码不正确，请重新输入。"), "error")
             return render_template("auth/login.html", username=username), 401
         login_user(user)

@@ -124,3 +124,16 @@ def test_login_rejects_wrong_password(client, db):
     assert response.status_code == 401
     assert "用户名或密码不正确" in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
+
+
+def test_login_is_rate_limited_after_repeated_failures(client, db):
+    from tests.conftest import make_user
+
+    make_user()
+    db.session.commit()
+    for _ in range(5):
+        assert client.post("/login", data={"username": "staff", "password": "bad"}).status_code == 401
+    blocked = client.post("/login", data={"username": "staff", "password": "correct-horse"})
+    assert blocked.status_code == 429
+    assert "登录失败次数过多" in blocked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302

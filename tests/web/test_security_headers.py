@@ -1,0 +1,34 @@
+"""Security headers and language defaults."""
+
+
+def test_headers_on_pages_and_api(client):
+    for path in ("/", "/login", "/api/v1/sessions"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+
+
+def test_chinese_by_default_even_for_english_browsers(client):
+    page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert "工作人员登录" in page
+    assert 'lang="zh-CN"' in page
+
+
+def test_no_inline_scripts_in_rendered_pages(client, db, login):
+    import re
+
+    from tests.conftest import make_session
+
+    make_session()
+    db.session.commit()
+    login("staff")
+    for path in ("/", "/login", "/admin/", "/admin/sessions/test-session", "/s/test-session/"):
+        page = client.get(path).get_data(as_text=True)
+        for tag in re.findall(r"<script\b[^>]*>", page):
+            assert "src=" in tag, (path, tag)
+        assert not re.search(r"\son(click|load|submit|change|input)=", page), path
+        assert "javascript:" not in page, path
