@@ -52,7 +52,7 @@ def begin_write() -> None:
     Call it before the first query of a read-then-write transaction; if the session already has
     a transaction open, it is rolled back first so the lock is taken before anything is read.
     """
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         db.session.rollback()
     if db.engine.dialect.name == "sqlite":
         db.session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})

@@ -122,3 +122,153 @@ class PermissionDenied(BallotError):
     code = "forbidden"
     status = 403
     message = N_("您没有执行此操作的权限。")
+
+
+class VotingNotOpen(BallotError):
+    """No voting round is open for this session."""
+
+    code = "voting_not_open"
+    status = 409
+    message = N_("当前没有正在进行的投票，请等待主持人宣布开始投票。")
+
+
+class NotCheckedIn(BallotError):
+    """The delegate has not checked in, so cannot be issued a ballot."""
+
+    code = "not_checked_in"
+    status = 409
+    message = N_("%(name)s 代表尚未签到，请先到签到机签到，再来领取选票。")
+
+
+class AlreadyIssued(AlreadyVoted):
+    """The delegate was already issued a ballot in this round."""
+
+    code = "already_issued"
+    message = N_("%(name)s 代表在本轮已经领取过选票（或已投票），不能重复领取。如尚未投票，请联系工作人员处理。")
+
+
+class BallotAlreadyCast(AlreadyVoted):
+    """A different ballot was submitted on a token that was already used."""
+
+    code = "ballot_already_cast"
+    message = N_("这张选票已经投出，不能更改或重新投票。")
+
+
+class BallotTokenInvalid(BallotError):
+    """The ballot token is unknown, voided, bound to another kiosk or its round has closed."""
+
+    code = "ballot_token_invalid"
+    status = 409
+    message = N_("本张选票已失效（可能因超时、本轮投票已结束或工作人员已释放），选票未投出。请重新刷卡领取选票；如无法领取，请联系工作人员。")
+
+
+class InvalidBallot(BallotError):
+    """A submitted ballot names an unknown project or choice."""
+
+    code = "invalid_ballot"
+    status = 400
+    message = N_("选票内容无效：%(reason)s")
+
+
+class KioskNotForVoting(BallotError):
+    """The device is not an enrolled voting kiosk of this session."""
+
+    code = "kiosk_not_for_voting"
+    status = 403
+    message = N_("本设备不是本次会议已登记的投票机，不能发放或接收选票。")
+
+
+class NotIssuedHere(BallotError):
+    """The delegate's ballot was not issued at this kiosk, so it cannot be returned here."""
+
+    code = "not_issued_here"
+    status = 409
+    message = N_("该代表的选票不是在本投票机领取的，不能在此退回。请联系工作人员。")
+
+
+class NotIssued(BallotError):
+    """The delegate holds no issued ballot in the round, so there is nothing to release."""
+
+    code = "not_issued"
+    status = 409
+    message = N_("%(name)s 代表在本轮没有已领取的选票，无需释放。")
+
+
+class NoPendingTie(BallotError):
+    """There is no tie across the cutoff waiting for the chair's decision."""
+
+    code = "no_pending_tie"
+    status = 409
+    message = N_("当前没有等待决定的同票项目。")
+
+
+class ResultNotPublished(BallotError):
+    """The signed result (and so the audit bundle) exists only after publication."""
+
+    code = "result_not_published"
+    status = 409
+    message = N_("结果尚未公布：公布后才能下载签名的结果文件和审计包。")
+
+
+class ResultNotCounted(BallotError):
+    """No closed round has been counted yet, so there is nothing to show or export."""
+
+    code = "result_not_counted"
+    status = 409
+    message = N_("尚无计票结果：请先结束投票。")
+
+
+class UnknownCard(BallotError):
+    """The scanned text is not a valid delegate card of this system."""
+
+    code = "unknown_card"
+    status = 404
+    message = N_("无法识别此卡，请确认使用的是本次会议的代表证；如有疑问请联系工作人员。")
+
+
+class CardOfOtherSession(BallotError):
+    """The card belongs to a delegate of a different session."""
+
+    code = "card_of_other_session"
+    status = 409
+    message = N_("这是其他会议的代表证，不能在本次会议使用。请联系工作人员。")
+
+
+class CardReplaced(BallotError):
+    """The card was replaced by a newer one and no longer works."""
+
+    code = "card_replaced"
+    status = 409
+    message = N_("此代表证已作废（已补发新卡），请使用新卡；如有疑问请联系工作人员。")
+
+
+class CheckinNotOpen(BallotError):
+    """The session is not taking check-ins now."""
+
+    code = "checkin_not_open"
+    status = 409
+    message = N_("现在不是签到时间（会议状态：%(state)s）。")
+
+
+class PairingCodeInvalid(BallotError):
+    """The kiosk pairing code is unknown, used or expired."""
+
+    code = "pairing_code_invalid"
+    status = 400
+    message = N_("配对码无效、已使用或已过期，请向工作人员索取新的配对码。")
+
+
+class TooManyFailedScans(BallotError):
+    """This kiosk had too many unrecognised scans in a short time."""
+
+    code = "too_many_failed_scans"
+    status = 429
+    message = N_("本机无效刷卡次数过多，请 %(seconds)s 秒后再试，或联系工作人员。")
+
+
+class NotCheckedInYet(BallotError):
+    """A check-in cannot be undone because the delegate is not checked in."""
+
+    code = "not_checked_in_yet"
+    status = 409
+    message = N_("%(name)s 代表尚未签到，无需撤销。")

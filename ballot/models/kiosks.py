@@ -31,3 +31,6 @@ class Kiosk(Base):
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Unrecognised scans in the current rate-limit window (kept here so all processes share it).
+    failed_scans: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_scans_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

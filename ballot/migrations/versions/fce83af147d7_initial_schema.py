@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 079ae25127ca
+Revision ID: fce83af147d7
 Revises: 
-Create Date: 2026-11-23 13:53:59.377068
+Create Date: 2026-11-23 14:09:37.152917
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import ballot.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '079ae25127ca'
+revision = 'fce83af147d7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -138,6 +138,8 @@ def upgrade():
     sa.Column('enrolled_at', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_seen_at', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failed_scans', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('failed_scans_since', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_kiosks_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kiosks')),
     sa.UniqueConstraint('credential_hash', name=op.f('uq_kiosks_credential_hash')),

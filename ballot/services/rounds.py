@@ -1,0 +1,265 @@
+"""Voting rounds: open, close (void tokens, commit to the board), tie-break; the public board.
+
+Opening, closing and starting a tie-break round each begin their own write transaction
+(``begin_write``): call them before making any other change in the unit of work, then commit.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, func, insert, select, update
+
+from ballot import crypto, merkle
+from ballot.database import begin_write
+from ballot.domain.errors import N_, InvalidInput, NotFound, WrongState
+from ballot.domain.rules import STATE_LABELS
+from ballot.domain.tally import DECISION_TIE_BREAK
+from ballot.extensions import db
+from ballot.models import BallotIssue, BallotToken, BoardEntry, Delegate, Round, VoteSession
+from ballot.services import audit, sessions
+
+
+def _locked(session: VoteSession) -> VoteSession:
+    """Take the write lock, then re-read the session row (locked for update on PostgreSQL)."""
+    begin_write()
+    return db.session.execute(
+        select(VoteSession).where(VoteSession.id == session.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _present(session: VoteSession) -> int:
+    return sessions.counts(session)["present"]
+
+
+def open_voting(session: VoteSession, actor: str) -> Round:
+    """Check-in → voting (quorum checked): create round 1 over every candidate in ballot order."""
+    session = _locked(session)
+    sessions.transition(session, "voting", actor)
+    if get_round_or_none(session, 1) is not None:
+        raise WrongState(state=STATE_LABELS[session.state])
+    codes = [c.code for c in sorted(session.candidates, key=lambda c: c.position)]
+    round_ = Round(session_id=session.id, number=1, quota=session.quota, candidates=codes,
+                   state="open", present=_present(session))
+    db.session.add(round_)
+    db.session.flush()
+    audit.record(actor, "round.open", session, number=1, quota=round_.quota,
+                 present=round_.present)
+    return round_
+
+
+def create_tie_break_round(session: VoteSession, candidates: list[str], slots: int,
+                           actor: str) -> Round:
+    """Closed → voting: a further round (再次投票) on the tied ``candidates`` for ``slots``."""
+    session = _locked(session)
+    previous = current_round(session)
+    if previous is None or previous.state != "closed":
+        raise WrongState(state=STATE_LABELS[session.state])
+    order = {code: i for i, code in enumerate(previous.candidates)}
+    chosen = list(dict.fromkeys(candidates))
+    unknown = [code for code in chosen if code not in order]
+    if unknown:
+        raise InvalidInput(N_("再次投票的项目不在上一轮候选项目中：%(codes)s"),
+                           codes="、".join(unknown))
+    if len(chosen) < 2 or not 1 <= slots < len(chosen):
+        raise InvalidInput(N_("再次投票须至少有 2 个同票项目，名额须至少 1 个且少于项目数。"))
+    sessions.transition(session, "voting", actor, pending_tie=True)
+    if previous.decision is None:
+        previous.decision = DECISION_TIE_BREAK
+    round_ = Round(session_id=session.id, number=previous.number + 1, quota=slots,
+                   candidates=sorted(chosen, key=order.__getitem__), state="open",
+                   present=_present(session))
+    db.session.add(round_)
+    db.session.flush()
+    audit.record(actor, "round.open", session, number=round_.number, quota=slots,
+                 candidates=round_.candidates, present=round_.present)
+    return round_
+
+
+def close_round(session: VoteSession, actor: str) -> Round:
+    """Voting → closed: void open tokens, commit to the entries with their Merkle root."""
+    session = _locked(session)
+    round_ = current_round(session)
+    if round_ is None or round_.state != "open":
+        raise WrongState(state=STATE_LABELS[session.state])
+    # Lock the round row: casts hold a share lock on it, so none is mid-flight after this.
+    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    sessions.transition(session, "closed", actor)
+    db.session.execute(
+        update(BallotToken)
+        .where(BallotToken.session_id == session.id, BallotToken.round_number == round_.number,
+               BallotToken.state == "open")
+        .values(state="voided")
+    )
+    entries = _entry_rows(session.id, round_.number)
+    round_.merkle_root = merkle.round_root([row["entry_hash"] for row in entries])
+    round_.state = "closed"
+    if db.engine.dialect.name == "postgresql":
+        # The heap keeps insertion (= casting) order; rewrite the rows sorted by hash so a plain
+        # scan of the table after the close says nothing about who voted when. (SQLite stores
+        # the table WITHOUT ROWID, ordered by the random ballot id.)
+        db.session.execute(delete(BoardEntry).where(BoardEntry.session_id == session.id,
+                                                     BoardEntry.round_number == round_.number))
+        if entries:
+            db.session.execute(insert(BoardEntry), entries)
+    db.session.flush()
+    audit.record(actor, "round.close", session, number=round_.number,
+                 issued=issued_count(session, round_.number), returned=len(entries),
+                 merkle_root=round_.merkle_root)
+    return round_
+
+
+def _entry_rows(session_id: int, number: int) -> list[dict]:
+    rows = db.session.execute(
+        select(BoardEntry.ballot_id, BoardEntry.session_id, BoardEntry.round_number,
+               BoardEntry.payload, BoardEntry.entry_hash, BoardEntry.signature)
+        .where(BoardEntry.session_id == session_id, BoardEntry.round_number == number)
+        .order_by(BoardEntry.entry_hash)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def current_round(session: VoteSession) -> Round | None:
+    """The latest round (open or closed), or None before voting first opened."""
+    return db.session.execute(
+        select(Round).where(Round.session_id == session.id).order_by(Round.number.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def open_round(session: VoteSession) -> Round | None:
+    """The round accepting ballots now, if any."""
+    round_ = current_round(session)
+    return round_ if round_ is not None and round_.state == "open" else None
+
+
+def list_rounds(session: VoteSession) -> list[Round]:
+    """Every round of ``session`` in order."""
+    return list(db.session.execute(
+        select(Round).where(Round.session_id == session.id).order_by(Round.number)
+    ).scalars())
+
+
+def get_round_or_none(session: VoteSession, number: int) -> Round | None:
+    """Round ``number`` of ``session``, or None."""
+    return db.session.execute(
+        select(Round).where(Round.session_id == session.id, Round.number == number)
+    ).scalar_one_or_none()
+
+
+def get_round(session: VoteSession, number: int) -> Round:
+    """Round ``number`` of ``session``, or NotFound."""
+    round_ = get_round_or_none(session, number)
+    if round_ is None:
+        raise NotFound(N_("找不到第 %(number)s 轮投票。"), number=number)
+    return round_
+
+
+def issued_count(session: VoteSession, number: int) -> int:
+    """Ballots issued (发出) in round ``number``."""
+    return db.session.execute(
+        select(func.count()).select_from(BallotIssue)
+        .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
+    ).scalar_one()
+
+
+def returned_count(session: VoteSession, number: int) -> int:
+    """Ballots returned (收回, i.e. cast) in round ``number``."""
+    return db.session.execute(
+        select(func.count()).select_from(BoardEntry)
+        .where(BoardEntry.session_id == session.id, BoardEntry.round_number == number)
+    ).scalar_one()
+
+
+def issued_names(session: VoteSession, number: int) -> list[str]:
+    """Names of delegates issued a ballot in round ``number``, in roster order."""
+    return list(db.session.execute(
+        select(Delegate.name)
+        .join(BallotIssue, BallotIssue.delegate_id == Delegate.id)
+        .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
+        .order_by(Delegate.roster_order)
+    ).scalars())
+
+
+# --- the public bulletin board ----------------------------------------------------------------
+
+
+def round_summary(session: VoteSession, number: int) -> dict:
+    """A round as published: rules, state, root, issued/returned counts and the issued names."""
+    round_ = get_round(session, number)
+    return {
+        "number": round_.number,
+        "state": round_.state,
+        "quota": round_.quota,
+        "candidates": list(round_.candidates),
+        "merkle_root": round_.merkle_root,
+        "issued": issued_count(session, number),
+        "returned": returned_count(session, number),
+        "issued_names": issued_names(session, number),
+    }
+
+
+def round_summaries(session: VoteSession) -> list[dict]:
+    """round_summary() for every round, in order."""
+    return [round_summary(session, r.number) for r in list_rounds(session)]
+
+
+def published_entries(session: VoteSession, number: int) -> list[dict]:
+    """A closed round's entries sorted by hash ({payload, hash, signature}); [] while open."""
+    if get_round(session, number).state != "closed":
+        return []
+    return [
+        {"payload": json.loads(row["payload"]), "hash": row["entry_hash"],
+         "signature": row["signature"]}
+        for row in _entry_rows(session.id, number)
+    ]
+
+
+def candidate_titles(session: VoteSession) -> dict[str, str]:
+    """Candidate titles keyed by ballot code."""
+    return {c.code: c.title for c in session.candidates if c.code}
+
+
+def lookup(session: VoteSession, code_text: str) -> dict | None:
+    """The entry under a tracking code, with its inclusion proof once the round has closed."""
+    prefix = crypto.parse_tracking_code(code_text or "")
+    if prefix is None:
+        return None
+    entry = db.session.execute(
+        select(BoardEntry).where(BoardEntry.session_id == session.id,
+                                 BoardEntry.entry_hash.startswith(prefix))
+        .order_by(BoardEntry.entry_hash).limit(1)
+    ).scalar_one_or_none()
+    if entry is None:
+        return None
+    round_ = get_round(session, entry.round_number)
+    proof = None
+    if round_.state == "closed":
+        hashes = db.session.execute(
+            select(BoardEntry.entry_hash).where(BoardEntry.session_id == session.id,
+                                                BoardEntry.round_number == round_.number)
+        ).scalars().all()
+        proof = merkle.round_inclusion_proof(hashes, entry.entry_hash)
+    return {
+        "tracking_code": crypto.tracking_code(entry.entry_hash),
+        "round": entry.round_number,
+        "round_state": round_.state,
+        "candidates": list(round_.candidates),
+        "entry": {"payload": json.loads(entry.payload), "hash": entry.entry_hash,
+                  "signature": entry.signature},
+        "proof": proof,
+    }
+
+
+def board_document(session: VoteSession) -> dict:
+    """The public board as one JSON-able document (entries of closed rounds only)."""
+    rounds = []
+    for summary in round_summaries(session):
+        rounds.append({**summary, "entries": published_entries(session, summary["number"])})
+    return {
+        "session": {"id": session.slug, "title": session.title, "state": session.state},
+        "key_fingerprint": session.key_fingerprint,
+        "contested": session.contested,
+        "candidates": [{"code": c.code, "title": c.title} for c in session.candidates if c.code],
+        "rounds": rounds,
+    }

@@ -1,0 +1,271 @@
+"""Secret ballots at voting kiosks: issue a one-time token, accept one ballot per token, return.
+
+DESIGN §3. Issuing marks *that* a delegate got a ballot (BallotIssue) and hands the kiosk a random
+token stored only as a hash, bound to the kiosk, with no delegate and no time. Casting turns the
+token into one signed board entry whose id is derived from the token, so the database accepts
+exactly one ballot per token and a retried submission gets the same receipt. Nothing here logs or
+audits a token, ballot id, tracking code or choice.
+
+Each public function runs its own write transaction (``begin_write``) and leaves the commit to the
+caller; on PostgreSQL a transaction that lost a race (unique violation, serialization failure,
+deadlock) is re-run, and the re-run's reads then see the winner's committed rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+
+from ballot import crypto
+from ballot.database import begin_write
+from ballot.domain import tally
+from ballot.domain.errors import (
+    N_,
+    AlreadyIssued,
+    BallotAlreadyCast,
+    BallotTokenInvalid,
+    InvalidBallot,
+    InvalidInput,
+    KioskNotForVoting,
+    NotCheckedIn,
+    NotIssued,
+    NotIssuedHere,
+    TooManyApprovals,
+    VotingNotOpen,
+)
+from ballot.extensions import db
+from ballot.models import BallotIssue, BallotToken, BoardEntry, Delegate, Kiosk, Round, VoteSession
+from ballot.services import audit, credentials, keys
+
+T = TypeVar("T")
+ATTEMPTS = 8
+# PostgreSQL SQLSTATEs that mean "another transaction won a race; run again".
+RETRY_SQLSTATES = {"40001", "40P01", "23505"}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the kiosk shows after a ballot is recorded: the tracking code, on screen only."""
+
+    tracking_code: str
+    round_number: int
+
+
+def _transaction(work: Callable[[], T]) -> T:
+    """Run ``work`` in a fresh write transaction, re-running it when it lost a database race."""
+    for attempt in range(ATTEMPTS):
+        begin_write()
+        try:
+            return work()
+        except DBAPIError as error:
+            sqlstate = getattr(error.orig, "sqlstate", None)
+            if sqlstate not in RETRY_SQLSTATES or attempt == ATTEMPTS - 1:
+                raise
+            db.session.rollback()
+    raise AssertionError("unreachable")
+
+
+def _check_kiosk(session: VoteSession, kiosk: Kiosk) -> None:
+    if kiosk.session_id != session.id or kiosk.mode != "voting" or kiosk.revoked_at is not None:
+        raise KioskNotForVoting()
+
+
+def _open_round(session: VoteSession) -> Round:
+    # A share lock: casts and issues run side by side, close_round (FOR UPDATE) waits for them.
+    round_ = db.session.execute(
+        select(Round).where(Round.session_id == session.id, Round.state == "open")
+        .with_for_update(read=True).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if round_ is None or session.state != "voting":
+        raise VotingNotOpen()
+    return round_
+
+
+def _issue_of(session_id: int, number: int, delegate_id: int) -> BallotIssue | None:
+    return db.session.execute(
+        select(BallotIssue).where(BallotIssue.session_id == session_id,
+                                  BallotIssue.round_number == number,
+                                  BallotIssue.delegate_id == delegate_id)
+    ).scalar_one_or_none()
+
+
+def _void_open_token(kiosk_id: int) -> None:
+    db.session.execute(
+        update(BallotToken).where(BallotToken.kiosk_id == kiosk_id, BallotToken.state == "open")
+        .values(state="voided")
+    )
+
+
+def _token_row(session: VoteSession, kiosk: Kiosk, token: bytes) -> BallotToken:
+    if not isinstance(token, bytes) or len(token) != crypto.TOKEN_BYTES:
+        raise BallotTokenInvalid()
+    row = db.session.execute(
+        select(BallotToken).where(BallotToken.token_hash == crypto.token_hash(token))
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
+        raise BallotTokenInvalid()
+    return row
+
+
+def _budget(value: Decimal | None) -> str | None:
+    # 万元 as staff typed it: 1280.5, 100 — not 1280.50 / 1E+2.
+    return None if value is None else f"{value.quantize(Decimal('0.01')).normalize():f}"
+
+
+def ballot_view(session: VoteSession, round_: Round) -> dict[str, Any]:
+    """What the kiosk shows on the ballot: the round's projects in ballot order and the rules."""
+    by_code = {c.code: c for c in session.candidates}
+    return {
+        "round": round_.number,
+        "quota": round_.quota,
+        "contested": session.contested,
+        "candidates": [
+            {
+                "code": code,
+                "title": by_code[code].title,
+                "summary": by_code[code].summary,
+                "category": by_code[code].category,
+                "department": by_code[code].department,
+                "budget": _budget(by_code[code].budget),
+            }
+            for code in round_.candidates
+        ],
+    }
+
+
+def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[bytes, dict]:
+    """Issue the scanned, checked-in delegate one ballot for the open round at ``kiosk``.
+
+    Returns the one-time token (held only by the kiosk) and the ballot to show.
+    """
+
+    def work() -> tuple[bytes, dict]:
+        _check_kiosk(session, kiosk)
+        round_ = _open_round(session)
+        delegate = credentials.identify(session, card_text)
+        if delegate.attendance != "present":
+            raise NotCheckedIn(name=delegate.name)
+        if _issue_of(session.id, round_.number, delegate.id) is not None:
+            raise AlreadyIssued(name=delegate.name)
+        # The primary key (session, round, delegate) makes a second issue impossible; a racing
+        # duplicate fails here and its re-run sees this row and refuses.
+        db.session.add(BallotIssue(session_id=session.id, round_number=round_.number,
+                                   delegate_id=delegate.id, kiosk_id=kiosk.id))
+        db.session.flush()
+        _void_open_token(kiosk.id)
+        token = crypto.new_token()
+        db.session.add(BallotToken(token_hash=crypto.token_hash(token), session_id=session.id,
+                                   round_number=round_.number, kiosk_id=kiosk.id, state="open"))
+        db.session.flush()
+        return token, ballot_view(session, round_)
+
+    return _transaction(work)
+
+
+def _clean_choices(choices: Any) -> dict[str, str]:
+    if not isinstance(choices, Mapping) or not all(isinstance(k, str) for k in choices):
+        raise InvalidBallot(reason=N_("格式不正确"))
+    return dict(choices)
+
+
+def _validate(session: VoteSession, round_: Round, choices: dict[str, str]) -> None:
+    spec = tally.RoundSpec(number=round_.number, candidates=tuple(round_.candidates),
+                           quota=round_.quota, contested=session.contested, roster_size=0,
+                           present=0, issued=0)
+    problem = tally.ballot_problem(choices, spec)
+    if problem == tally.PROBLEM_TOO_MANY_FOR:
+        count = sum(1 for c in choices.values() if c == tally.FOR)
+        raise TooManyApprovals(quota=round_.quota, count=count, excess=count - round_.quota)
+    if problem == tally.PROBLEM_UNKNOWN_CANDIDATE:
+        raise InvalidBallot(reason=N_("含有本轮没有的项目"))
+    if problem is not None:
+        raise InvalidBallot(reason=N_("只能选择赞成、反对或弃权"))
+
+
+def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
+                choices: Mapping[str, str]) -> Receipt:
+    """Record the ballot for ``token`` (once; the same choices again return the same receipt)."""
+
+    def work() -> Receipt:
+        _check_kiosk(session, kiosk)
+        row = _token_row(session, kiosk, token)
+        clean = _clean_choices(choices)
+        ballot_id = crypto.ballot_id_from_token(token)
+        existing = db.session.execute(
+            select(BoardEntry).where(BoardEntry.ballot_id == ballot_id)
+        ).scalar_one_or_none()
+        if existing is not None:
+            if json.loads(existing.payload)["choices"] != clean:
+                raise BallotAlreadyCast()
+            return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
+        if row.state != "open":
+            raise BallotTokenInvalid()
+        round_ = db.session.execute(
+            select(Round).where(Round.session_id == session.id,
+                                Round.number == row.round_number)
+            .with_for_update(read=True).execution_options(populate_existing=True)
+        ).scalar_one()
+        if round_.state != "open":
+            raise BallotTokenInvalid()
+        _validate(session, round_, clean)
+        key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
+        entry = crypto.make_entry(key, ballot_id, round_.number, clean)
+        db.session.add(BoardEntry(ballot_id=ballot_id, session_id=session.id,
+                                  round_number=round_.number,
+                                  payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
+                                  entry_hash=entry["hash"], signature=entry["signature"]))
+        row.state = "used"
+        db.session.flush()
+        return Receipt(crypto.tracking_code(entry["hash"]), round_.number)
+
+    return _transaction(work)
+
+
+def return_token(session: VoteSession, kiosk: Kiosk, token: bytes, card_text: str) -> None:
+    """Walk-away: void the kiosk's open token and clear the scanned delegate's issued mark."""
+
+    def work() -> None:
+        _check_kiosk(session, kiosk)
+        row = _token_row(session, kiosk, token)
+        if row.state != "open":
+            raise BallotTokenInvalid()
+        delegate = credentials.identify(session, card_text)
+        issue = _issue_of(session.id, row.round_number, delegate.id)
+        if issue is None or issue.kiosk_id != kiosk.id:
+            raise NotIssuedHere()
+        db.session.delete(issue)
+        row.state = "voided"
+        db.session.flush()
+
+    _transaction(work)
+
+
+def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reason: str) -> None:
+    """Staff release (audited): clear the delegate's issued mark, void that kiosk's open token."""
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("请填写释放原因。"))
+
+    def work() -> None:
+        round_ = _open_round(session)
+        issue = _issue_of(session.id, round_.number, delegate.id)
+        if issue is None:
+            raise NotIssued(name=delegate.name)
+        if issue.kiosk_id is not None:
+            _void_open_token(issue.kiosk_id)
+        db.session.delete(issue)
+        db.session.flush()
+        audit.record(actor, "ballot.release", session, round=round_.number,
+                     delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
+
+    _transaction(work)
+

@@ -1,0 +1,147 @@
+// Check-in kiosk: takes card scans from a keyboard-style QR scanner (always-focused input, Enter)
+// or the device camera (jsQR), posts them, shows the greeting or the reason, then returns.
+(function () {
+  "use strict";
+
+  var app = document.getElementById("checkin-app");
+  if (!app) { return; }
+  var strings = JSON.parse(app.dataset.strings);
+  var resultMs = parseInt(app.dataset.resultSeconds, 10) * 1000;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var input = document.getElementById("scan-input");
+  var form = document.getElementById("scan-form");
+  var scanScreen = document.getElementById("screen-scan");
+  var resultScreen = document.getElementById("screen-result");
+  var video = document.getElementById("camera");
+  var canvas = document.getElementById("camera-frame");
+  var cameraNote = document.getElementById("camera-note");
+  var busy = false;
+  var backTimer = null;
+  var lastCameraText = "";
+  var lastCameraAt = 0;
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  function focusInput() {
+    if (!resultScreen.hidden) { return; }
+    if (document.activeElement !== input) { input.focus({ preventScroll: true }); }
+  }
+
+  function showScan() {
+    clearTimeout(backTimer);
+    resultScreen.hidden = true;
+    scanScreen.hidden = false;
+    busy = false;
+    input.value = "";
+    focusInput();
+  }
+
+  function showResult(kind, title, name, seat, message) {
+    var box = document.getElementById("result-box");
+    box.className = "k-result k-result-" + kind;
+    document.getElementById("result-title").textContent = title;
+    document.getElementById("result-name").textContent = name || "";
+    document.getElementById("result-seat").textContent = seat || "";
+    document.getElementById("result-message").textContent = message || "";
+    scanScreen.hidden = true;
+    resultScreen.hidden = false;
+    clearTimeout(backTimer);
+    backTimer = setTimeout(showScan, kind === "ok" ? resultMs : resultMs + 2000);
+  }
+
+  function submit(text) {
+    text = text.trim();
+    if (!text || busy) { return; }
+    busy = true;
+    fetch(app.dataset.scanUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ text: text })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (reply) {
+      var b = reply.body;
+      if (reply.ok && b.status === "checked_in") {
+        showResult("ok", strings.checked_in, fill(strings.welcome, b), fill(strings.seat, b), "");
+      } else if (reply.ok && b.status === "already") {
+        showResult("info", strings.already_title, fill(strings.welcome, b), fill(strings.seat, b),
+                   fill(strings.already, b));
+      } else if (b.error === "kiosk_unknown") {
+        window.location.reload();
+      } else {
+        showResult("error", strings.failed, "", "", b.message || strings.offline);
+      }
+      refreshStatus();
+    }).catch(function () {
+      showResult("error", strings.failed, "", "", strings.offline);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    input.value = "";
+    submit(text);
+  });
+  // Keep the scanner's keystrokes landing in the input whatever was touched.
+  document.addEventListener("click", focusInput);
+  input.addEventListener("blur", function () { setTimeout(focusInput, 50); });
+  document.getElementById("result-back").addEventListener("click", showScan);
+
+  function refreshStatus() {
+    fetch(app.dataset.statusUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (s.error === "kiosk_unknown") { window.location.reload(); return; }
+        document.getElementById("counts").textContent = fill(strings.counts, s);
+        var banner = document.getElementById("not-open");
+        banner.hidden = s.open;
+        banner.textContent = s.open ? "" : fill(strings.not_open, { state: s.state_label });
+      })
+      .catch(function () { /* offline: the next poll retries */ });
+  }
+
+  function cameraLoop() {
+    if (video.readyState === video.HAVE_ENOUGH_DATA && resultScreen.hidden && !busy) {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      var ctx = canvas.getContext("2d", { willReadFrequently: true });
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+      var now = Date.now();
+      // The same card held in front of the camera is sent once, not on every frame.
+      if (code && code.data && (code.data !== lastCameraText || now - lastCameraAt > resultMs + 3000)) {
+        lastCameraText = code.data;
+        lastCameraAt = now;
+        submit(code.data);
+      }
+    }
+    window.requestAnimationFrame(cameraLoop);
+  }
+
+  document.getElementById("camera-start").addEventListener("click", function (event) {
+    event.currentTarget.hidden = true;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
+      cameraNote.textContent = strings.camera_off;
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false })
+      .then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        return video.play();
+      })
+      .then(function () { window.requestAnimationFrame(cameraLoop); })
+      .catch(function () { cameraNote.textContent = strings.camera_off; });
+  });
+
+  refreshStatus();
+  setInterval(refreshStatus, 10000);
+  showScan();
+}());

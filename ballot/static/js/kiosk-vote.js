@@ -1,0 +1,309 @@
+// Voting kiosk: idle (scan) → ballot → review → confirm → receipt → idle.
+// The ballot token and the scanned card live only in this closure: never in a URL, cookie or
+// browser storage. Every reset reloads the page with location.replace(), so nothing of the last
+// ballot survives in memory and "back" cannot reach it.
+(function () {
+  "use strict";
+
+  var app = document.getElementById("vote-app");
+  if (!app) { return; }
+  var T = JSON.parse(app.dataset.strings);
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var receiptSeconds = parseInt(app.dataset.receiptSeconds, 10);
+  var walkawaySeconds = parseInt(app.dataset.walkawaySeconds, 10);
+  var warningSeconds = parseInt(app.dataset.warningSeconds, 10);
+
+  var state = { screen: "idle", token: null, card: null, ballot: null, choices: {}, busy: false };
+  var timers = { idle: null, warning: null, tick: null };
+
+  function $(id) { return document.getElementById(id); }
+
+  function fill(template, params) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) {
+      return params[key] === undefined ? "" : String(params[key]);
+    });
+  }
+
+  function show(screen) {
+    state.screen = screen;
+    var screens = document.querySelectorAll(".screen");
+    for (var i = 0; i < screens.length; i++) {
+      screens[i].hidden = screens[i].id !== "screen-" + screen;
+    }
+    window.scrollTo(0, 0);
+    if (screen === "idle") { focusScanner(); }
+    armWalkaway();
+  }
+
+  function reset() {
+    state.token = null;
+    state.card = null;
+    state.choices = {};
+    window.location.replace(app.dataset.idleUrl);
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(
+        function (data) { return { status: response.status, data: data }; },
+        function () { return { status: response.status, data: null }; }
+      );
+    });
+  }
+
+  // --- idle: keyboard-wedge scanner types the card text, then Enter -----------------------
+
+  var scanInput = $("scan-input");
+
+  function focusScanner() {
+    if (state.screen === "idle" && document.activeElement !== scanInput) { scanInput.focus(); }
+  }
+
+  function idleMessage(text) { $("idle-message").textContent = text || ""; }
+
+  $("scan-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var card = scanInput.value.trim();
+    scanInput.value = "";
+    if (!card || state.busy) { return; }
+    state.busy = true;
+    idleMessage("");
+    post(app.dataset.issueUrl, { card: card }).then(function (result) {
+      state.busy = false;
+      if (result.status === 200 && result.data && result.data.token) {
+        state.token = result.data.token;
+        state.card = card;
+        startBallot(result.data.ballot);
+      } else {
+        idleMessage(result.data && result.data.message ? result.data.message : T.network);
+      }
+    }, function () {
+      state.busy = false;
+      idleMessage(T.network);
+    });
+  });
+
+  scanInput.addEventListener("blur", function () { window.setTimeout(focusScanner, 50); });
+  document.addEventListener("pointerdown", function () { window.setTimeout(focusScanner, 50); });
+
+  // A scanner is a keyboard: off the idle screen its keys (and its Enter) must never press a
+  // focused button on the delegate's ballot.
+  document.addEventListener("keydown", function (event) {
+    if (state.screen !== "idle") { event.preventDefault(); }
+  }, true);
+
+  // --- ballot ---------------------------------------------------------------------------------
+
+  function forCount() {
+    var n = 0;
+    for (var code in state.choices) {
+      if (state.choices[code] === "for") { n += 1; }
+    }
+    return n;
+  }
+
+  function ballotMessage(text) {
+    var el = $("ballot-message");
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  function renderCount() {
+    var b = state.ballot;
+    var count = forCount();
+    var el = $("for-count");
+    el.textContent = fill(T.forCount, { count: count, quota: b.quota });
+    el.classList.toggle("vk-full", b.contested && count >= b.quota);
+  }
+
+  function renderChoices(item, code) {
+    var buttons = item.querySelectorAll(".vk-choice");
+    for (var i = 0; i < buttons.length; i++) {
+      var on = state.choices[code] === buttons[i].dataset.choice;
+      buttons[i].classList.toggle("vk-on", on);
+      buttons[i].setAttribute("aria-checked", on ? "true" : "false");
+    }
+  }
+
+  function choose(item, code, choice) {
+    var b = state.ballot;
+    if (choice === "for" && state.choices[code] !== "for" && b.contested && forCount() >= b.quota) {
+      ballotMessage(fill(T.tooMany, { quota: b.quota }));
+      return;
+    }
+    ballotMessage("");
+    state.choices[code] = choice;
+    renderChoices(item, code);
+    renderCount();
+  }
+
+  function startBallot(ballot) {
+    state.ballot = ballot;
+    state.choices = {};
+    $("round-label").textContent = fill(T.round, { number: ballot.round });
+    var list = $("candidate-list");
+    var template = $("candidate-template");
+    list.textContent = "";
+    ballot.candidates.forEach(function (c) {
+      var item = template.content.firstElementChild.cloneNode(true);
+      item.querySelector(".vk-code-badge").textContent = c.code;
+      item.querySelector(".vk-cand-title").textContent = c.title;
+      var meta = [c.department];
+      if (c.budget) { meta.push(fill(T.budget, { budget: c.budget })); }
+      item.querySelector(".vk-cand-meta").textContent = meta.filter(Boolean).join(" · ");
+      var summary = item.querySelector(".vk-summary");
+      var toggle = item.querySelector(".vk-summary-toggle");
+      summary.textContent = c.summary || "";
+      toggle.textContent = T.summary;
+      toggle.hidden = !c.summary;
+      toggle.addEventListener("click", function () {
+        summary.hidden = !summary.hidden;
+        toggle.textContent = summary.hidden ? T.summary : T.hideSummary;
+      });
+      var buttons = item.querySelectorAll(".vk-choice");
+      for (var i = 0; i < buttons.length; i++) {
+        buttons[i].textContent = T[buttons[i].dataset.choice];
+        buttons[i].addEventListener("click", function (event) {
+          choose(item, c.code, event.currentTarget.dataset.choice);
+        });
+      }
+      list.appendChild(item);
+    });
+    renderCount();
+    ballotMessage("");
+    show("ballot");
+  }
+
+  // --- review and cast -------------------------------------------------------------------------
+
+  $("to-review").addEventListener("click", function () {
+    var list = $("review-list");
+    list.textContent = "";
+    var unmarked = 0;
+    state.ballot.candidates.forEach(function (c) {
+      var choice = state.choices[c.code];
+      if (!choice) { unmarked += 1; }
+      var item = document.createElement("li");
+      item.className = "vk-review-item vk-review-" + (choice || "unmarked");
+      var title = document.createElement("span");
+      title.textContent = c.code + "  " + c.title;
+      var mark = document.createElement("strong");
+      mark.textContent = choice ? T[choice] : T.unmarked;
+      item.appendChild(title);
+      item.appendChild(mark);
+      list.appendChild(item);
+    });
+    $("review-note").textContent = fill(T.forCount, { count: forCount(), quota: state.ballot.quota }) +
+      (unmarked ? "　" + fill(T.unmarkedNote, { count: unmarked }) : "");
+    show("review");
+  });
+
+  $("back-to-ballot").addEventListener("click", function () { show("ballot"); });
+
+  function cast() {
+    if (state.busy) { return; }
+    state.busy = true;
+    show("sending");
+    post(app.dataset.castUrl, { token: state.token, choices: state.choices }).then(function (result) {
+      state.busy = false;
+      if (result.status === 200 && result.data && result.data.tracking_code) {
+        showReceipt(result.data);
+      } else if (result.status >= 400 && result.status < 500 && result.data && result.data.error) {
+        if (result.data.error === "too_many_approvals") {
+          show("ballot");
+          ballotMessage(result.data.message);
+        } else {
+          state.token = null;
+          $("error-message").textContent = result.data.message;
+          show("error");
+        }
+      } else {
+        show("unknown");
+      }
+    }, function () {
+      state.busy = false;
+      show("unknown");
+    });
+  }
+
+  $("confirm-cast").addEventListener("click", cast);
+  $("retry-cast").addEventListener("click", cast);
+  $("error-done").addEventListener("click", reset);
+
+  function showReceipt(data) {
+    state.token = null;
+    state.card = null;
+    state.choices = {};
+    $("tracking-code").textContent = data.tracking_code;
+    $("board-url").textContent = window.location.origin + data.board_url;
+    show("receipt");
+    var left = receiptSeconds;
+    var line = $("receipt-countdown");
+    line.textContent = fill(T.countdown, { seconds: left });
+    timers.tick = window.setInterval(function () {
+      left -= 1;
+      line.textContent = fill(T.countdown, { seconds: left });
+      if (left <= 0) { reset(); }
+    }, 1000);
+  }
+
+  $("receipt-done").addEventListener("click", reset);
+
+  // --- walk-away: no touch for a while → ask, then give the token back ----------------------
+
+  function clearWalkaway() {
+    window.clearTimeout(timers.idle);
+    window.clearInterval(timers.warning);
+    $("walkaway").hidden = true;
+  }
+
+  function armWalkaway() {
+    clearWalkaway();
+    if (!state.token || ["ballot", "review", "unknown"].indexOf(state.screen) < 0) { return; }
+    timers.idle = window.setTimeout(warnWalkaway, walkawaySeconds * 1000);
+  }
+
+  function warnWalkaway() {
+    var left = warningSeconds;
+    var line = $("walkaway-countdown");
+    line.textContent = fill(T.walkaway, { seconds: left });
+    $("walkaway").hidden = false;
+    timers.warning = window.setInterval(function () {
+      left -= 1;
+      line.textContent = fill(T.walkaway, { seconds: left });
+      if (left <= 0) {
+        window.clearInterval(timers.warning);
+        giveBack();
+      }
+    }, 1000);
+  }
+
+  function giveBack() {
+    var body = { token: state.token, card: state.card };
+    state.token = null;
+    state.card = null;
+    $("walkaway").hidden = true;
+    post(app.dataset.returnUrl, body).then(function (result) {
+      $("error-title").textContent = "";
+      $("error-message").textContent = result.status === 200 ? T.returned : T.returnFailed;
+      show("error");
+      window.setTimeout(reset, receiptSeconds * 1000);
+    }, function () {
+      $("error-message").textContent = T.returnFailed;
+      show("error");
+    });
+  }
+
+  $("walkaway-stay").addEventListener("click", armWalkaway);
+  document.addEventListener("pointerdown", function () {
+    if ($("walkaway").hidden) { armWalkaway(); }
+  });
+
+  show("idle");
+})();

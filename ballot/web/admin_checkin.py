@@ -1,0 +1,132 @@
+"""Admin pages for session day: kiosks and pairing codes, delegate cards, staff check-in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ballot.domain import rules
+from ballot.extensions import db
+from ballot.models.kiosks import KIOSK_MODES
+from ballot.services import cards, checkin, kiosks, roster, sessions
+from ballot.web.guards import current_user, load_session, role_required
+
+bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
+STAFF = ("staff",)
+
+
+def _actor() -> str:
+    return current_user().username
+
+
+def _kiosk_page(session, new_kiosk=None, new_code: str | None = None, status: int = 200):
+    return render_template(
+        "admin_checkin/kiosks.html", session=session, kiosks=kiosks.list_kiosks(session),
+        modes=KIOSK_MODES, new_kiosk=new_kiosk,
+        new_code=kiosks.format_pairing_code(new_code) if new_code else None,
+        labels=rules.STATE_LABELS,
+    ), status
+
+
+@bp.route("/kiosks")
+@role_required(*STAFF)
+def kiosk_list(ref: str):
+    """The session's kiosks (name, mode, last seen) and the form to pair a new one."""
+    return _kiosk_page(load_session(ref))
+
+
+@bp.route("/kiosks", methods=["POST"])
+@role_required(*STAFF)
+def create_kiosk(ref: str):
+    """Create a kiosk and show its one-time pairing code (shown once, never stored in clear)."""
+    session = load_session(ref)
+    kiosk, code = kiosks.create_pairing(session, request.form.get("name", ""),
+                                        request.form.get("mode", ""), _actor())
+    db.session.commit()
+    return _kiosk_page(session, kiosk, code)
+
+
+@bp.route("/kiosks/<int:kid>/revoke", methods=["POST"])
+@role_required(*STAFF)
+def revoke_kiosk(ref: str, kid: int):
+    """Revoke a kiosk: its browser can do nothing more."""
+    session = load_session(ref)
+    kiosk = kiosks.get_kiosk(session, kid)
+    kiosks.revoke(session, kiosk, _actor())
+    db.session.commit()
+    flash(gettext("设备“%(name)s”已停用。", name=kiosk.name), "info")
+    return redirect(url_for("admin_checkin.kiosk_list", ref=session.slug))
+
+
+@bp.route("/cards.pdf", methods=["POST"])
+@role_required(*STAFF)
+def cards_pdf(ref: str):
+    """Issue fresh cards to the whole roster and download them as a printable PDF."""
+    session = load_session(ref)
+    issued = cards.issue_all(session, _actor())
+    pdf = cards.render_pdf(issued)
+    db.session.commit()
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="cards-{session.slug}.pdf"'})
+
+
+@bp.route("/checkin")
+@role_required(*STAFF)
+def checkin_page(ref: str):
+    """Staff check-in desk: every delegate with attendance, and the hand actions."""
+    session = load_session(ref)
+    return render_template("admin_checkin/checkin.html", session=session,
+                           delegates=roster.list_delegates(session),
+                           counts=sessions.counts(session), labels=rules.STATE_LABELS)
+
+
+@bp.route("/delegates/<int:did>/card.png", methods=["POST"])
+@role_required(*STAFF)
+def reissue_card(ref: str, did: int):
+    """Replace one delegate's card (lost or damaged) and download the new one as PNG."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    card = cards.reissue_one(session, delegate, _actor())
+    png = cards.render_png(card)
+    db.session.commit()
+    return Response(png, mimetype="image/png", headers={
+        "Content-Disposition": f'attachment; filename="card-{session.slug}-{delegate.seat}.png"'})
+
+
+@bp.route("/delegates/<int:did>/checkin", methods=["POST"])
+@role_required(*STAFF)
+def staff_check_in(ref: str, did: int):
+    """Check a delegate in by hand, with a reason."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    result = checkin.staff_check_in(session, delegate, _actor(), request.form.get("reason", ""))
+    db.session.commit()
+    if result.already:
+        flash(gettext("%(name)s 代表此前已签到。", name=delegate.name), "info")
+    else:
+        flash(gettext("%(name)s 代表已签到。", name=delegate.name), "info")
+    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+
+
+@bp.route("/delegates/<int:did>/checkin/undo", methods=["POST"])
+@role_required(*STAFF)
+def undo_check_in(ref: str, did: int):
+    """Undo a mistaken check-in (only while check-in is open)."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    checkin.undo_check_in(session, delegate, _actor(), request.form.get("reason", ""))
+    db.session.commit()
+    flash(gettext("已撤销 %(name)s 代表的签到。", name=delegate.name), "info")
+    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+
+
+@bp.route("/delegates/<int:did>/leave", methods=["POST"])
+@role_required(*STAFF)
+def set_leave(ref: str, did: int):
+    """Mark a delegate on leave (请假) or clear it, with a reason, from the check-in desk."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    on_leave = request.form.get("leave") == "1"
+    roster.set_leave(session, delegate, on_leave, _actor(), request.form.get("reason", ""))
+    db.session.commit()
+    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")

@@ -1,0 +1,144 @@
+"""Voting kiosk pages (/kiosk/vote/) and their JSON calls (/kiosk/api/vote/...).
+
+The ballot token travels only in JSON bodies and lives only in the page's memory: never in a URL,
+cookie or browser storage, and every response here is ``Cache-Control: no-store``. The routes
+spell out their full paths because the JSON calls sit under /kiosk/api/, where the kiosk guard
+and the error handlers answer in JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask_babel import gettext
+
+from ballot.domain.errors import (
+    N_,
+    BallotTokenInvalid,
+    CardOfOtherSession,
+    CardReplaced,
+    InvalidInput,
+    UnknownCard,
+)
+from ballot.extensions import db
+from ballot.models import VoteSession
+from ballot.services import kiosks, rounds, voting
+from ballot.web.kiosk_auth import kiosk_required
+
+bp = Blueprint("voting", __name__)
+
+RECEIPT_SECONDS = 30
+WALKAWAY_SECONDS = 180
+WARNING_SECONDS = 30
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _session() -> VoteSession:
+    return g.kiosk_session
+
+
+def _scanned(work):
+    """Run ``work`` for a scanned card, counting unrecognised cards against the kiosk's limit."""
+    kiosks.check_scan_allowed(g.kiosk)
+    try:
+        return work()
+    except (UnknownCard, CardOfOtherSession, CardReplaced):
+        db.session.rollback()
+        kiosks.note_failed_scan(g.kiosk)
+        db.session.commit()
+        raise
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("请求体须为 JSON 对象。"))
+    return data
+
+
+def _card(body: dict) -> str:
+    card = body.get("card")
+    if not isinstance(card, str) or not card.strip():
+        raise InvalidInput(N_("没有读到代表证，请重新刷卡。"))
+    return card
+
+
+def _token(body: dict) -> bytes:
+    text = body.get("token")
+    try:
+        return base64.urlsafe_b64decode(text.encode("ascii"))
+    except (AttributeError, UnicodeEncodeError, binascii.Error, ValueError):
+        raise BallotTokenInvalid() from None
+
+
+def _strings() -> dict[str, str]:
+    """Texts the page script shows, translated here so the script holds no language."""
+    return {
+        "for": gettext("赞成"), "against": gettext("反对"), "abstain": gettext("弃权"),
+        "unmarked": gettext("未表态（计为弃权）"),
+        "forCount": gettext("赞成 %(count)s / 应选 %(quota)s"),
+        "tooMany": gettext("应选 %(quota)s 个项目，您已选满 %(quota)s 个赞成。如要赞成这个项目，请先把另一个项目的赞成改为反对或弃权。"),
+        "unmarkedNote": gettext("还有 %(count)s 个项目未表态，未表态的项目计为弃权。"),
+        "budget": gettext("预算 %(budget)s 万元"),
+        "summary": gettext("简介"), "hideSummary": gettext("收起"),
+        "round": gettext("第 %(number)s 轮"),
+        "network": gettext("网络连接失败，请重新刷卡；如仍失败请联系工作人员。"),
+        "returned": gettext("选票已收回，本次未投票。"),
+        "returnFailed": gettext("选票未能收回，请联系工作人员。"),
+        "countdown": gettext("%(seconds)s 秒后返回"),
+        "walkaway": gettext("%(seconds)s 秒后将收回选票"),
+    }
+
+
+@bp.get("/kiosk/vote/")
+@kiosk_required(mode="voting")
+def idle():
+    """The voting kiosk: idle screen, ballot, review, receipt (one page, driven by its script)."""
+    session = _session()
+    return render_template(
+        "voting/kiosk.html", session=session, kiosk=g.kiosk,
+        round=rounds.open_round(session), strings=_strings(),
+        receipt_seconds=RECEIPT_SECONDS, walkaway_seconds=WALKAWAY_SECONDS,
+        warning_seconds=WARNING_SECONDS,
+    )
+
+
+@bp.post("/kiosk/api/vote/issue")
+@kiosk_required(mode="voting")
+def issue():
+    """Scan a card: issue the delegate a ballot; returns the token and the ballot to show."""
+    card = _card(_body())
+    token, view = _scanned(lambda: voting.issue_ballot(_session(), g.kiosk, card))
+    db.session.commit()
+    return jsonify({"token": base64.urlsafe_b64encode(token).decode("ascii"), "ballot": view})
+
+
+@bp.post("/kiosk/api/vote/cast")
+@kiosk_required(mode="voting")
+def cast():
+    """Submit the ballot; answered only after the commit is durable. Safe to retry."""
+    body = _body()
+    session = _session()
+    receipt = voting.cast_ballot(session, g.kiosk, _token(body), body.get("choices"))
+    db.session.commit()
+    return jsonify({"tracking_code": receipt.tracking_code, "round": receipt.round_number,
+                    "board_url": url_for("board.overview", ref=session.slug)})
+
+
+@bp.post("/kiosk/api/vote/return")
+@kiosk_required(mode="voting")
+def return_ballot():
+    """Walk-away: give the unused token back with the card that was scanned."""
+    body = _body()
+    token, card = _token(body), _card(body)
+    _scanned(lambda: voting.return_token(_session(), g.kiosk, token, card))
+    db.session.commit()
+    return jsonify({"returned": True})

@@ -1,0 +1,113 @@
+"""Many threads and processes on one delegate and one token: exactly one issue, one ballot."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+from sqlalchemy import func, select
+
+from ballot.app import create_app
+from ballot.domain.errors import AlreadyIssued, BallotAlreadyCast
+from ballot.extensions import db as _db
+from ballot.models import BallotIssue, BoardEntry, Kiosk, VoteSession
+from ballot.services import voting
+from tests.services.test_voting import add_kiosk, card, issue, session_delegates, voting_session
+
+WORKERS = 8
+
+
+def _issue_once(url: str, session_id: int, kiosk_id: int, text: str) -> str:
+    app = create_app({"CONFIG_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            voting.issue_ballot(_db.session.get(VoteSession, session_id),
+                                _db.session.get(Kiosk, kiosk_id), text)
+            _db.session.commit()
+            return "issued"
+        except AlreadyIssued:
+            _db.session.rollback()
+            return "refused"
+        finally:
+            _db.engine.dispose()
+
+
+def _cast_once(url: str, session_id: int, kiosk_id: int, token: bytes, choices: dict) -> str:
+    app = create_app({"CONFIG_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            receipt = voting.cast_ballot(_db.session.get(VoteSession, session_id),
+                                         _db.session.get(Kiosk, kiosk_id), token, choices)
+            _db.session.commit()
+            return receipt.tracking_code
+        except BallotAlreadyCast:
+            _db.session.rollback()
+            return "refused"
+        finally:
+            _db.engine.dispose()
+
+
+def _threads(target, argument_lists) -> list[str]:
+    results: list[str] = []
+    barrier = threading.Barrier(len(argument_lists))
+
+    def run(args):
+        barrier.wait()
+        results.append(target(*args))
+
+    threads = [threading.Thread(target=run, args=(args,)) for args in argument_lists]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _processes(target, argument_lists) -> list[str]:
+    with multiprocessing.get_context("spawn").Pool(len(argument_lists)) as pool:
+        return pool.starmap(target, argument_lists)
+
+
+def _setup(app, db):
+    session, _ = voting_session(delegates=20)
+    kiosks = [add_kiosk(session, f"投票机{i}") for i in range(WORKERS)]
+    db.session.commit()
+    return app.config["SQLALCHEMY_DATABASE_URI"], session, [k.id for k in kiosks]
+
+
+def _counts(db, session):
+    db.session.rollback()
+    issues = db.session.execute(select(func.count()).select_from(BallotIssue)).scalar_one()
+    entries = db.session.execute(select(func.count()).select_from(BoardEntry)).scalar_one()
+    return issues, entries
+
+
+def _check_one_delegate_and_one_token(app, db, run) -> None:
+    url, session, kiosk_ids = _setup(app, db)
+    delegate = session_delegates(session)[0]
+    text = card(session, delegate)
+    results = run(_issue_once, [(url, session.id, k, text) for k in kiosk_ids])
+    assert sorted(results) == ["issued"] + ["refused"] * (WORKERS - 1)
+    assert _counts(db, session) == (1, 0)
+
+    other = session_delegates(session)[1]
+    kiosk = db.session.get(Kiosk, kiosk_ids[0])
+    token, _ = issue(session, kiosk, other)
+    same = {"01": "for", "02": "against"}
+    different = {"01": "against"}
+    args = [(url, session.id, kiosk.id, token, same if i % 2 else different)
+            for i in range(WORKERS)]
+    results = run(_cast_once, args)
+    codes = {r for r in results if r != "refused"}
+    assert len(codes) == 1
+    # Whichever ballot won, every submission of the other one was refused.
+    assert results.count("refused") == WORKERS // 2
+    assert _counts(db, session) == (2, 1)
+
+
+def test_threads_hammer_one_delegate_and_one_token(app, db):
+    _check_one_delegate_and_one_token(app, db, _threads)
+
+
+def test_processes_hammer_one_delegate_and_one_token(app, db):
+    _check_one_delegate_and_one_token(app, db, _processes)

@@ -1,0 +1,248 @@
+"""Issuing, casting, returning and releasing ballots (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from ballot import crypto
+from ballot.domain.errors import (
+    AlreadyIssued,
+    BallotAlreadyCast,
+    BallotTokenInvalid,
+    InvalidBallot,
+    InvalidInput,
+    KioskNotForVoting,
+    NotCheckedIn,
+    NotIssuedHere,
+    TooManyApprovals,
+    VotingNotOpen,
+)
+from ballot.extensions import db as _db
+from ballot.models import AuditEntry, BallotIssue, BallotToken, BoardEntry, Kiosk, utcnow
+from ballot.services import candidates, credentials, keys, rounds, sessions, voting
+from tests.conftest import make_session
+
+SECRET = "test-key-secret"
+
+
+def add_kiosk(session, name: str = "投票机1", mode: str = "voting") -> Kiosk:
+    """An enrolled kiosk of ``session``."""
+    kiosk = Kiosk(session_id=session.id, name=name, mode=mode, enrolled_at=utcnow())
+    _db.session.add(kiosk)
+    _db.session.flush()
+    return kiosk
+
+
+def voting_session(delegates: int = 20, present: int | None = None, open_round: bool = True,
+                   **overrides):
+    """A locked session in check-in with ``present`` delegates present, one voting kiosk, and
+    (unless ``open_round`` is False) round 1 open. Committed, as the services start their own
+    write transactions."""
+    session = make_session(delegates=delegates, **overrides)
+    candidates.lock_list(session, "tester", SECRET)
+    sessions.transition(session, "checkin", "tester")
+    roster = sorted(session_delegates(session), key=lambda d: d.roster_order)
+    for delegate in roster[: delegates if present is None else present]:
+        delegate.attendance = "present"
+    kiosk = add_kiosk(session)
+    _db.session.commit()
+    if open_round:
+        rounds.open_voting(session, "chair")
+        _db.session.commit()
+    return session, kiosk
+
+
+def session_delegates(session):
+    from ballot.models import Delegate
+
+    return list(_db.session.execute(
+        select(Delegate).where(Delegate.session_id == session.id).order_by(Delegate.roster_order)
+    ).scalars())
+
+
+def card(session, delegate) -> str:
+    """Issue ``delegate`` a card and return its QR text (committed)."""
+    text = credentials.issue_card(delegate, "tester")
+    _db.session.commit()
+    return text
+
+
+def issue(session, kiosk, delegate):
+    """Issue a ballot and commit; returns (token, ballot view)."""
+    result = voting.issue_ballot(session, kiosk, card(session, delegate))
+    _db.session.commit()
+    return result
+
+
+def cast(session, kiosk, token, choices):
+    """Cast and commit; returns the receipt."""
+    receipt = voting.cast_ballot(session, kiosk, token, choices)
+    _db.session.commit()
+    return receipt
+
+
+def ten_for(codes=None) -> dict[str, str]:
+    codes = codes or [f"{i:02d}" for i in range(1, 13)]
+    return {code: ("for" if i < 10 else "against") for i, code in enumerate(codes)}
+
+
+def test_issue_and_cast_records_one_signed_entry(db):
+    session, kiosk = voting_session()
+    delegate = session_delegates(session)[0]
+    token, view = issue(session, kiosk, delegate)
+    assert len(token) == 32
+    assert view["quota"] == 10 and [c["code"] for c in view["candidates"]][:2] == ["01", "02"]
+    assert view["candidates"][0]["title"] == "民生项目1" and view["candidates"][0]["budget"] == "100"
+    stored = db.session.execute(select(BallotToken)).scalar_one()
+    assert stored.token_hash == crypto.token_hash(token) and stored.state == "open"
+    assert stored.kiosk_id == kiosk.id
+    issue_row = db.session.execute(select(BallotIssue)).scalar_one()
+    assert (issue_row.delegate_id, issue_row.kiosk_id, issue_row.round_number) == (
+        delegate.id, kiosk.id, 1)
+
+    receipt = cast(session, kiosk, token, ten_for())
+    entry = db.session.execute(select(BoardEntry)).scalar_one()
+    assert entry.ballot_id == crypto.ballot_id_from_token(token)
+    assert receipt.tracking_code == crypto.tracking_code(entry.entry_hash)
+    payload = json.loads(entry.payload)
+    assert payload == {"ballot_id": entry.ballot_id, "round": 1, "choices": ten_for()}
+    assert crypto.canonical_json(payload).decode() == entry.payload
+    assert crypto.verify_signature(keys.public_key(session), entry.payload.encode(),
+                                   crypto.decode_signature(entry.signature))
+    assert db.session.get(BallotToken, stored.token_hash).state == "used"
+
+
+def test_one_issue_per_delegate_per_round(db):
+    session, kiosk = voting_session()
+    delegate = session_delegates(session)[0]
+    issue(session, kiosk, delegate)
+    with pytest.raises(AlreadyIssued) as caught:
+        voting.issue_ballot(session, add_kiosk(session, "投票机2"), card(session, delegate))
+    assert "代表1" in caught.value.render()
+    db.session.rollback()
+    assert db.session.execute(select(BallotIssue)).scalars().all() != []
+    assert len(db.session.execute(select(BallotIssue)).scalars().all()) == 1
+
+
+def test_absent_delegate_gets_no_ballot(db):
+    session, kiosk = voting_session(present=15)
+    absent = session_delegates(session)[-1]
+    with pytest.raises(NotCheckedIn):
+        voting.issue_ballot(session, kiosk, card(session, absent))
+
+
+def test_no_ballot_before_voting_opens_or_at_a_checkin_kiosk(db):
+    session, kiosk = voting_session(open_round=False)
+    delegate = session_delegates(session)[0]
+    with pytest.raises(VotingNotOpen):
+        voting.issue_ballot(session, kiosk, card(session, delegate))
+    db.session.rollback()
+    rounds.open_voting(session, "chair")
+    checkin_kiosk = add_kiosk(session, "签到机", mode="checkin")
+    db.session.commit()
+    with pytest.raises(KioskNotForVoting):
+        voting.issue_ballot(session, checkin_kiosk, card(session, delegate))
+
+
+def test_too_many_approvals_refused_with_reason_and_token_kept(db):
+    session, kiosk = voting_session()
+    token, _ = issue(session, kiosk, session_delegates(session)[0])
+    eleven = {f"{i:02d}": "for" for i in range(1, 12)}
+    with pytest.raises(TooManyApprovals) as caught:
+        voting.cast_ballot(session, kiosk, token, eleven)
+    assert "应选数 10" in caught.value.render() and "选了 11" in caught.value.render()
+    db.session.rollback()
+    with pytest.raises(InvalidBallot):
+        voting.cast_ballot(session, kiosk, token, {"99": "for"})
+    db.session.rollback()
+    with pytest.raises(InvalidBallot):
+        voting.cast_ballot(session, kiosk, token, {"01": "yes"})
+    db.session.rollback()
+    assert cast(session, kiosk, token, ten_for()).tracking_code
+
+
+def test_uncontested_allows_approving_every_project(db):
+    session, kiosk = voting_session(candidates=10, contested=False)
+    token, _ = issue(session, kiosk, session_delegates(session)[0])
+    receipt = cast(session, kiosk, token, {f"{i:02d}": "for" for i in range(1, 11)})
+    assert receipt.round_number == 1
+
+
+def test_retry_is_idempotent_and_a_different_ballot_is_refused(db):
+    session, kiosk = voting_session()
+    token, _ = issue(session, kiosk, session_delegates(session)[0])
+    first = cast(session, kiosk, token, ten_for())
+    assert cast(session, kiosk, token, ten_for()) == first
+    with pytest.raises(BallotAlreadyCast):
+        voting.cast_ballot(session, kiosk, token, {"01": "against"})
+    db.session.rollback()
+    assert len(db.session.execute(select(BoardEntry)).scalars().all()) == 1
+
+
+def test_new_issue_voids_the_kiosks_open_token(db):
+    session, kiosk = voting_session()
+    first, second = session_delegates(session)[:2]
+    old_token, _ = issue(session, kiosk, first)
+    new_token, _ = issue(session, kiosk, second)
+    with pytest.raises(BallotTokenInvalid):
+        voting.cast_ballot(session, kiosk, old_token, ten_for())
+    db.session.rollback()
+    states = sorted(t.state for t in db.session.execute(select(BallotToken)).scalars())
+    assert states == ["open", "voided"]
+    assert cast(session, kiosk, new_token, ten_for()).tracking_code
+
+
+def test_token_is_bound_to_its_kiosk(db):
+    session, kiosk = voting_session()
+    other = add_kiosk(session, "投票机2")
+    db.session.commit()
+    token, _ = issue(session, kiosk, session_delegates(session)[0])
+    with pytest.raises(BallotTokenInvalid):
+        voting.cast_ballot(session, other, token, ten_for())
+    db.session.rollback()
+    with pytest.raises(BallotTokenInvalid):
+        voting.cast_ballot(session, kiosk, b"x" * 32, ten_for())
+
+
+def test_walk_away_returns_the_token_and_clears_the_issue(db):
+    session, kiosk = voting_session()
+    first, second = session_delegates(session)[:2]
+    first_card = card(session, first)
+    token, _ = voting.issue_ballot(session, kiosk, first_card)
+    db.session.commit()
+    with pytest.raises(NotIssuedHere):
+        voting.return_token(session, kiosk, token, card(session, second))
+    db.session.rollback()
+    voting.return_token(session, kiosk, token, first_card)
+    db.session.commit()
+    assert db.session.execute(select(BallotIssue)).first() is None
+    assert db.session.get(BallotToken, crypto.token_hash(token)).state == "voided"
+    with pytest.raises(BallotTokenInvalid):
+        voting.cast_ballot(session, kiosk, token, ten_for())
+    db.session.rollback()
+    token2, _ = voting.issue_ballot(session, kiosk, first_card)
+    db.session.commit()
+    assert cast(session, kiosk, token2, ten_for()).tracking_code
+
+
+def test_staff_release_is_audited_without_ballot_details(db):
+    session, kiosk = voting_session()
+    delegate = session_delegates(session)[0]
+    token, _ = issue(session, kiosk, delegate)
+    with pytest.raises(InvalidInput):
+        voting.release_delegate(session, delegate, "staff", "  ")
+    db.session.rollback()
+    voting.release_delegate(session, delegate, "staff", "投票机故障")
+    db.session.commit()
+    assert db.session.get(BallotToken, crypto.token_hash(token)).state == "voided"
+    assert db.session.execute(select(BallotIssue)).first() is None
+    entry = db.session.execute(
+        select(AuditEntry).where(AuditEntry.action == "ballot.release")).scalar_one()
+    assert entry.detail["reason"] == "投票机故障" and entry.detail["delegate_id"] == delegate.id
+    text = json.dumps(entry.detail)
+    assert crypto.token_hash(token) not in text and "token" not in text
+    token2, _ = issue(session, kiosk, delegate)
+    assert cast(session, kiosk, token2, ten_for()).tracking_code

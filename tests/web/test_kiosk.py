@@ -1,0 +1,234 @@
+"""Kiosk enrolment, the kiosk guard, the check-in kiosk API and the staff check-in pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from ballot.app import create_app
+from ballot.extensions import db as _db
+from ballot.models import AuditEntry, Delegate, Kiosk, VoteSession
+from ballot.services import credentials, kiosks, roster
+from ballot.web.kiosk_auth import KIOSK_COOKIE
+from tests.conftest import make_session
+
+
+def _pair(client, db, session, mode: str = "checkin") -> Kiosk:
+    """Create a kiosk as staff would and enrol ``client``'s browser with its code."""
+    kiosk, code = kiosks.create_pairing(session, f"{mode}-kiosk", mode, "staff")
+    db.session.commit()
+    response = client.post("/kiosk/enrol", data={"code": kiosks.format_pairing_code(code)})
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert KIOSK_COOKIE in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    return kiosk
+
+
+def _card(db, session, index: int = 0) -> tuple[Delegate, str]:
+    delegate = roster.list_delegates(session)[index]
+    text = credentials.issue_card(delegate, "staff")
+    db.session.commit()
+    return delegate, text
+
+
+def _scan(client, text: str):
+    return client.post("/kiosk/api/checkin/scan", json={"text": text})
+
+
+def test_enrolled_checkin_kiosk_checks_a_delegate_in(client, db):
+    session = make_session(delegates=5, state="checkin")
+    _pair(client, db, session)
+    assert client.get("/kiosk").headers["Location"].endswith("/kiosk/checkin")
+    page = client.get("/kiosk/checkin")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and session.title in html and "请刷代表证签到" in html
+    assert "<script>" not in html and "onclick" not in html
+    assert "vendor/jsqr/jsQR.js" in html
+    delegate, text = _card(db, session, 2)
+    body = _scan(client, text).get_json()
+    assert body["status"] == "checked_in" and (body["name"], body["seat"]) == (delegate.name, delegate.seat)
+    again = _scan(client, text).get_json()
+    assert again["status"] == "already" and again["time"] == body["time"]
+    status = client.get("/kiosk/api/checkin/status").get_json()
+    assert (status["open"], status["present"], status["expected"]) == (True, 1, 5)
+
+
+@pytest.mark.parametrize("case,code", [
+    ("unknown", "unknown_card"), ("other", "card_of_other_session"), ("replaced", "card_replaced"),
+])
+def test_bad_cards_get_a_clear_message(client, db, case, code):
+    session = make_session(delegates=2, state="checkin")
+    other = make_session(slug="other-town", delegates=1, state="checkin")
+    _pair(client, db, session)
+    if case == "unknown":
+        text = "hello world"
+    elif case == "other":
+        _, text = _card(db, other)
+    else:
+        _, text = _card(db, session)
+        _card(db, session)
+    response = _scan(client, text)
+    assert response.status_code in (404, 409)
+    assert response.get_json()["error"] == code and response.get_json()["message"]
+    assert _db.session.execute(select(Delegate.attendance).where(
+        Delegate.attendance == "present")).first() is None
+
+
+def test_scan_when_checkin_not_open(client, db):
+    session = make_session(delegates=2, state="locked")
+    _pair(client, db, session)
+    _, text = _card(db, session)
+    response = _scan(client, text)
+    assert response.status_code == 409 and response.get_json()["error"] == "checkin_not_open"
+
+
+def test_failed_scans_are_rate_limited_and_counted_in_the_database(client, db):
+    session = make_session(delegates=1, state="checkin")
+    kiosk = _pair(client, db, session)
+    for _ in range(kiosks.FAILED_SCAN_LIMIT):
+        assert _scan(client, "PJ1.nope.1.1.AAAA").status_code == 404
+    _, text = _card(db, session)
+    limited = _scan(client, text)
+    assert limited.status_code == 429 and limited.get_json()["error"] == "too_many_failed_scans"
+    _db.session.expire_all()
+    assert _db.session.get(Kiosk, kiosk.id).failed_scans == kiosks.FAILED_SCAN_LIMIT
+
+
+@pytest.mark.parametrize("path,method", [
+    ("/kiosk/api/checkin/scan", "post"), ("/kiosk/api/checkin/status", "get"),
+])
+def test_unknown_or_revoked_browser_can_do_nothing(client, db, path, method):
+    session = make_session(delegates=1, state="checkin")
+    _, text = _card(db, session)
+    anonymous = getattr(client, method)(path, json={"text": text})
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "kiosk_unknown"
+    kiosk = _pair(client, db, session)
+    kiosks.revoke(session, _db.session.get(Kiosk, kiosk.id), "staff")
+    db.session.commit()
+    revoked = getattr(client, method)(path, json={"text": text})
+    assert revoked.status_code == 401 and revoked.get_json()["error"] == "kiosk_unknown"
+    assert client.get("/kiosk/checkin").headers["Location"].endswith("/kiosk/enrol")
+    assert roster.list_delegates(session)[0].attendance == "absent"
+
+
+def test_voting_kiosk_cannot_check_in(client, db):
+    session = make_session(delegates=1, state="checkin")
+    _pair(client, db, session, mode="voting")
+    _, text = _card(db, session)
+    response = _scan(client, text)
+    assert response.status_code == 403 and response.get_json()["error"] == "kiosk_wrong_mode"
+    assert client.get("/kiosk").status_code == 302  # off to the voting kiosk's own screen
+
+
+def test_wrong_pairing_code_is_refused_on_the_page(client, db):
+    make_session(delegates=1)
+    response = client.post("/kiosk/enrol", data={"code": "AAAA-AAAA"})
+    assert response.status_code == 400 and "配对码无效" in response.get_data(as_text=True)
+    assert KIOSK_COOKIE not in response.headers.get("Set-Cookie", "")
+
+
+def test_request_bodies_are_capped(app, client, db):
+    session = make_session(delegates=1, state="checkin")
+    _pair(client, db, session)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/kiosk/api/checkin/scan", data=b"x" * 4096,
+                           content_type="application/json")
+    assert response.status_code == 413
+
+
+# --- staff pages ----------------------------------------------------------------------------
+
+def test_staff_pair_a_kiosk_see_it_and_revoke_it(client, db, login):
+    login("staff")
+    session = make_session(delegates=1)
+    db.session.commit()
+    page = client.post(f"/admin/sessions/{session.slug}/kiosks",
+                       data={"name": "东门签到 1 号", "mode": "checkin"})
+    html = page.get_data(as_text=True)
+    code = re.search(r'id="pairing-code"[^>]*>([A-Z0-9-]+)<', html).group(1)
+    kiosk_browser = client.application.test_client()
+    enrolled = kiosk_browser.post("/kiosk/enrol", data={"code": code})
+    assert enrolled.status_code == 302
+    listing = client.get(f"/admin/sessions/{session.slug}/kiosks").get_data(as_text=True)
+    assert "东门签到 1 号" in listing and "已配对" in listing and code not in listing
+    kiosk = _db.session.execute(select(Kiosk)).scalar_one()
+    client.post(f"/admin/sessions/{session.slug}/kiosks/{kiosk.id}/revoke")
+    assert kiosk_browser.get("/kiosk/api/checkin/status").status_code == 401
+    assert "已停用" in client.get(f"/admin/sessions/{session.slug}/kiosks").get_data(as_text=True)
+
+
+def test_staff_check_in_undo_and_leave_are_audited(client, db, login):
+    login("staff")
+    session = make_session(delegates=3, state="checkin")
+    db.session.commit()
+    base = f"/admin/sessions/{session.slug}/delegates"
+    first, second = roster.list_delegates(session)[:2]
+    client.post(f"{base}/{first.id}/checkin", data={"reason": "忘带代表证"})
+    client.post(f"{base}/{second.id}/leave", data={"leave": "1", "reason": "出差"})
+    counts = client.get(f"/api/v1/sessions/{session.slug}/counts").get_json()
+    assert (counts["present"], counts["leave"], counts["absent"]) == (1, 1, 1)
+    client.post(f"{base}/{first.id}/checkin/undo", data={"reason": "误点"})
+    counts = client.get(f"/api/v1/sessions/{session.slug}/counts").get_json()
+    assert counts["present"] == 0
+    actions = list(_db.session.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars())
+    assert actions[-3:] == ["checkin.staff", "delegate.leave", "checkin.undo"]
+    desk = client.get(f"/admin/sessions/{session.slug}/checkin").get_data(as_text=True)
+    assert "人工签到" in desk and "js/live-counts.js" in desk
+
+
+def test_cards_pdf_button_and_single_card_reissue(client, db, login):
+    login("staff")
+    session = make_session(delegates=3)
+    db.session.commit()
+    page = client.get(f"/admin/sessions/{session.slug}").get_data(as_text=True)
+    assert f"/admin/sessions/{session.slug}/cards.pdf" in page and "js/live-counts.js" in page
+    assert "作废" in page  # the button says printing again replaces every card
+    pdf = client.post(f"/admin/sessions/{session.slug}/cards.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    delegate = roster.list_delegates(session)[0]
+    png = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    _db.session.expire_all()
+    assert _db.session.get(Delegate, delegate.id).card_version == 2
+
+
+def test_kiosk_pages_need_staff(client, db, login):
+    session = make_session(delegates=1)
+    db.session.commit()
+    anonymous = client.application.test_client()
+    assert anonymous.get(f"/admin/sessions/{session.slug}/kiosks").status_code == 302
+    g.pop("user", None)  # requests share the fixture's app context, so g outlives a request
+    login("chair", username="chair")
+    assert client.get(f"/admin/sessions/{session.slug}/kiosks").status_code == 403
+    assert client.post(f"/admin/sessions/{session.slug}/cards.pdf").status_code == 403
+
+
+def test_cards_command_writes_a_pdf_and_warns(app, db, tmp_path):
+    session = make_session(delegates=9)
+    db.session.commit()
+    out = tmp_path / "cards.pdf"
+    result = app.test_cli_runner().invoke(args=["cards", session.slug, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF") and "2 页" in result.output and "作废" in result.output
+    refused = app.test_cli_runner().invoke(args=["cards", session.slug, "-o", str(out)], input="n\n")
+    assert refused.exit_code != 0
+
+
+def test_counts_agree_across_app_processes(app, client, db):
+    """A second app on the same database (another process) sees the check-in at once."""
+    session = make_session(delegates=4, state="checkin")
+    _pair(client, db, session)
+    _, text = _card(db, session)
+    other = create_app({"CONFIG_NAME": "test",
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    assert _scan(client, text).status_code == 200
+    with other.app_context():
+        from ballot.services import sessions
+
+        counts = sessions.counts(_db.session.execute(select(VoteSession)).scalar_one())
+        assert (counts["present"], counts["absent"]) == (1, 3)
+        _db.session.remove()
+        _db.engine.dispose()

@@ -1,0 +1,78 @@
+"""The voting kiosk page and its JSON calls: the token travels only in JSON bodies."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from ballot.services import kiosks, rounds
+from ballot.web.kiosk_auth import KIOSK_COOKIE
+from tests.services.test_voting import card, session_delegates, ten_for, voting_session
+
+
+@pytest.fixture
+def kiosk_client(app, db, client):
+    """A test client enrolled as a voting kiosk of an open round; returns (client, session)."""
+    session, _ = voting_session()
+    kiosk, code = kiosks.create_pairing(session, "投票机1", "voting", "staff")
+    _, credential = kiosks.enrol(code)
+    db.session.commit()
+    client.set_cookie(KIOSK_COOKIE, credential, path="/kiosk")
+    return client, session
+
+
+def test_idle_page_needs_an_enrolled_voting_kiosk(client, kiosk_client):
+    kiosk_client_, _ = kiosk_client
+    response = kiosk_client_.get("/kiosk/vote/")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "请刷代表证领取选票" in page and 'id="scan-input"' in page
+    assert "<script>" not in page and "onclick" not in page
+    kiosk_client_.delete_cookie(KIOSK_COOKIE, path="/kiosk")
+    assert kiosk_client_.post("/kiosk/api/vote/issue", json={"card": "x"}).status_code == 401
+
+
+def test_issue_cast_and_retry_over_json(db, kiosk_client):
+    client, session = kiosk_client
+    delegate = session_delegates(session)[0]
+    response = client.post("/kiosk/api/vote/issue", json={"card": card(session, delegate)})
+    assert response.status_code == 200, response.json
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers or "token" not in response.headers["Set-Cookie"]
+    token = response.json["token"]
+    assert len(base64.urlsafe_b64decode(token)) == 32
+    assert [c["code"] for c in response.json["ballot"]["candidates"]][-1] == "12"
+
+    too_many = {f"{i:02d}": "for" for i in range(1, 12)}
+    refused = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": too_many})
+    assert refused.status_code == 400 and refused.json["error"] == "too_many_approvals"
+
+    first = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": ten_for()})
+    assert first.status_code == 200, first.json
+    again = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": ten_for()})
+    assert again.json["tracking_code"] == first.json["tracking_code"]
+    other = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": {"01": "against"}})
+    assert other.status_code == 409 and other.json["error"] == "ballot_already_cast"
+    assert rounds.returned_count(session, 1) == 1
+
+    repeat = client.post("/kiosk/api/vote/issue", json={"card": card(session, delegate)})
+    assert repeat.status_code == 409 and repeat.json["error"] == "already_issued"
+
+
+def test_return_and_bad_input(db, kiosk_client):
+    client, session = kiosk_client
+    delegate = session_delegates(session)[1]
+    text = card(session, delegate)
+    token = client.post("/kiosk/api/vote/issue", json={"card": text}).json["token"]
+    assert client.post("/kiosk/api/vote/return",
+                       json={"token": token, "card": text}).json == {"returned": True}
+    assert rounds.issued_count(session, 1) == 0
+    gone = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": ten_for()})
+    assert gone.status_code == 409 and gone.json["error"] == "ballot_token_invalid"
+    garbage = client.post("/kiosk/api/vote/cast", json={"token": "%%%", "choices": {}})
+    assert garbage.status_code == 409
+    unknown = client.post("/kiosk/api/vote/issue", json={"card": "PJ1.nope.1.1.AAAA"})
+    assert unknown.status_code >= 400 and "message" in unknown.json
+    assert client.post("/kiosk/api/vote/issue", data="x").status_code == 400
