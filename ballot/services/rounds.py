@@ -181,6 +181,14 @@ def issued_names(session: VoteSession, number: int) -> list[str]:
     ).scalars())
 
 
+def issued_delegate_ids(session: VoteSession, number: int) -> set[int]:
+    """Ids of delegates issued a ballot in round ``number`` (for the staff release action)."""
+    return set(db.session.execute(
+        select(BallotIssue.delegate_id)
+        .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
+    ).scalars())
+
+
 # --- the public bulletin board ----------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from ballot.domain import rules
 from ballot.extensions import db
 from ballot.models.kiosks import KIOSK_MODES
-from ballot.services import cards, checkin, kiosks, roster, sessions
+from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
@@ -75,8 +75,11 @@ def cards_pdf(ref: str):
 def checkin_page(ref: str):
     """Staff check-in desk: every delegate with attendance, and the hand actions."""
     session = load_session(ref)
+    current = rounds.current_round(session)
+    issued = (rounds.issued_delegate_ids(session, current.number)
+              if current is not None and session.state == "voting" else set())
     return render_template("admin_checkin/checkin.html", session=session,
-                           delegates=roster.list_delegates(session),
+                           delegates=roster.list_delegates(session), issued=issued,
                            counts=sessions.counts(session), labels=rules.STATE_LABELS)
 
 
@@ -117,6 +120,22 @@ def undo_check_in(ref: str, did: int):
     checkin.undo_check_in(session, delegate, _actor(), request.form.get("reason", ""))
     db.session.commit()
     flash(gettext("已撤销 %(name)s 代表的签到。", name=delegate.name), "info")
+    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+
+
+@bp.route("/delegates/<int:did>/release", methods=["POST"])
+@role_required(*STAFF)
+def release_delegate(ref: str, did: int):
+    """Release a delegate whose ballot was issued but who could not vote (audited, with reason).
+
+    The server cannot tell whether that delegate already cast a ballot (nothing links them), so
+    the page warns staff; a wrongful release shows up as returned > issued on the board.
+    """
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
+    db.session.commit()
+    flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
     return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
 
 

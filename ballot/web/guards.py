@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, redirect, request, session, url_for
+from flask import redirect, request, session, url_for
 
 from ballot.domain.errors import N_, PermissionDenied
 from ballot.extensions import db
@@ -18,13 +18,14 @@ class LoginRequired(Exception):
 
 def current_user() -> User | None:
     """The logged-in staff user for this request, if any."""
-    if "user" not in g:
+    # Cached per request (not in ``g``: an app context can outlive one request, as in tests).
+    if not hasattr(request, "_ballot_user"):
         user_id = session.get("user_id")
         user = db.session.get(User, user_id) if user_id else None
         if user is not None and (not user.active or session.get("auth_version") != user.password_hash[-16:]):
             user = None
-        g.user = user
-    return g.user
+        request._ballot_user = user
+    return request._ballot_user
 
 
 def login_user(user: User) -> None:

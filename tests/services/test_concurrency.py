@@ -17,8 +17,15 @@ from tests.services.test_voting import add_kiosk, card, issue, session_delegates
 WORKERS = 8
 
 
-def _issue_once(url: str, session_id: int, kiosk_id: int, text: str) -> str:
-    app = create_app({"CONFIG_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+def _app_for(url) -> object:
+    # Threads get apps built beforehand (app set-up is not what is being raced); processes
+    # build their own.
+    return url if not isinstance(url, str) else create_app(
+        {"CONFIG_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+
+
+def _issue_once(url, session_id: int, kiosk_id: int, text: str) -> str:
+    app = _app_for(url)
     with app.app_context():
         try:
             voting.issue_ballot(_db.session.get(VoteSession, session_id),
@@ -32,8 +39,8 @@ def _issue_once(url: str, session_id: int, kiosk_id: int, text: str) -> str:
             _db.engine.dispose()
 
 
-def _cast_once(url: str, session_id: int, kiosk_id: int, token: bytes, choices: dict) -> str:
-    app = create_app({"CONFIG_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+def _cast_once(url, session_id: int, kiosk_id: int, token: bytes, choices: dict) -> str:
+    app = _app_for(url)
     with app.app_context():
         try:
             receipt = voting.cast_ballot(_db.session.get(VoteSession, session_id),
@@ -50,10 +57,14 @@ def _cast_once(url: str, session_id: int, kiosk_id: int, token: bytes, choices: 
 def _threads(target, argument_lists) -> list[str]:
     results: list[str] = []
     barrier = threading.Barrier(len(argument_lists))
+    argument_lists = [(_app_for(args[0]), *args[1:]) for args in argument_lists]
 
     def run(args):
         barrier.wait()
-        results.append(target(*args))
+        try:
+            results.append(target(*args))
+        except Exception as error:  # surfaced in the assertion instead of a lost thread warning
+            results.append(f"error: {error!r}")
 
     threads = [threading.Thread(target=run, args=(args,)) for args in argument_lists]
     for thread in threads:

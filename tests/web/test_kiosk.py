@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from ballot.app import create_app
@@ -200,7 +199,6 @@ def test_kiosk_pages_need_staff(client, db, login):
     db.session.commit()
     anonymous = client.application.test_client()
     assert anonymous.get(f"/admin/sessions/{session.slug}/kiosks").status_code == 302
-    g.pop("user", None)  # requests share the fixture's app context, so g outlives a request
     login("chair", username="chair")
     assert client.get(f"/admin/sessions/{session.slug}/kiosks").status_code == 403
     assert client.post(f"/admin/sessions/{session.slug}/cards.pdf").status_code == 403
@@ -232,3 +230,43 @@ def test_counts_agree_across_app_processes(app, client, db):
         assert (counts["present"], counts["absent"]) == (1, 3)
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_staff_release_clears_the_issue_mark_and_voids_the_token(app, client, db, login):
+    from sqlalchemy import select
+
+    from ballot.models import AuditEntry, BallotIssue, BallotToken, Kiosk
+    from ballot.services import candidates, credentials, rounds, sessions, voting
+    from tests.conftest import make_session
+
+    session = make_session(delegates=3)
+    candidates.lock_list(session, "t", app.config["KEY_ENCRYPTION_SECRET"])
+    sessions.transition(session, "checkin", "t")
+    delegates = session_delegates = list(db.session.execute(
+        select(__import__("ballot.models", fromlist=["Delegate"]).Delegate)).scalars())
+    for d in session_delegates:
+        d.attendance = "present"
+    kiosk = Kiosk(session_id=session.id, name="投票机1", mode="voting")
+    db.session.add(kiosk)
+    db.session.commit()
+    rounds.open_voting(session, "t")
+    db.session.commit()
+    card = credentials.issue_card(delegates[0], "t")
+    db.session.commit()
+    voting.issue_ballot(session, kiosk, card)
+    db.session.commit()
+    login("staff")
+    page = client.get("/admin/sessions/test-session/checkin").get_data(as_text=True)
+    assert "释放选票" in page
+    refused = client.post(f"/admin/sessions/test-session/delegates/{delegates[0].id}/release",
+                          data={"reason": ""}, headers={"Referer": "/admin/"})
+    assert refused.status_code == 302
+    assert db.session.execute(select(BallotIssue)).scalars().all() != []
+    response = client.post(f"/admin/sessions/test-session/delegates/{delegates[0].id}/release",
+                           data={"reason": "投票机故障"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.execute(select(BallotIssue)).scalars().all() == []
+    assert {t.state for t in db.session.execute(select(BallotToken)).scalars()} == {"voided"}
+    audit = db.session.execute(select(AuditEntry).where(AuditEntry.action == "ballot.release")).scalar_one()
+    assert audit.detail["reason"] == "投票机故障"

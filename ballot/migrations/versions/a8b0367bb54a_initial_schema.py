@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fce83af147d7
+Revision ID: a8b0367bb54a
 Revises: 
-Create Date: 2026-11-23 14:09:37.152917
+Create Date: 2026-11-23 14:11:09.845368
 
 """
 from alembic import op
@@ -14,7 +14,7 @@ import ballot.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = 'fce83af147d7'
+revision = 'a8b0367bb54a'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,83 @@
+"""``ballot tally``, ``ballot publish`` and ``ballot export``: the count from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from ballot.cli import _fail
+from ballot.domain.errors import BallotError, ResultNotCounted
+
+
+@click.command("tally")
+@click.argument("session_ref", metavar="SESSION")
+@with_appcontext
+def tally(session_ref: str) -> None:
+    """Print the count of every closed round of SESSION (id or short name), recounted from the board."""
+    from ballot.services import export, results, sessions
+
+    try:
+        session = sessions.get_session(session_ref)
+        found = results.session_results(session)
+        if not found.counted:
+            raise ResultNotCounted()
+    except BallotError as error:
+        _fail(error)
+    click.echo(session.title)
+    rows = export.project_rows(session, found)
+    for rnd in export.round_rows(session, found):
+        click.echo(
+            f"\n第 {rnd['轮次']} 轮  应选 {rnd['应选名额']}  应到 {rnd['应到']}  实到 {rnd['实到']}  "
+            f"发出 {rnd['发出选票']}  收回 {rnd['收回选票']}  有效 {rnd['有效票']}  无效 {rnd['无效票']}  "
+            f"过半数 {rnd['通过所需赞成票']} 票"
+        )
+        click.echo(f"{'票序':<4} {'赞成':>4} {'反对':>4} {'弃权':>4} {'排名':>4}  {'结果':<10} 项目名称")
+        for row in (r for r in rows if r["轮次"] == rnd["轮次"]):
+            click.echo(f"{row['票序']:<6} {row['赞成']:>6} {row['反对']:>6} {row['弃权']:>6} "
+                       f"{row['排名']!s:>6}  {row['本轮结果']:<10} {row['项目名称']}")
+    if found.final is not None:
+        final = found.final
+        click.echo(f"\n最终入选 {len(final.chosen)} 个：{'、'.join(final.chosen) or '无'}"
+                   f"；空缺 {final.open_slots}；缺额 {final.shortfall}"
+                   + ("；有同票待决定" if final.pending_tie else ""))
+
+
+@click.command("publish")
+@click.argument("session_ref", metavar="SESSION")
+@with_appcontext
+def publish(session_ref: str) -> None:
+    """Publish SESSION's signed result (needs the chief scrutineer's and the chair's confirmation)."""
+    from ballot.extensions import db
+    from ballot.services import results, sessions
+
+    try:
+        session = sessions.get_session(session_ref)
+        results.publish(session, "cli")
+    except BallotError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"已公布并签名 / published: {session.slug}  指纹 {session.key_fingerprint}")
+
+
+@click.command("export")
+@click.argument("session_ref", metavar="SESSION")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "json", "bundle"]),
+              required=True, help="csv/xlsx/pdf after counting; json/bundle after publication.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write.")
+@with_appcontext
+def export_result(session_ref: str, fmt: str, output: Path) -> None:
+    """Export SESSION's result as CSV, XLSX, a PDF record, the signed JSON or the audit bundle."""
+    from ballot.services import export, sessions
+
+    try:
+        data = export.export(sessions.get_session(session_ref), fmt)
+    except BallotError as error:
+        _fail(error)
+    output.write_bytes(data)
+    click.echo(f"已导出 / wrote {output} ({len(data)} bytes)")
+
+
+COMMANDS = [tally, publish, export_result]

@@ -1,0 +1,328 @@
+"""The count under the session's rules, the chair's decisions on ties, confirmation, publication.
+
+Every number here is recomputed from the board entries with ``ballot.domain.tally``, the same
+code the offline verifier runs, so what the chair announces is what any auditor recounts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select
+
+from ballot import crypto
+from ballot.domain import rules
+from ballot.domain.errors import (
+    N_,
+    InvalidInput,
+    NoPendingTie,
+    NotReady,
+    PermissionDenied,
+    WrongState,
+)
+from ballot.domain.tally import (
+    DECISION_LEAVE_EMPTY,
+    DECISION_TIE_BREAK,
+    FinalResult,
+    RoundResult,
+    RoundSpec,
+    Tie,
+    combine_rounds,
+    tally_round,
+)
+from ballot.extensions import db
+from ballot.models import BoardEntry, Round, User, VoteSession
+from ballot.services import audit, keys, rounds, sessions
+
+RESULT_FORMAT = "piaojue-result/1"
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """A round with its count (None while it is still open)."""
+
+    round: Round
+    result: RoundResult | None
+    issued: int
+    returned: int
+
+
+@dataclass(frozen=True)
+class SessionResults:
+    """Every round so far and, once round 1 is counted, the final result over them."""
+
+    rounds: list[RoundOutcome]
+    final: FinalResult | None
+    void_round: int | None = None  # a round with returned > issued: it decides nothing
+
+    @property
+    def counted(self) -> list[RoundOutcome]:
+        """The rounds that have closed and been counted, in order."""
+        return [o for o in self.rounds if o.result is not None]
+
+    @property
+    def ready(self) -> bool:
+        """True when every round is closed and counted and the final result follows from them."""
+        return self.final is not None and all(o.result is not None for o in self.rounds)
+
+
+def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
+    """What ``round_`` votes on, with the roster, those present when it opened, and issued."""
+    return RoundSpec(
+        number=round_.number,
+        candidates=tuple(round_.candidates),
+        quota=round_.quota,
+        contested=session.contested,
+        roster_size=sessions.counts(session)["expected"],
+        present=round_.present,
+        issued=rounds.issued_count(session, round_.number),
+        pass_basis=session.pass_basis,
+    )
+
+
+def board_choices(session: VoteSession, number: int) -> list[dict[str, str]]:
+    """The choices of every ballot on the board in round ``number`` (sorted by hash)."""
+    payloads = db.session.execute(
+        select(BoardEntry.payload)
+        .where(BoardEntry.session_id == session.id, BoardEntry.round_number == number)
+        .order_by(BoardEntry.entry_hash)
+    ).scalars()
+    return [json.loads(payload)["choices"] for payload in payloads]
+
+
+def count_round(session: VoteSession, round_: Round) -> RoundResult:
+    """Count a closed round from its board entries and store the result on the round."""
+    if round_.state != "closed":
+        raise WrongState(N_("第 %(number)s 轮投票尚未结束，不能计票。"), number=round_.number)
+    result = tally_round(round_spec(session, round_), board_choices(session, round_.number))
+    round_.result = result.to_dict()
+    return result
+
+
+def close_voting(session: VoteSession, actor: str) -> RoundResult:
+    """Close the open round (voids tokens, commits the Merkle root) and count it at once."""
+    round_ = rounds.close_round(session, actor)
+    result = count_round(session, round_)
+    audit.record(actor, "round.count", session, number=round_.number, returned=result.returned,
+                 valid=result.valid, invalid=result.invalid, chosen=list(result.chosen),
+                 tie=None if result.tie is None else result.tie.to_dict())
+    return result
+
+
+def session_results(session: VoteSession) -> SessionResults:
+    """All rounds with their counts, and the final result combined over the counted ones."""
+    outcomes: list[RoundOutcome] = []
+    for round_ in rounds.list_rounds(session):
+        result = None
+        if round_.state == "closed":
+            result = (RoundResult.from_dict(round_.result) if round_.result is not None
+                      else tally_round(round_spec(session, round_),
+                                       board_choices(session, round_.number)))
+        outcomes.append(RoundOutcome(
+            round=round_, result=result,
+            issued=rounds.issued_count(session, round_.number),
+            returned=rounds.returned_count(session, round_.number),
+        ))
+    counted = [o for o in outcomes if o.result is not None]
+    void = next((o.round.number for o in counted if not o.result.returned_within_issued), None)
+    if not counted or void is not None:
+        return SessionResults(rounds=outcomes, final=None, void_round=void)
+    decisions = {o.round.number: o.round.decision for o in counted
+                 if o.round.decision is not None and o.result.tie is not None}
+    final = combine_rounds(session.quota, [o.result for o in counted], decisions)
+    return SessionResults(rounds=outcomes, final=final)
+
+
+def pending_tie(session: VoteSession) -> Tie | None:
+    """The tie across the cutoff still unresolved (no decision yet, or its round not counted)."""
+    final = session_results(session).final
+    return None if final is None else final.pending_tie
+
+
+def _undecided_tie(session: VoteSession) -> tuple[Round, Tie]:
+    """The last round, closed, with a tie the chair has not decided on; else NoPendingTie."""
+    sessions.require_state(session, "closed")
+    last = rounds.current_round(session)
+    tie = pending_tie(session)
+    if last is None or last.state != "closed" or last.decision is not None or tie is None:
+        raise NoPendingTie()
+    return last, tie
+
+
+def start_tie_break(session: VoteSession, actor: str) -> Round:
+    """The chair's decision 再次投票: a further round on the tied projects for the open slots."""
+    last, tie = _undecided_tie(session)
+    number = last.number
+    # create_tie_break_round starts its own write transaction, so it records the decision on
+    # the tied round itself; it is set again here in case that round was re-read.
+    new_round = rounds.create_tie_break_round(session, list(tie.candidates), tie.slots, actor)
+    rounds.get_round(session, number).decision = DECISION_TIE_BREAK
+    audit.record(actor, "round.tie_break", session, number=number,
+                 candidates=list(tie.candidates), slots=tie.slots)
+    return new_round
+
+
+def leave_empty(session: VoteSession, actor: str, reason: str) -> Round:
+    """The chair's decision to leave the tied slots empty (audited with the stated reason)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("请填写名额空缺的理由（将记入审计日志）。"))
+    last, tie = _undecided_tie(session)
+    last.decision = DECISION_LEAVE_EMPTY
+    audit.record(actor, "round.leave_empty", session, number=last.number,
+                 candidates=list(tie.candidates), slots=tie.slots, reason=reason[:400])
+    return last
+
+
+def _count_problems(session: VoteSession, *, scrutineer_done: bool) -> list[rules.Problem]:
+    """Why the count cannot be confirmed yet: the problems publishing would report, less the
+    confirmations still to come."""
+    results = session_results(session)
+    facts = sessions.facts(session, pending_tie=_has_pending(results),
+                           result_ready=results.ready, chief_scrutineer_confirmed=scrutineer_done,
+                           chair_confirmed=True)
+    return rules.problems_before("published", facts)
+
+
+def _has_pending(results: SessionResults) -> bool:
+    return results.final is not None and results.final.pending_tie is not None
+
+
+def confirm_as_scrutineer(session: VoteSession, user: User) -> None:
+    """The chief scrutineer's sign-off on the count (their own login, role scrutineer)."""
+    if user.role != "scrutineer":
+        raise PermissionDenied(N_("只有监票人账号才能确认计票结果。"))
+    problems = _count_problems(session, scrutineer_done=True)
+    if problems:
+        raise NotReady(problems, target=N_("总监票人确认"))
+    session.scrutineer_confirmed_by = user.label
+    audit.record(user.username, "result.scrutineer_confirmed", session, name=user.label)
+
+
+def confirm_as_chair(session: VoteSession, user: User) -> None:
+    """The chair's confirmation that the result may be announced (role chair or admin)."""
+    if user.role not in ("chair", "admin"):
+        raise PermissionDenied(N_("只有主持人才能确认公布结果。"))
+    problems = _count_problems(session, scrutineer_done=bool(session.scrutineer_confirmed_by))
+    if problems:
+        raise NotReady(problems, target=N_("主持人确认"))
+    session.chair_confirmed_by = user.label
+    audit.record(user.username, "result.chair_confirmed", session, name=user.label)
+
+
+def decimal_text(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def session_header(session: VoteSession) -> dict:
+    """The "session" object of the result document and the bundle manifest."""
+    return {"id": session.slug, "title": session.title, "date": session.date.isoformat(),
+            "level": session.level}
+
+
+def rules_header(session: VoteSession) -> dict:
+    """The "rules" object of the result document and the bundle manifest."""
+    return {"quota": session.quota, "contested": session.contested,
+            "min_excess_ratio": f"{Decimal(session.min_excess_ratio).quantize(Decimal('0.01'))}",
+            "pass_basis": session.pass_basis, "quorum": "majority_of_roster"}
+
+
+def candidate_list(session: VoteSession) -> list[dict]:
+    """The locked candidates in ballot order: code, title, department, budget (decimal string)."""
+    return [
+        {"code": c.code, "title": c.title, "department": c.department,
+         "budget": decimal_text(c.budget)}
+        for c in sorted(session.candidates, key=lambda c: c.position) if c.code
+    ]
+
+
+def result_document(session: VoteSession, results: SessionResults) -> dict:
+    """The signed result document (docs/audit-bundle.md §7), from a ready SessionResults."""
+    final = results.final
+    round_dicts = [
+        {**o.result.to_dict(), "merkle_root": o.round.merkle_root, "entry_count": o.returned,
+         "decision": o.round.decision}
+        for o in results.counted
+    ]
+    return {
+        "format": RESULT_FORMAT,
+        "session": session_header(session),
+        "rules": rules_header(session),
+        "key_fingerprint": session.key_fingerprint,
+        "roster_size": sessions.counts(session)["expected"],
+        "present": results.counted[0].round.present,
+        "rounds": round_dicts,
+        "chosen": list(final.chosen),
+        "open_slots": final.open_slots,
+        "shortfall": final.shortfall,
+        "confirmed_by": {"chief_scrutineer": session.scrutineer_confirmed_by or "",
+                         "chair": session.chair_confirmed_by or ""},
+        "candidates": candidate_list(session),
+    }
+
+
+def publish(session: VoteSession, actor: str) -> bytes:
+    """Closed → published: refuse listing every problem, else sign and store the result."""
+    results = session_results(session)
+    sessions.transition(
+        session, "published", actor,
+        pending_tie=_has_pending(results),
+        result_ready=results.ready,
+        chief_scrutineer_confirmed=bool(session.scrutineer_confirmed_by),
+        chair_confirmed=bool(session.chair_confirmed_by),
+    )
+    for outcome in results.counted:
+        if outcome.round.result is None:
+            outcome.round.result = outcome.result.to_dict()
+    document = crypto.canonical_json(result_document(session, results))
+    key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
+    session.result_document = document
+    session.result_signature = crypto.sign(key, document)
+    audit.record(actor, "result.published", session, chosen=list(results.final.chosen),
+                 open_slots=results.final.open_slots, shortfall=results.final.shortfall)
+    return document
+
+
+def published_document(session: VoteSession) -> dict | None:
+    """The signed result document as a dict, or None before publication."""
+    if session.result_document is None:
+        return None
+    return json.loads(session.result_document)
+
+
+def announcement(session: VoteSession, document: dict) -> str:
+    """The chair's announcement in Chinese, from a result document (published or draft)."""
+    titles = {c["code"]: c["title"] for c in document["candidates"]}
+    first = document["rounds"][0]
+    parts = [
+        f"本次会议应到代表{document['roster_size']}名，实到{first['present']}名，"
+        f"发出选票{first['issued']}张，收回{first['returned']}张，"
+        f"有效票{first['valid']}张，无效票{first['invalid']}张。"
+    ]
+    for rnd in document["rounds"][1:]:
+        parts.append(
+            f"因第{rnd['number'] - 1}轮有项目得票相同跨越入选线，进行再次投票（第{rnd['number']}轮），"
+            f"对{len(rnd['candidates'])}个同票项目票决{rnd['quota']}个名额："
+            f"发出选票{rnd['issued']}张，收回{rnd['returned']}张，"
+            f"有效票{rnd['valid']}张，无效票{rnd['invalid']}张。"
+        )
+    chosen = document["chosen"]
+    listing = "；".join(f"{i}. {titles.get(code, code)}" for i, code in enumerate(chosen, 1))
+    parts.append(
+        f"经过票决，下列{len(chosen)}个项目确定为{session.year}年度民生实事项目：{listing}。"
+        if chosen else f"经过票决，没有项目获得通过，{session.year}年度民生实事项目暂缺。"
+    )
+    if document["open_slots"]:
+        parts.append(f"因得票相同，经主持人决定，{document['open_slots']}个名额空缺。")
+    if document["shortfall"]:
+        parts.append(
+            f"因赞成票未超过半数的项目较多，应选{document['rules']['quota']}个项目，"
+            f"尚缺{document['shortfall']}个。"
+        )
+    return "".join(parts)

@@ -1,0 +1,61 @@
+// The chair's screen: poll the live figures every 1.5 s and refresh the page when the session
+// moves on (voting opened or closed elsewhere), so the projector never shows a stale state.
+(function () {
+  "use strict";
+  var screen = document.querySelector("[data-live-url]");
+  if (!screen) { return; }
+  var url = screen.getAttribute("data-live-url");
+  var PERIOD = 1500;
+  var failures = 0;
+
+  function setText(key, value) {
+    var node = screen.querySelector('[data-live="' + key + '"]');
+    if (node && value !== undefined && value !== null && node.textContent !== String(value)) {
+      node.textContent = String(value);
+    }
+  }
+
+  function showQuorum(data) {
+    var node = screen.querySelector('[data-live="quorum"]');
+    if (!node) { return; }
+    var ok = Boolean(data.quorum_met);
+    node.classList.toggle("ok", ok);
+    node.classList.toggle("warn", !ok);
+    node.textContent = ok ? node.getAttribute("data-ok-text")
+      : node.getAttribute("data-warn-text").replace("{n}", String(data.quorum_needed));
+  }
+
+  function moved(data) {
+    // A detail panel being filled in (a confirmation) is never thrown away by a reload.
+    if (document.querySelector("details.ch-confirm[open]")) { return false; }
+    return data.state !== screen.getAttribute("data-state") ||
+      String(data.round || "") !== screen.getAttribute("data-round") ||
+      String(data.round_state || "") !== screen.getAttribute("data-round-state");
+  }
+
+  function apply(data) {
+    if (moved(data)) { window.location.reload(); return; }
+    ["expected", "present", "leave", "issued", "returned"].forEach(function (key) {
+      setText(key, data[key]);
+    });
+    showQuorum(data);
+  }
+
+  function connection(ok) {
+    var node = screen.querySelector('[data-live="connection"]');
+    if (node) { node.hidden = ok; }
+  }
+
+  function poll() {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) { failures = 0; connection(true); apply(data); })
+      .catch(function () { failures += 1; if (failures >= 2) { connection(false); } })
+      .then(function () { window.setTimeout(poll, PERIOD); });
+  }
+
+  window.setTimeout(poll, PERIOD);
+}());

@@ -1,0 +1,178 @@
+"""The chair's screen (主持屏), projected in the hall: attendance, quorum, voting, count, publication.
+
+The chair (or an admin) opens and closes voting, decides ties and publishes; scrutineers and
+staff may watch. The chief scrutineer confirms the count from their own login on the scrutiny
+page. Live figures come from the database on every poll, so any app process serves them.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ballot.domain import rules
+from ballot.extensions import db
+from ballot.services import keys, results, rounds, sessions
+from ballot.web.guards import current_user, load_session, role_required
+
+bp = Blueprint("chair", __name__, url_prefix="/chair")
+VIEWERS = ("chair", "scrutineer", "staff")
+
+
+def _back(session_ref: str):
+    return redirect(url_for("chair.screen", ref=session_ref))
+
+
+def _bars(found: results.SessionResults) -> list[dict]:
+    """Per counted round, the rows of the bar chart in rank order, with SVG widths (‰ of roster)."""
+    charts = []
+    for outcome in found.counted:
+        result = outcome.result
+        scale = max(result.roster_size, result.valid, 1)
+        ranks = {e.code: e.rank for e in result.ranking}
+        tied = set(result.tie.candidates) if result.tie else set()
+        order = sorted(result.candidates,
+                       key=lambda c: (-result.counts[c].for_, result.candidates.index(c)))
+        rows = []
+        for code in order:
+            count = result.counts[code]
+            widths = [round(1000 * n / scale) for n in (count.for_, count.against, count.abstain)]
+            rows.append({"code": code, "count": count, "rank": ranks.get(code),
+                         "passed": code in result.passed, "chosen": code in result.chosen,
+                         "tied": code in tied, "w_for": widths[0], "w_against": widths[1],
+                         "w_abstain": widths[2]})
+        charts.append({"outcome": outcome, "result": result, "rows": rows,
+                       "pass_x": round(1000 * result.pass_threshold / scale),
+                       "cutoff_after": min(result.quota, len(rows))})
+    return charts
+
+
+def _context(session) -> dict:
+    found = results.session_results(session)
+    current = rounds.current_round(session)
+    counts = sessions.counts(session)
+    problems = rules.problems_before("voting", sessions.facts(session)) \
+        if session.state == "checkin" else []
+    tie = found.final.pending_tie if found.final is not None else None
+    undecided = tie is not None and current is not None and current.state == "closed" \
+        and current.decision is None
+    return {
+        "session": session, "counts": counts, "labels": rules.STATE_LABELS,
+        "fingerprint": keys.spoken_fingerprint(session), "current": current,
+        "issued": rounds.issued_count(session, current.number) if current else 0,
+        "returned": rounds.returned_count(session, current.number) if current else 0,
+        "open_problems": problems, "found": found, "charts": _bars(found),
+        "tie": tie if undecided else None,
+        "titles": rounds.candidate_titles(session), "user": current_user(),
+        "announcement": _announcement(session, found),
+    }
+
+
+def _announcement(session, found: results.SessionResults) -> str:
+    if session.result_document is not None:
+        return results.announcement(session, results.published_document(session))
+    if found.ready and found.final.pending_tie is None:
+        return results.announcement(session, results.result_document(session, found))
+    return ""
+
+
+@bp.get("/<ref>")
+@role_required(*VIEWERS)
+def screen(ref: str):
+    """The projected screen: live attendance and ballots, then the count and its decisions."""
+    session = load_session(ref)
+    return render_template("chair/screen.html", **_context(session))
+
+
+@bp.get("/<ref>/live.json")
+@role_required(*VIEWERS)
+def live(ref: str):
+    """Live figures polled by the screen: state, attendance, quorum, issued and returned."""
+    session = load_session(ref)
+    counts = sessions.counts(session)
+    current = rounds.current_round(session)
+    return jsonify({
+        "state": session.state,
+        "expected": counts["expected"], "present": counts["present"], "leave": counts["leave"],
+        "quorum_met": counts["quorum_met"], "quorum_needed": counts["quorum_needed"],
+        "round": current.number if current else None,
+        "round_state": current.state if current else None,
+        "issued": rounds.issued_count(session, current.number) if current else 0,
+        "returned": rounds.returned_count(session, current.number) if current else 0,
+    })
+
+
+@bp.post("/<ref>/open")
+@role_required("chair")
+def open_voting(ref: str):
+    """Open voting (round 1); refused with the reason when there is no quorum."""
+    session = load_session(ref)
+    rounds.open_voting(session, current_user().username)
+    db.session.commit()
+    flash(gettext("投票已开始。"), "info")
+    return _back(ref)
+
+
+@bp.post("/<ref>/close")
+@role_required("chair")
+def close_voting(ref: str):
+    """Close the open round and count it."""
+    session = load_session(ref)
+    results.close_voting(session, current_user().username)
+    db.session.commit()
+    flash(gettext("投票已结束，计票完成。"), "info")
+    return _back(ref)
+
+
+@bp.post("/<ref>/tie-break")
+@role_required("chair")
+def tie_break(ref: str):
+    """Start a further round (再次投票) on the projects tied at the cutoff."""
+    session = load_session(ref)
+    new_round = results.start_tie_break(session, current_user().username)
+    db.session.commit()
+    flash(gettext("第 %(n)s 轮（再次投票）已开始。", n=new_round.number), "info")
+    return _back(ref)
+
+
+@bp.post("/<ref>/leave-empty")
+@role_required("chair")
+def leave_empty(ref: str):
+    """Leave the tied slots empty, with the reason recorded in the audit log."""
+    session = load_session(ref)
+    results.leave_empty(session, current_user().username, request.form.get("reason", ""))
+    db.session.commit()
+    flash(gettext("已决定该名额空缺。"), "info")
+    return _back(ref)
+
+
+@bp.post("/<ref>/publish")
+@role_required("chair")
+def publish(ref: str):
+    """The chair confirms and publishes the signed result (after the chief scrutineer)."""
+    session = load_session(ref)
+    user = current_user()
+    results.confirm_as_chair(session, user)
+    results.publish(session, user.username)
+    db.session.commit()
+    flash(gettext("结果已公布并签名。"), "info")
+    return redirect(url_for("results.page", ref=session.slug))
+
+
+@bp.get("/<ref>/scrutiny")
+@role_required(*VIEWERS)
+def scrutiny(ref: str):
+    """The scrutineers' view of the count, with the chief scrutineer's confirmation."""
+    session = load_session(ref)
+    return render_template("chair/scrutiny.html", **_context(session))
+
+
+@bp.post("/<ref>/scrutiny/confirm")
+@role_required("scrutineer")
+def confirm(ref: str):
+    """The chief scrutineer confirms the count from their own login."""
+    session = load_session(ref)
+    results.confirm_as_scrutineer(session, current_user())
+    db.session.commit()
+    flash(gettext("已确认计票结果。"), "info")
+    return redirect(url_for("chair.scrutiny", ref=ref))

@@ -1,0 +1,73 @@
+"""The published result (no login) and the staff's result exports.
+
+The public page and its downloads show only the signed result document: nothing appears here
+before the chair publishes, and what appears is byte for byte what was signed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+
+from ballot.domain import rules
+from ballot.services import export, keys, results, sessions
+from ballot.web.guards import load_session, role_required
+
+bp = Blueprint("results", __name__)
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/s/<ref>/results")
+def page(ref: str):
+    """The announcement, the count table per round, and the downloads to verify it."""
+    session = sessions.get_session(ref)
+    document = results.published_document(session)
+    return render_template(
+        "results/page.html", session=session, document=document,
+        announcement=results.announcement(session, document) if document else "",
+        titles={c["code"]: c["title"] for c in document["candidates"]} if document else {},
+        fingerprint=keys.spoken_fingerprint(session), labels=rules.STATE_LABELS,
+    )
+
+
+@bp.get("/s/<ref>/result.json")
+def result_json(ref: str):
+    """The signed result document, exactly the bytes that were signed."""
+    session = sessions.get_session(ref)
+    if session.result_document is None:
+        abort(404)
+    return _download(session.result_document, "application/json", "result.json")
+
+
+@bp.get("/s/<ref>/result.sig")
+def result_sig(ref: str):
+    """The raw 64-byte Ed25519 signature of result.json."""
+    session = sessions.get_session(ref)
+    if session.result_signature is None:
+        abort(404)
+    return _download(session.result_signature, "application/octet-stream", "result.sig")
+
+
+@bp.get("/s/<ref>/audit-bundle.zip")
+def audit_bundle(ref: str):
+    """The audit bundle: board, issued lists, signed result, key, public audit log."""
+    session = sessions.get_session(ref)
+    if session.result_document is None:
+        abort(404)
+    return _download(export.to_bundle(session), export.MIMETYPES["bundle"],
+                     export.filename(session, "bundle"))
+
+
+@bp.get("/admin/sessions/<ref>/export/<fmt>")
+@role_required("staff", "chair", "scrutineer")
+def export_file(ref: str, fmt: str):
+    """Staff exports: csv, xlsx, pdf (after counting), json and bundle (after publication)."""
+    if fmt not in export.FORMATS:
+        abort(404)
+    session = load_session(ref)
+    return _download(export.export(session, fmt), export.MIMETYPES[fmt],
+                     export.filename(session, fmt))

@@ -1,0 +1,184 @@
+"""Exports: CSV (BOM, formula-safe), XLSX, PDF with Chinese, signed JSON, and the audit bundle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from ballot.bundle import read_bundle
+from ballot.domain.errors import ResultNotCounted, ResultNotPublished
+from ballot.models import Candidate
+from ballot.services import export, results
+from ballot.verify import verify_bundle
+from tests.crypto.bundle_builder import ballots_with
+from tests.services.test_results import (
+    codes,
+    confirm_both,
+    ready_session,
+    tied_round1,
+    vote,
+)
+
+
+def published_session(db):
+    """A session decided over two rounds (tie-break), confirmed and published."""
+    session = ready_session()
+    vote(session, tied_round1())
+    results.start_tie_break(session, "chair")
+    db.session.commit()
+    vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
+                               {"09": 40, "10": 30, "11": 38}, 56, 2))
+    confirm_both(session)
+    results.publish(session, "chair")
+    db.session.commit()
+    return session
+
+
+def counted_session(db):
+    """A closed, counted, unpublished session whose first title looks like a formula."""
+    session = ready_session()
+    first = db.session.query(Candidate).filter_by(session_id=session.id, position=1).one()
+    first.title = "=HYPERLINK(\"http://x\")学校"
+    db.session.commit()
+    fors = [50, 48, 47, 45, 44, 42, 40, 38, 36, 33, 31, 20]
+    vote(session, ballots_with(random.Random(3), codes(12),
+                               dict(zip(codes(12), fors, strict=True)), 57, 10))
+    return session
+
+
+def test_csv_is_utf8_with_bom_and_neutralises_formulas(db):
+    data = export.to_csv(counted_session(db))
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[1][:4] == ["轮次", "票序", "项目名称", "承办单位"]
+    first = rows[2]
+    assert first[2] == "'=HYPERLINK(\"http://x\")学校"
+    assert first[4] == "50" and first[8] == "是" and first[10] == "入选"
+    assert rows[14] == [] and rows[15][:4] == ["轮次", "应选名额", "应到", "实到"]
+    assert rows[16][:8] == ["1", "10", "60", "57", "57", "57", "57", "0"]
+
+
+def test_neutralise_leaves_numbers_and_plain_text():
+    assert export.neutralise("+86 138") == "'+86 138"
+    assert export.neutralise("@SUM(A1)") == "'@SUM(A1)"
+    assert export.neutralise("-1") == "'-1"
+    assert export.neutralise("镇中心小学") == "镇中心小学"
+    assert export.neutralise(-1) == -1
+
+
+def test_xlsx_reads_back_with_chinese_sheets(db):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(export.to_xlsx(counted_session(db))))
+    assert workbook.sheetnames == ["计票结果", "轮次统计", "候选项目"]
+    sheet = workbook["计票结果"]
+    assert [c.value for c in sheet[1]][:5] == ["轮次", "票序", "项目名称", "承办单位", "赞成"]
+    assert sheet["C2"].value.startswith("'=")
+    assert sheet["E2"].value == 50
+    assert sheet.column_dimensions["C"].width >= 10
+    candidates = workbook["候选项目"]
+    assert candidates["B3"].value == "民生项目2" and candidates["G3"].value == "是"
+    assert candidates["G12"].value == "否"
+
+
+def test_pdf_embeds_a_cjk_font_and_holds_the_record(db):
+    import pypdfium2
+
+    session = published_session(db)
+    data = export.to_pdf(session)
+    assert data.startswith(b"%PDF")
+    pdf = pypdfium2.PdfDocument(data)
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    for expected in ("民生实事项目人大代表票决结果记录", "本次会议应到代表60名", "第 2 轮计票",
+                     "总监票人：陈立", "会议密钥指纹"):
+        assert expected in text.replace("\r\n", "").replace("\n", ""), expected
+    assert b"WenQuanYiMicroHei" in data
+
+
+def test_pdf_of_an_unpublished_count_says_so(db):
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(export.to_pdf(counted_session(db)))
+    text = pdf[0].get_textpage().get_text_range().replace("\r\n", "")
+    assert "结果尚未公布" in text
+
+
+def test_exports_refused_before_counting_or_publication(db):
+    session = ready_session()
+    with pytest.raises(ResultNotCounted):
+        export.to_csv(session)
+    counted = counted_session_other(db)
+    with pytest.raises(ResultNotPublished):
+        export.to_json(counted)
+    with pytest.raises(ResultNotPublished):
+        export.to_bundle(counted)
+
+
+def counted_session_other(db):
+    """A second counted session (the fixtures' slug is taken by the first)."""
+    session = ready_session(slug="other-session")
+    vote(session, ballots_with(random.Random(8), codes(12),
+                               dict(zip(codes(12), [40] * 12, strict=False)), 57, 12))
+    return session
+
+
+def test_json_export_is_the_signed_document(db):
+    session = published_session(db)
+    assert export.to_json(session) == session.result_document
+
+
+def test_bundle_verifies_and_a_changed_byte_fails(db, tmp_path):
+    session = published_session(db)
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(export.to_bundle(session))
+    report = verify_bundle(path, session.key_fingerprint[:32])
+    assert report.ok, [str(p) for p in report.problems]
+    assert report.entry_count == 57 + 56
+
+    bundle = read_bundle(path)
+    assert bundle.issued is not None and len(bundle.issued["1"]) == 57
+    assert bundle.manifest["scrutineers"] == {"chief": "陈立", "scrutineers": ["赵敏", "孙伟"],
+                                              "counters": ["周静", "吴磊"]}
+    actions = [line.record["action"] for line in bundle.audit_log]
+    assert "round.close" in actions and "result.published" in actions
+    assert not any(a.startswith(("delegate.", "ballot.", "user.")) for a in actions)
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(tmp_path / "x")
+    command = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "public_key.pem", "-rawin",
+               "-in", "result.json", "-sigfile", "result.sig"]
+    ok = subprocess.run(command, cwd=tmp_path / "x", capture_output=True, text=True)
+    assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout
+
+    document = (tmp_path / "x" / "result.json").read_bytes()
+    index = document.index(b'"chosen":["01"') + len(b'"chosen":["0')
+    (tmp_path / "x" / "result.json").write_bytes(document[:index] + b"2" + document[index + 1:])
+    bad = subprocess.run(command, cwd=tmp_path / "x", capture_output=True, text=True)
+    assert bad.returncode != 0
+
+
+def test_one_changed_byte_in_an_entry_fails_verification(db, tmp_path):
+    session = published_session(db)
+    original = export.to_bundle(session)
+    source = zipfile.ZipFile(io.BytesIO(original))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "entries.jsonl":
+                at = data.index(b'"ballot_id":"') + len(b'"ballot_id":"')
+                flipped = b"1" if data[at:at + 1] == b"0" else b"0"
+                data = data[:at] + flipped + data[at + 1:]
+            target.writestr(info, data)
+    path = tmp_path / "tampered.zip"
+    path.write_bytes(buffer.getvalue())
+    codes_found = {p.code for p in verify_bundle(path).problems}
+    assert "entry_hash_mismatch" in codes_found

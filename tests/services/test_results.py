@@ -1,0 +1,292 @@
+"""The count under the session's rules, tie decisions, confirmations and publication.
+
+The helpers here drive a real session through lock → check-in → voting with the services, and
+put ballots on the board the way the voting service does (issue mark + signed entry); other
+result/export/chair tests import them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+
+import pytest
+from flask import current_app
+
+from ballot import crypto, merkle
+from ballot.domain import tally
+from ballot.domain.errors import InvalidInput, NoPendingTie, NotReady, PermissionDenied
+from ballot.extensions import db as _db
+from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, VoteSession
+from ballot.services import candidates, keys, results, rounds, sessions
+from tests.conftest import make_session, make_user
+from tests.crypto.bundle_builder import ballots_with
+
+FORS_12 = [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20]  # three tie at the cutoff
+
+
+def ready_session(present: int = 57, **overrides) -> VoteSession:
+    """A locked session in check-in with ``present`` delegates checked in (committed)."""
+    session = make_session(chief_scrutineer="陈立", scrutineers="赵敏、孙伟",
+                           counters="周静、吴磊", **overrides)
+    candidates.lock_list(session, "staff", current_app.config["KEY_ENCRYPTION_SECRET"])
+    sessions.transition(session, "checkin", "staff")
+    delegates = _db.session.query(Delegate).filter_by(session_id=session.id) \
+        .order_by(Delegate.roster_order).all()
+    for delegate in delegates[:present]:
+        delegate.attendance = "present"
+    _db.session.commit()
+    return session
+
+
+def cast(session: VoteSession, ballots: list[dict[str, str]], issued: int | None = None) -> None:
+    """Put ``ballots`` on the open round's board, issuing ``issued`` (default: one each)."""
+    round_ = rounds.open_round(session)
+    key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
+    present = _db.session.query(Delegate).filter_by(session_id=session.id, attendance="present") \
+        .order_by(Delegate.roster_order).all()
+    for delegate in present[: len(ballots) if issued is None else issued]:
+        _db.session.add(BallotIssue(session_id=session.id, round_number=round_.number,
+                                    delegate_id=delegate.id))
+    for choices in ballots:
+        entry = crypto.make_entry(key, secrets.token_hex(16), round_.number, choices)
+        _db.session.add(BoardEntry(ballot_id=entry["payload"]["ballot_id"], session_id=session.id,
+                                   round_number=round_.number,
+                                   payload=crypto.canonical_json(entry["payload"]).decode(),
+                                   entry_hash=entry["hash"], signature=entry["signature"]))
+    _db.session.commit()
+
+
+def vote(session: VoteSession, ballots: list[dict[str, str]], issued: int | None = None,
+         ) -> tally.RoundResult:
+    """Open voting if needed, cast ``ballots``, close and count the round (all committed)."""
+    if session.state == "checkin":
+        rounds.open_voting(session, "chair")
+        _db.session.commit()
+    cast(session, ballots, issued)
+    result = results.close_voting(session, "chair")
+    _db.session.commit()
+    return result
+
+
+def codes(n: int) -> list[str]:
+    """Ballot codes "01".."n"."""
+    return [f"{i:02d}" for i in range(1, n + 1)]
+
+
+def tied_round1(seed: int = 1) -> list[dict[str, str]]:
+    """57 ballots (56 valid, 1 invalid) where 09, 10, 11 tie at 35 across the cutoff of 10."""
+    rng = random.Random(seed)
+    ballots = ballots_with(rng, codes(12), dict(zip(codes(12), FORS_12, strict=True)), 56, 10)
+    ballots.append({code: "for" for code in codes(11)})  # 11 赞成 for 10 slots: invalid
+    return ballots
+
+
+def confirm_both(session: VoteSession) -> None:
+    """The chief scrutineer and the chair confirm (their own accounts)."""
+    results.confirm_as_scrutineer(session, make_user("scrut", "scrutineer"))
+    results.confirm_as_chair(session, make_user("chairman", "chair"))
+    _db.session.commit()
+
+
+def recount_from_board(session: VoteSession) -> dict[int, dict[str, dict[str, int]]]:
+    """An independent count of the board: per round, per code, for/against/abstain."""
+    counted: dict[int, dict[str, dict[str, int]]] = {}
+    quota = {r.number: (r.quota, r.candidates) for r in rounds.list_rounds(session)}
+    for entry in _db.session.query(BoardEntry).filter_by(session_id=session.id):
+        payload = json.loads(entry.payload)
+        number = payload["round"]
+        slots, codes_ = quota[number]
+        if sum(1 for c in payload["choices"].values() if c == "for") > slots:
+            continue  # invalid: more 赞成 than slots
+        per_round = counted.setdefault(number, {c: {"for": 0, "against": 0, "abstain": 0}
+                                                for c in codes_})
+        for code in codes_:
+            per_round[code][payload["choices"].get(code, "abstain")] += 1
+    return counted
+
+
+# --- counting ---------------------------------------------------------------------------------
+
+
+def test_normal_round_chooses_the_top_ten(db):
+    session = ready_session(present=57)
+    fors = [50, 48, 47, 45, 44, 42, 40, 38, 36, 33, 31, 20]
+    ballots = ballots_with(random.Random(3), codes(12), dict(zip(codes(12), fors, strict=True)),
+                           57, 10)
+    result = vote(session, ballots)
+    assert result.pass_threshold == 31 and result.present == 57 and result.issued == 57
+    assert result.returned == result.valid == 57 and result.invalid == 0
+    assert result.passed == tuple(codes(11))
+    assert result.chosen == tuple(codes(10)) and result.tie is None
+    stored = rounds.get_round(session, 1)
+    assert stored.result == result.to_dict()
+    assert stored.merkle_root == merkle.round_root(
+        [e.entry_hash for e in db.session.query(BoardEntry).filter_by(session_id=session.id)])
+    found = results.session_results(session)
+    assert found.ready and found.final.chosen == tuple(codes(10))
+    assert results.pending_tie(session) is None
+
+
+def test_tie_at_cutoff_then_tie_break_round_gives_the_combined_result(db):
+    session = ready_session(present=57)
+    first = vote(session, tied_round1())
+    assert first.invalid == 1 and first.valid == 56
+    assert first.chosen == tuple(codes(8))
+    assert first.tie == tally.Tie(("09", "10", "11"), 2)
+    assert results.pending_tie(session) == first.tie
+    assert session.state == "closed"
+
+    round2 = results.start_tie_break(session, "chair")
+    db.session.commit()
+    assert (round2.number, round2.quota, list(round2.candidates)) == (2, 2, ["09", "10", "11"])
+    assert rounds.get_round(session, 1).decision == "tie_break"
+    assert session.state == "voting"
+    assert results.pending_tie(session) == first.tie  # until round 2 is counted
+
+    second = vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
+                                        {"09": 40, "10": 30, "11": 38}, 56, 2))
+    assert second.chosen == ("09", "11")
+    final = results.session_results(session).final
+    assert final.chosen == (*codes(8), "09", "11")
+    assert final.open_slots == 0 and final.pending_tie is None
+    actions = [a for (a,) in db.session.query(AuditEntry.action)]
+    assert "round.tie_break" in actions
+
+
+def test_leave_empty_keeps_the_slots_open_and_is_audited(db):
+    session = ready_session()
+    vote(session, tied_round1())
+    with pytest.raises(InvalidInput, match="理由"):
+        results.leave_empty(session, "chair", "  ")
+    results.leave_empty(session, "chair", "主席团决定：同票项目明年再议")
+    db.session.commit()
+    final = results.session_results(session).final
+    assert final.chosen == tuple(codes(8)) and final.open_slots == 2 and final.pending_tie is None
+    entry = db.session.query(AuditEntry).filter_by(action="round.leave_empty").one()
+    assert entry.detail["reason"] == "主席团决定：同票项目明年再议"
+    assert entry.detail["slots"] == 2
+    with pytest.raises(NoPendingTie):
+        results.start_tie_break(session, "chair")
+
+
+def test_shortfall_when_fewer_than_quota_pass(db):
+    session = ready_session(present=40)
+    fors = [39, 38, 35, 34, 33, 31, 30, 29, 10, 5, 5, 2]
+    ballots = ballots_with(random.Random(4), codes(12), dict(zip(codes(12), fors, strict=True)),
+                           40, 10)
+    result = vote(session, ballots)
+    assert result.pass_threshold == 31  # more than half of the roster of 60, not of 40 present
+    assert result.chosen == tuple(codes(6)) and result.shortfall == 4
+    final = results.session_results(session).final
+    assert (len(final.chosen), final.open_slots, final.shortfall) == (6, 0, 4)
+
+
+def test_pass_basis_present_uses_those_present(db):
+    session = ready_session(present=40, pass_basis="present")
+    fors = [39, 38, 35, 34, 33, 31, 30, 29, 21, 20, 5, 2]
+    ballots = ballots_with(random.Random(4), codes(12), dict(zip(codes(12), fors, strict=True)),
+                           40, 10)
+    result = vote(session, ballots)
+    assert result.pass_threshold == 21 and result.chosen == tuple(codes(9))
+
+
+def test_more_returned_than_issued_voids_the_round(db):
+    session = ready_session()
+    ballots = ballots_with(random.Random(2), codes(12), dict(zip(codes(12), FORS_12, strict=True)),
+                           50, 10)
+    result = vote(session, ballots, issued=49)
+    assert not result.returned_within_issued and result.chosen == ()
+    found = results.session_results(session)
+    assert found.final is None and found.void_round == 1 and not found.ready
+
+
+# --- confirmation and publication -------------------------------------------------------------
+
+
+def test_publish_refused_lists_every_problem(db):
+    session = ready_session()
+    vote(session, tied_round1())
+    with pytest.raises(NotReady) as refused:
+        results.publish(session, "chair")
+    assert {p.code for p in refused.value.problems} == {
+        "tie_pending", "scrutineer_not_confirmed", "chair_not_confirmed"}
+    with pytest.raises(NotReady) as early:
+        results.confirm_as_scrutineer(session, make_user("scrut", "scrutineer"))
+    assert [p.code for p in early.value.problems] == ["tie_pending"]
+
+
+def test_publish_before_any_count_reports_no_result(db):
+    session = ready_session()
+    with pytest.raises(NotReady) as refused:
+        results.publish(session, "chair")
+    assert [p.code for p in refused.value.problems] == ["illegal_transition"]
+    rounds.open_voting(session, "chair")
+    db.session.commit()
+    with pytest.raises(NotReady) as still_voting:
+        results.publish(session, "chair")
+    assert [p.code for p in still_voting.value.problems] == ["illegal_transition"]
+
+
+def test_only_a_scrutineer_confirms_the_count_and_chair_waits_for_them(db):
+    session = ready_session()
+    vote(session, ballots_with(random.Random(3), codes(12),
+                               dict(zip(codes(12), [50] * 10 + [3, 2], strict=True)), 57, 10))
+    with pytest.raises(PermissionDenied):
+        results.confirm_as_scrutineer(session, make_user("boss", "admin"))
+    with pytest.raises(NotReady) as refused:
+        results.confirm_as_chair(session, make_user("chairman", "chair"))
+    assert [p.code for p in refused.value.problems] == ["scrutineer_not_confirmed"]
+    user = make_user("scrut", "scrutineer")
+    user.display_name = "陈立"
+    results.confirm_as_scrutineer(session, user)
+    assert session.scrutineer_confirmed_by == "陈立"
+
+
+def test_published_counts_equal_an_independent_count_of_the_board(db):
+    session = ready_session()
+    vote(session, tied_round1())
+    results.start_tie_break(session, "chair")
+    db.session.commit()
+    vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
+                               {"09": 40, "10": 30, "11": 38}, 56, 2))
+    confirm_both(session)
+    results.publish(session, "chair")
+    db.session.commit()
+    assert session.state == "published"
+
+    document = json.loads(session.result_document)
+    assert crypto.verify_signature(keys.public_key(session), session.result_document,
+                                   session.result_signature)
+    assert crypto.canonical_json(document) == session.result_document
+    independent = recount_from_board(session)
+    for rnd in document["rounds"]:
+        for code, count in independent[rnd["number"]].items():
+            published = rnd["counts"][code]
+            assert (published["for"], published["against"], published["abstain"]) == (
+                count["for"], count["against"], count["abstain"]), (rnd["number"], code)
+        assert rnd["returned"] == rnd["entry_count"] == db.session.query(BoardEntry).filter_by(
+            session_id=session.id, round_number=rnd["number"]).count()
+        assert rnd["issued"] == rounds.issued_count(session, rnd["number"])
+    assert document["chosen"] == [*codes(8), "09", "11"]
+    assert document["rounds"][0]["decision"] == "tie_break"
+    assert document["confirmed_by"] == {"chief_scrutineer": "scrut", "chair": "chairman"}
+    assert document["roster_size"] == 60 and document["present"] == 57
+    assert document["candidates"][0] == {"code": "01", "title": "民生项目1",
+                                         "department": "镇政府", "budget": "100"}
+    assert document["rules"]["min_excess_ratio"] == "0.20"
+    text = results.announcement(session, document)
+    assert text.startswith("本次会议应到代表60名，实到57名，发出选票57张，收回57张，有效票56张，无效票1张。")
+    assert "下列10个项目确定为2027年度民生实事项目：1. 民生项目1；" in text
+    assert "再次投票（第2轮）" in text
+
+
+def test_announcement_reports_open_slots_and_shortfall(db):
+    session = ready_session(present=40)
+    fors = [39, 38, 35, 34, 33, 31, 31, 31, 10, 5, 5, 2]
+    vote(session, ballots_with(random.Random(9), codes(12),
+                               dict(zip(codes(12), fors, strict=True)), 40, 10))
+    document = results.result_document(session, results.session_results(session))
+    text = results.announcement(session, document)
+    assert "下列8个项目" in text and "尚缺2个" in text

@@ -1,0 +1,146 @@
+"""The chair's screen: who may see and act, opening with a quorum, closing, ties, publication."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+
+from ballot.extensions import db as db_
+from ballot.models import Round, VoteSession
+from ballot.services import rounds
+from ballot.verify import verify_bundle
+from tests.conftest import make_user
+from tests.crypto.bundle_builder import ballots_with
+from tests.services.test_results import cast, codes, ready_session, tied_round1, vote
+
+ACTIONS = ("open", "close", "tie-break", "leave-empty", "publish")
+
+
+def test_anonymous_users_are_sent_to_login(client, db):
+    session = ready_session()
+    for path in ("", "/live.json", "/scrutiny"):
+        response = client.get(f"/chair/{session.slug}{path}")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ["staff", "scrutineer"])
+def test_staff_and_scrutineers_may_watch_but_not_act(client, db, login, role):
+    session = ready_session()
+    login(role)
+    page = client.get(f"/chair/{session.slug}")
+    assert page.status_code == 200
+    assert "应到" in page.text and "确认开始投票" not in page.text
+    for action in ACTIONS:
+        assert client.post(f"/chair/{session.slug}/{action}").status_code == 403, action
+    assert db.session.get(VoteSession, session.id).state == "checkin"
+
+
+def test_chair_screen_shows_attendance_quorum_and_fingerprint(client, db, login):
+    session = ready_session(present=57)
+    login("chair")
+    page = client.get(f"/chair/{session.slug}")
+    assert page.status_code == 200
+    spoken = session.key_fingerprint[:4].upper()
+    assert spoken in page.text and "已达到法定人数" in page.text
+    assert 'src="/static/js/chair.js"' in page.text and "<script>" not in page.text
+    live = client.get(f"/chair/{session.slug}/live.json").get_json()
+    assert live == {"state": "checkin", "expected": 60, "present": 57, "leave": 0,
+                    "quorum_met": True, "quorum_needed": 31, "round": None,
+                    "round_state": None, "issued": 0, "returned": 0}
+
+
+def test_opening_without_quorum_is_refused_with_the_reason(client, db, login):
+    session = ready_session(present=30)
+    login("chair")
+    page = client.get(f"/chair/{session.slug}")
+    assert "未达到法定人数：应到 60 人，实到 30 人" in page.text
+    response = client.post(f"/chair/{session.slug}/open",
+                           headers={"Referer": f"http://localhost/chair/{session.slug}"},
+                           follow_redirects=True)
+    assert "未达到法定人数" in response.text
+    assert db.session.get(VoteSession, session.id).state == "checkin"
+
+
+def test_chair_opens_closes_and_sees_the_count_live(client, db, login):
+    session = ready_session()
+    login("chair")
+    assert client.post(f"/chair/{session.slug}/open").status_code == 302
+    session = db.session.get(VoteSession, session.id)
+    assert session.state == "voting"
+    cast(session, ballots_with(random.Random(1), codes(12),
+                               dict(zip(codes(12), [38] * 10 + [3, 2], strict=True)), 40, 10),
+         issued=45)
+    live = client.get(f"/chair/{session.slug}/live.json").get_json()
+    assert (live["round"], live["round_state"], live["issued"], live["returned"]) == (1, "open",
+                                                                                      45, 40)
+    assert client.post(f"/chair/{session.slug}/close").status_code == 302
+    db.session.expire_all()
+    assert db.session.query(Round).one().result["returned"] == 40
+    page = client.get(f"/chair/{session.slug}")
+    assert "过半数: 31 票" in page.text and "<svg" in page.text
+
+
+def test_tie_then_tie_break_from_the_screen(client, db, login):
+    session = ready_session()
+    vote(session, tied_round1())
+    login("chair")
+    page = client.get(f"/chair/{session.slug}")
+    assert "同票跨越入选线" in page.text and "再次投票" in page.text
+    assert client.post(f"/chair/{session.slug}/tie-break").status_code == 302
+    db.session.expire_all()
+    current = rounds.current_round(db.session.get(VoteSession, session.id))
+    assert (current.number, current.quota, current.candidates) == (2, 2, ["09", "10", "11"])
+
+
+def test_leave_empty_needs_a_reason(client, db, login):
+    session = ready_session()
+    vote(session, tied_round1())
+    login("chair")
+    referer = {"Referer": f"http://localhost/chair/{session.slug}"}
+    refused = client.post(f"/chair/{session.slug}/leave-empty", data={"reason": ""},
+                          headers=referer, follow_redirects=True)
+    assert "请填写名额空缺的理由" in refused.text
+    client.post(f"/chair/{session.slug}/leave-empty", data={"reason": "主席团决定"})
+    db.session.expire_all()
+    assert rounds.get_round(session, 1).decision == "leave_empty"
+
+
+def logged_in(app, role: str):
+    """A fresh client logged in as a new ``role`` user (one browser per person)."""
+    make_user(role, role)
+    db_.session.commit()
+    browser = app.test_client()
+    assert browser.post("/login", data={"username": role, "password": "correct-horse"}
+                        ).status_code == 302
+    return browser
+
+
+def test_scrutineer_confirms_then_chair_publishes(app, db):
+    session = ready_session()
+    vote(session, ballots_with(random.Random(3), codes(12),
+                               dict(zip(codes(12), [50] * 10 + [3, 2], strict=True)), 57, 10))
+    client = chair = logged_in(app, "chair")
+    scrutineer = logged_in(app, "scrutineer")
+    referer = {"Referer": f"http://localhost/chair/{session.slug}"}
+    early = client.post(f"/chair/{session.slug}/publish", headers=referer, follow_redirects=True)
+    assert "总监票人尚未确认" in early.text
+    assert client.post(f"/chair/{session.slug}/scrutiny/confirm").status_code == 403
+
+    page = scrutineer.get(f"/chair/{session.slug}/scrutiny")
+    assert "确认计票结果" in page.text
+    assert scrutineer.post(f"/chair/{session.slug}/scrutiny/confirm").status_code == 302
+    assert "已确认计票结果" in scrutineer.get(f"/chair/{session.slug}/scrutiny").text
+
+    response = chair.post(f"/chair/{session.slug}/publish")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/s/{session.slug}/results")
+    db.session.expire_all()
+    published = db.session.get(VoteSession, session.id)
+    assert published.state == "published"
+    assert published.scrutineer_confirmed_by == "scrutineer"
+    assert published.chair_confirmed_by == "chair"
+    bundle = client.get(f"/s/{session.slug}/audit-bundle.zip")
+    assert bundle.status_code == 200
+    assert verify_bundle(io.BytesIO(bundle.data), published.key_fingerprint).ok

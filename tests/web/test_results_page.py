@@ -1,0 +1,50 @@
+"""The public results page, its downloads, and the staff's exports."""
+
+from __future__ import annotations
+
+from ballot import crypto
+from ballot.services import keys
+from tests.services.test_export import counted_session, published_session
+from tests.services.test_results import ready_session
+
+
+def test_results_page_before_publication_shows_nothing_of_the_count(client, db):
+    session = counted_session(db)
+    page = client.get(f"/s/{session.slug}/results")
+    assert page.status_code == 200 and "结果尚未公布" in page.text
+    assert "民生项目2" not in page.text
+    for path in ("result.json", "result.sig", "audit-bundle.zip"):
+        assert client.get(f"/s/{session.slug}/{path}").status_code == 404, path
+
+
+def test_published_results_page_and_downloads(client, db):
+    session = published_session(db)
+    page = client.get(f"/s/{session.slug}/results")
+    assert "本次会议应到代表60名，实到57名，发出选票57张，收回57张，有效票56张，无效票1张。" in page.text
+    assert "第 2 轮得票" in page.text and "同票（再次投票）" in page.text
+    document = client.get(f"/s/{session.slug}/result.json").data
+    signature = client.get(f"/s/{session.slug}/result.sig").data
+    assert document == session.result_document
+    assert crypto.verify_signature(keys.public_key(session), document, signature)
+    assert f"/s/{session.slug}/results" in client.get(f"/s/{session.slug}/").text
+
+
+def test_staff_exports_need_a_login_and_a_count(app, client, db, login):
+    session = ready_session()
+    anonymous = app.test_client()
+    assert anonymous.get(f"/admin/sessions/{session.slug}/export/csv").status_code == 302
+    login("staff")
+    assert client.get(f"/admin/sessions/{session.slug}/export/csv").status_code == 409
+    assert client.get(f"/admin/sessions/{session.slug}/export/doc").status_code == 404
+
+
+def test_staff_download_every_format_once_published(client, db, login):
+    session = published_session(db)
+    login("staff")
+    for fmt, magic in (("csv", b"\xef\xbb\xbf"), ("xlsx", b"PK"), ("pdf", b"%PDF"),
+                       ("json", b"{"), ("bundle", b"PK")):
+        response = client.get(f"/admin/sessions/{session.slug}/export/{fmt}")
+        assert response.status_code == 200 and response.data.startswith(magic), fmt
+        assert "attachment" in response.headers["Content-Disposition"]
+    page = client.get(f"/admin/sessions/{session.slug}")
+    assert f"/admin/sessions/{session.slug}/export/bundle" in page.text
