@@ -28,6 +28,10 @@ def _kiosk_page(session, new_kiosk=None, new_code: str | None = None, status: in
     ), status
 
 
+def _back_to_desk(session, delegate):
+    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+
+
 @bp.route("/kiosks")
 @role_required(*STAFF)
 def kiosk_list(ref: str):
@@ -108,7 +112,7 @@ def staff_check_in(ref: str, did: int):
         flash(gettext("%(name)s 代表此前已签到。", name=delegate.name), "info")
     else:
         flash(gettext("%(name)s 代表已签到。", name=delegate.name), "info")
-    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+    return _back_to_desk(session, delegate)
 
 
 @bp.route("/delegates/<int:did>/checkin/undo", methods=["POST"])
@@ -120,7 +124,7 @@ def undo_check_in(ref: str, did: int):
     checkin.undo_check_in(session, delegate, _actor(), request.form.get("reason", ""))
     db.session.commit()
     flash(gettext("已撤销 %(name)s 代表的签到。", name=delegate.name), "info")
-    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+    return _back_to_desk(session, delegate)
 
 
 @bp.route("/delegates/<int:did>/release", methods=["POST"])
@@ -136,7 +140,7 @@ def release_delegate(ref: str, did: int):
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
     db.session.commit()
     flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
-    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+    return _back_to_desk(session, delegate)
 
 
 @bp.route("/delegates/<int:did>/leave", methods=["POST"])
@@ -148,4 +152,4 @@ def set_leave(ref: str, did: int):
     on_leave = request.form.get("leave") == "1"
     roster.set_leave(session, delegate, on_leave, _actor(), request.form.get("reason", ""))
     db.session.commit()
-    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+    return _back_to_desk(session, delegate)

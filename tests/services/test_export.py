@@ -16,6 +16,7 @@ from ballot.domain.errors import ResultNotCounted, ResultNotPublished
 from ballot.models import Candidate
 from ballot.services import export, results
 from ballot.verify import verify_bundle
+from tests.conftest import skip_or_fail
 from tests.crypto.bundle_builder import ballots_with
 from tests.services.test_results import (
     codes,
@@ -150,7 +151,7 @@ def test_bundle_verifies_and_a_changed_byte_fails(db, tmp_path):
     assert not any(a.startswith(("delegate.", "ballot.", "user.")) for a in actions)
 
     if shutil.which("openssl") is None:
-        pytest.skip("openssl not installed")
+        skip_or_fail("openssl not installed")
     with zipfile.ZipFile(path) as zf:
         zf.extractall(tmp_path / "x")
     command = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "public_key.pem", "-rawin",
