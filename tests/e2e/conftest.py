@@ -1,0 +1,115 @@
+"""Browser fixtures: a live server in a thread and Debian's Chromium driven by Playwright.
+
+Never `playwright install` (it downloads a browser, which fails here): `make test` installs the
+`chromium` package with apt-get (tests/setup_env.py) and Playwright drives /usr/bin/chromium.
+Where Chromium or Playwright is missing these tests skip with the reason, except in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from ballot.app import create_app
+from ballot.extensions import db as _db
+from tests.conftest import PG_URL, skip_or_fail
+
+CHROMIUM = os.environ.get("BALLOT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# Sizes the screens are built for.
+KIOSK_PORTRAIT = {"width": 1080, "height": 1920}
+KIOSK_LANDSCAPE = {"width": 1280, "height": 800}
+PROJECTOR = {"width": 1920, "height": 1080}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    """One headless Chromium for the whole run."""
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class LiveServer:
+    """A running app: ``url`` to browse, ``app`` for app contexts in the test."""
+
+    app: object
+    url: str
+
+    def context(self):
+        """An app context for seeding or inspecting the database from the test."""
+        return self.app.app_context()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app served over HTTP on a free port, CSRF on as in production, on a fresh database."""
+    config = {
+        "CONFIG_NAME": "test",
+        "SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'e2e.sqlite'}",
+        "WTF_CSRF_ENABLED": True,
+    }
+    application = create_app(config)
+    with application.app_context():
+        if PG_URL:
+            _db.drop_all()
+        _db.create_all()
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app=application, url=f"http://127.0.0.1:{server.server_port}")
+    server.shutdown()
+    thread.join(timeout=10)
+    with application.app_context():
+        _db.session.remove()
+        if PG_URL:
+            _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def new_page(playwright_browser):
+    """Open a page in its own browser context (its own cookies), e.g. one per kiosk."""
+    contexts = []
+
+    def _new_page(viewport: dict | None = None, locale: str = "zh-CN"):
+        context = playwright_browser.new_context(viewport=viewport or DESKTOP, locale=locale)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot of the page into docs/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
