@@ -13,8 +13,12 @@ from ballot.domain.errors import BallotError, ImportRejected
 
 def _create_app():
     from ballot.app import create_app
+    from config.settings import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
@@ -59,9 +63,16 @@ def _run(host: str, port: int) -> None:
     # Flask.run() refuses to start inside a CLI command, so serve with werkzeug directly.
     from werkzeug.serving import run_simple
 
+    from config.settings import check_production
+
+    app = current_app._get_current_object()
+    if app.config.get("CONFIG_NAME") == "production":
+        # Checked again here: the CLI applies FLASK_DEBUG after the app factory ran.
+        problems = check_production({**app.config, "DEBUG": app.debug})
+        if problems:
+            raise click.ClickException("; ".join(problems))
     click.echo(f"票决服务已启动 / serving on http://{host}:{port}/  (Ctrl+C 停止)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True,
-               use_reloader=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.command("init-db")

@@ -61,14 +61,24 @@ class ProductionConfig(DefaultConfig):
     SESSION_COOKIE_SECURE = _env("BALLOT_SECURE_COOKIES", "1") == "1"
 
 
+class ConfigError(RuntimeError):
+    """A configuration the app refuses to start with; the message names the variable to fix."""
+
+
 def check_production(config: dict) -> list[str]:
     """Problems that make a production configuration unsafe to start."""
     problems = []
     secret = config.get("SECRET_KEY")
     if not secret or secret in (DEV_SECRET, "test-secret") or len(secret) < 32:
-        problems.append("BALLOT_SECRET_KEY 未设置或过短（至少 32 个字符）/ BALLOT_SECRET_KEY missing or too short")
+        problems.append("BALLOT_SECRET_KEY 未设置、仍为默认值或过短（至少 32 个字符）/ "
+                        "BALLOT_SECRET_KEY missing, default or too short (32 characters at least)")
+    key_secret = config.get("KEY_ENCRYPTION_SECRET")
+    if key_secret and len(key_secret) < 32:
+        problems.append("BALLOT_KEY_SECRET 过短（至少 32 个字符）/ "
+                        "BALLOT_KEY_SECRET too short (32 characters at least)")
     if config.get("DEBUG"):
-        problems.append("生产环境不得开启调试模式 / debug must be off in production")
+        problems.append("生产环境不得开启调试模式，请去掉 FLASK_DEBUG / "
+                        "debug must be off in production: unset FLASK_DEBUG")
     return problems
 
 

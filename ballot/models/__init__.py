@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per job; import them all here so metadata is complete."""
 
-from ballot.models.accounts import User
+from ballot.models.accounts import LoginSession, User
 from ballot.models.audit import AuditEntry
 from ballot.models.base import Base, utcnow
 from ballot.models.kiosks import Kiosk
@@ -17,6 +17,7 @@ __all__ = [
     "Candidate",
     "Delegate",
     "Kiosk",
+    "LoginSession",
     "Round",
     "User",
     "VoteSession",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -39,3 +39,17 @@ class User(Base):
     def label(self) -> str:
         """The name shown on pages and in the audit log."""
         return self.display_name or self.username
+
+
+class LoginSession(Base):
+    """One browser's login, kept on the server so logging out ends it for good.
+
+    The cookie holds a random token; only its SHA-256 is stored, so a copy of the database
+    cannot be turned into a login.
+    """
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

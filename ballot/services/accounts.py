@@ -1,20 +1,23 @@
-"""Staff accounts: create, authenticate."""
+"""Staff accounts: create, authenticate, and the server-side record of who is logged in."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
-from ballot.domain.errors import N_, InvalidInput
+from ballot.domain.errors import N_, InvalidInput, Listing
 from ballot.extensions import db
-from ballot.models import AuditEntry, User, utcnow
+from ballot.models import AuditEntry, LoginSession, User, utcnow
 from ballot.models.accounts import ROLES
 from ballot.services import audit
 
 MIN_PASSWORD = 8
 MAX_FAILURES = 5
 FAILURE_WINDOW_MINUTES = 10
+LOGIN_MAX_HOURS = 24  # a login lasts a session day at most
 
 
 def create_user(username: str, password: str, role: str, actor: str, *,
@@ -22,7 +25,7 @@ def create_user(username: str, password: str, role: str, actor: str, *,
     """Create a staff account; InvalidInput when the name is taken or the password too short."""
     username = username.strip()
     if role not in ROLES:
-        raise InvalidInput(N_("角色只能是 %(roles)s 之一。"), roles="、".join(ROLES))
+        raise InvalidInput(N_("角色只能是 %(roles)s 之一。"), roles=Listing(ROLES))
     if not username or len(username) > 80:
         raise InvalidInput(N_("用户名不能为空，且不超过 80 个字符。"))
     if len(password) < MIN_PASSWORD:
@@ -63,3 +66,36 @@ def recent_failures(username: str, address: str) -> int:
                 AuditEntry.detail["address"].as_string() == address),
         )
     ).scalar_one()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login(user: User) -> str:
+    """Record a new login for ``user``; returns the token for the browser's cookie."""
+    token = secrets.token_urlsafe(32)
+    expired = utcnow() - timedelta(hours=LOGIN_MAX_HOURS)
+    db.session.execute(LoginSession.__table__.delete().where(
+        LoginSession.user_id == user.id, LoginSession.started_at < expired))
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id))
+    db.session.flush()
+    return token
+
+
+def logged_in_user(token: str | None) -> User | None:
+    """The active user whose unexpired login ``token`` is, or None."""
+    if not token:
+        return None
+    login = db.session.get(LoginSession, _token_hash(token))
+    if login is None or login.started_at < utcnow() - timedelta(hours=LOGIN_MAX_HOURS):
+        return None
+    user = db.session.get(User, login.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_login(token: str | None) -> None:
+    """Forget the login ``token`` (logging out): a copy of the cookie no longer works."""
+    if token:
+        db.session.execute(LoginSession.__table__.delete().where(
+            LoginSession.token_hash == _token_hash(token)))

@@ -1,11 +1,14 @@
-"""Writing the audit log, in the same transaction as the change it records."""
+"""The audit log: writing entries in the same transaction as the change, and reading them back."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, or_, select
+
 from ballot.extensions import db
-from ballot.models import AuditEntry, VoteSession
+from ballot.models import AuditEntry, User, VoteSession
 
 
 def record(actor: str, action: str, session: VoteSession | None = None, **detail: Any) -> None:
@@ -27,3 +30,54 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return str(value)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of audit entries, newest first, with what the pager needs."""
+
+    entries: list[AuditEntry]
+    page: int
+    pages: int
+    total: int
+
+
+def visible_session_ids(user: User) -> list[int] | None:
+    """Sessions whose entries ``user`` may read: None for an admin (every entry), else the
+    sessions of their congress (entries with no session, such as logins, are admin only)."""
+    from ballot.services import sessions  # sessions writes through this module
+
+    if user.role == "admin":
+        return None
+    return [s.id for s in sessions.list_sessions(user)]
+
+
+def query(visible: list[int] | None, *, session_id: int | None = None, actor: str = "",
+          action: str = "", page: int = 1, per_page: int = 50) -> AuditPage:
+    """Entries newest first, limited to ``visible`` session ids (None: all), filtered by session,
+    exact actor and action (``round`` matches ``round.open``, ``round.close`` …), paginated."""
+    stmt = select(AuditEntry)
+    if visible is not None:
+        stmt = stmt.where(AuditEntry.session_id.in_(visible))
+    if session_id is not None:
+        stmt = stmt.where(AuditEntry.session_id == session_id)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if action:
+        stmt = stmt.where(or_(AuditEntry.action == action, AuditEntry.action.startswith(action + ".")))
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    entries = db.session.execute(
+        stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).scalars().all()
+    return AuditPage(list(entries), page, pages, total)
+
+
+def actions(visible: list[int] | None) -> list[str]:
+    """The distinct actions recorded among ``visible`` sessions (None: all), for a filter list."""
+    stmt = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    if visible is not None:
+        stmt = stmt.where(AuditEntry.session_id.in_(visible))
+    return list(db.session.execute(stmt).scalars())

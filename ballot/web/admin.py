@@ -234,12 +234,14 @@ def delete_delegate(ref: str, did: int):
 @bp.route("/sessions/<ref>/delegates/<int:did>/leave", methods=["POST"])
 @role_required(*STAFF)
 def delegate_leave(ref: str, did: int):
-    """Mark a delegate on leave (请假) or clear the mark."""
+    """Mark a delegate on leave (请假) or clear the mark; from the check-in desk, back to it."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     roster.set_leave(session, delegate, request.form.get("leave") == "1", _actor(),
                      request.form.get("reason", ""))
     db.session.commit()
+    if request.form.get("back") == "checkin":
+        return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
     return _back(session.slug, "roster")
 
 

@@ -49,5 +49,6 @@ def login():
 def logout():
     """End the staff session."""
     logout_user()
+    db.session.commit()
     flash(gettext("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))

@@ -7,8 +7,8 @@ from functools import wraps
 from flask import redirect, request, session, url_for
 
 from ballot.domain.errors import N_, PermissionDenied
-from ballot.extensions import db
 from ballot.models import User, VoteSession
+from ballot.services import accounts
 from ballot.services import sessions as session_service
 
 
@@ -20,10 +20,9 @@ def current_user() -> User | None:
     """The logged-in staff user for this request, if any."""
     # Cached per request (not in ``g``: an app context can outlive one request, as in tests).
     if not hasattr(request, "_ballot_user"):
-        user_id = session.get("user_id")
-        user = db.session.get(User, user_id) if user_id else None
-        if user is not None and (not user.active or session.get("auth_version") != user.password_hash[-16:]):
-            user = None
+        user = accounts.logged_in_user(session.get("login"))
+        if user is not None and session.get("auth_version") != user.password_hash[-16:]:
+            user = None  # the password changed since this login
         request._ballot_user = user
     return request._ballot_user
 
@@ -32,7 +31,7 @@ def login_user(user: User) -> None:
     """Start a fresh login session (the old cookie's contents are discarded)."""
     lang = session.get("lang")
     session.clear()
-    session["user_id"] = user.id
+    session["login"] = accounts.start_login(user)
     session["auth_version"] = user.password_hash[-16:]
     if lang:
         session["lang"] = lang
@@ -40,7 +39,8 @@ def login_user(user: User) -> None:
 
 
 def logout_user() -> None:
-    """End the login session."""
+    """End the login session, on the server too: a copied cookie stops working."""
+    accounts.end_login(session.get("login"))
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -2,13 +2,11 @@
 
 Revision ID: a8b0367bb54a
 Revises: 
-Create Date: 2026-11-23 14:11:09.845368
+Create Date: 2026-11-23 15:23:48.138550
 
 """
 from alembic import op
 import sqlalchemy as sa
-
-import ballot.models.base
 
 import ballot.models.base
 
@@ -148,6 +146,16 @@ def upgrade():
     with op.batch_alter_table('kiosks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kiosks_session_id'), ['session_id'], unique=False)
 
+    op.create_table('login_sessions',
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', ballot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_login_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_login_sessions'))
+    )
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_sessions_user_id'), ['user_id'], unique=False)
+
     op.create_table('rounds',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -200,6 +208,10 @@ def downgrade():
     op.drop_table('ballot_tokens')
     op.drop_table('ballot_issues')
     op.drop_table('rounds')
+    with op.batch_alter_table('login_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
+
+    op.drop_table('login_sessions')
     with op.batch_alter_table('kiosks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kiosks_session_id'))
 
