@@ -10,9 +10,69 @@ from __future__ import annotations
 from typing import Any
 
 
-def N_(message: str) -> str:
+class Message(str):
+    """A source message marked with ``N_``: translated wherever it is shown, even as a parameter."""
+
+    __slots__ = ()
+
+
+def N_(message: str) -> Message:
     """Mark a message for translation without translating it (extracted by Babel)."""
-    return message
+    return Message(message)
+
+
+class Listing(tuple):
+    """Several items shown as one text, joined by a translated separator.
+
+    Items are data (shown as they are), messages (``N_``, translated) or ``(message, params)``
+    pairs (rendered); a Listing may be a whole message or a parameter of one.
+    """
+
+    # TRANSLATORS: separator between the items of a list of names or codes.
+    separator = N_("、")
+
+    def __new__(cls, items, separator: str | None = None):
+        listing = super().__new__(cls, items)
+        if separator is not None:
+            listing.separator = separator
+        return listing
+
+
+# TRANSLATORS: separator between several complete messages shown in one line.
+MESSAGE_SEPARATOR = N_("；")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _render_value(value: Any, translate) -> Any:
+    if isinstance(value, Message):
+        return translate(value)
+    if isinstance(value, Listing):
+        return render_message(value, translate=translate)
+    return value
+
+
+def render_message(message: str | Listing, params: dict | None = None, translate=None) -> str:
+    """``message`` translated (when given a gettext) with ``params`` filled in.
+
+    Parameters that are messages or listings are translated too, so a state label or a list of
+    problems reads in the same language as the sentence around it.
+    """
+    translate = translate or _same
+    if isinstance(message, Listing):
+        parts = []
+        for item in message:
+            if isinstance(item, tuple) and not isinstance(item, Listing):
+                parts.append(render_message(item[0], item[1], translate))
+            else:
+                parts.append(str(_render_value(item, translate)))
+        return translate(message.separator).join(parts)
+    template = translate(message)
+    if not params:
+        return template
+    return template % {key: _render_value(value, translate) for key, value in params.items()}
 
 
 class BallotError(Exception):
@@ -22,7 +82,7 @@ class BallotError(Exception):
     status = 400
     message = N_("操作无法完成。")
 
-    def __init__(self, message: str | None = None, **params: Any) -> None:
+    def __init__(self, message: str | Listing | None = None, **params: Any) -> None:
         if message is not None:
             self.message = message
         self.params = params
@@ -30,11 +90,11 @@ class BallotError(Exception):
 
     def render(self, translate=None) -> str:
         """The message with its parameters filled in, translated when given a gettext."""
-        template = translate(self.message) if translate else self.message
         try:
-            return template % self.params if self.params else template
+            return render_message(self.message, self.params, translate)
         except (KeyError, ValueError, TypeError):
-            return template
+            message = self.message if isinstance(self.message, str) else BallotError.message
+            return (translate or _same)(message)
 
 
 class NotFound(BallotError):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ballot.domain.errors import N_
+from ballot.domain.errors import N_, render_message
 
 # Lifecycle, in order. Tie-break rounds go from "closed" back to "voting".
 STATES = ("draft", "locked", "checkin", "voting", "closed", "published")
@@ -29,7 +29,7 @@ TRANSITIONS = {
     ("closed", "voting"),  # a tie-break round (再次投票)
     ("closed", "published"),
 }
-LEVELS = ("乡镇", "县", "市")
+LEVELS = (N_("乡镇"), N_("县"), N_("市"))
 PASS_BASES = ("roster", "present")
 PASS_BASIS_LABELS = {"roster": N_("全体代表过半数"), "present": N_("实到代表过半数")}
 DEFAULT_EXCESS_RATIO = Decimal("0.20")
@@ -45,8 +45,7 @@ class Problem:
 
     def render(self, translate=None) -> str:
         """The message with its parameters, translated when given a gettext."""
-        template = translate(self.message) if translate else self.message
-        return template % self.params if self.params else template
+        return render_message(self.message, self.params, translate)
 
 
 def required_candidates(quota: int, min_ratio: Decimal | Fraction | str, contested: bool) -> int:

@@ -7,7 +7,14 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from ballot.domain import rules
-from ballot.domain.errors import N_, ImportRejected, InvalidInput, NotFound
+from ballot.domain.errors import (
+    MESSAGE_SEPARATOR,
+    N_,
+    ImportRejected,
+    InvalidInput,
+    Listing,
+    NotFound,
+)
 from ballot.extensions import db
 from ballot.models import Candidate, VoteSession
 from ballot.services import audit, keys, sessions, tabular
@@ -70,7 +77,7 @@ def add_candidate(session: VoteSession, values: dict, actor: str) -> Candidate:
     _require_draft(session)
     clean, problems = _validate(values)
     if problems:
-        raise InvalidInput("；".join(m % p if p else m for _, m, p in problems))
+        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
     candidate = Candidate(session=session, position=len(session.candidates) + 1, **clean)
     db.session.add(candidate)
     db.session.flush()
@@ -91,7 +98,7 @@ def update_candidate(session: VoteSession, candidate: Candidate, values: dict, a
     _require_draft(session)
     clean, problems = _validate(values)
     if problems:
-        raise InvalidInput("；".join(m % p if p else m for _, m, p in problems))
+        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
     for key, value in clean.items():
         setattr(candidate, key, value)
     audit.record(actor, "candidate.update", session, candidate_id=candidate.id, title=clean["title"])

@@ -29,6 +29,7 @@ PAIRING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PAIRING_LENGTH = 8
 PAIRING_TTL = timedelta(minutes=15)
 SEEN_INTERVAL = timedelta(seconds=30)
+KIOSK_LANGUAGES = ("zh", "en")
 FAILED_SCAN_LIMIT = 10
 FAILED_SCAN_WINDOW = timedelta(seconds=60)
 
@@ -132,6 +133,19 @@ def revoke(session: VoteSession, kiosk: Kiosk, actor: str) -> None:
     kiosk.credential_hash = None
     audit.record(actor, "kiosk.revoke", session, kiosk_id=kiosk.id, name=kiosk.name,
                  mode=kiosk.mode)
+
+
+def set_language(session: VoteSession, kiosk: Kiosk, language: str, actor: str) -> None:
+    """Choose the language a kiosk's pages speak (staff set it; delegates cannot change it)."""
+    if language not in KIOSK_LANGUAGES:
+        raise InvalidInput(N_("设备语言只能是中文或英文。"))
+    if kiosk.revoked_at is not None:
+        raise InvalidInput(N_("该设备已停用，不能再修改。"))
+    if kiosk.language == language:
+        return
+    audit.record(actor, "kiosk.language", session, kiosk_id=kiosk.id, name=kiosk.name,
+                 source=kiosk.language, target=language)
+    kiosk.language = language
 
 
 def check_scan_allowed(kiosk: Kiosk, now: datetime | None = None) -> None:

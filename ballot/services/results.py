@@ -16,12 +16,15 @@ from sqlalchemy import select
 from ballot import crypto
 from ballot.domain import rules
 from ballot.domain.errors import (
+    MESSAGE_SEPARATOR,
     N_,
     InvalidInput,
+    Listing,
     NoPendingTie,
     NotReady,
     PermissionDenied,
     WrongState,
+    render_message,
 )
 from ballot.domain.tally import (
     DECISION_LEAVE_EMPTY,
@@ -296,33 +299,43 @@ def published_document(session: VoteSession) -> dict | None:
     return json.loads(session.result_document)
 
 
-def announcement(session: VoteSession, document: dict) -> str:
-    """The chair's announcement in Chinese, from a result document (published or draft)."""
+def announcement(session: VoteSession, document: dict, translate=None) -> str:
+    """The chair's announcement from a result document (published or draft).
+
+    Chinese (the official record) unless given a gettext: the web pages pass theirs, so a chair
+    or visitor who chose English reads it in English; the printed record stays Chinese.
+    """
     titles = {c["code"]: c["title"] for c in document["candidates"]}
     first = document["rounds"][0]
-    parts = [
-        f"本次会议应到代表{document['roster_size']}名，实到{first['present']}名，"
-        f"发出选票{first['issued']}张，收回{first['returned']}张，"
-        f"有效票{first['valid']}张，无效票{first['invalid']}张。"
-    ]
+    parts = [render_message(N_(
+        "本次会议应到代表%(roster)s名，实到%(present)s名，发出选票%(issued)s张，收回%(returned)s张，"
+        "有效票%(valid)s张，无效票%(invalid)s张。"), dict(first, roster=document["roster_size"]),
+        translate)]
     for rnd in document["rounds"][1:]:
-        parts.append(
-            f"因第{rnd['number'] - 1}轮有项目得票相同跨越入选线，进行再次投票（第{rnd['number']}轮），"
-            f"对{len(rnd['candidates'])}个同票项目票决{rnd['quota']}个名额："
-            f"发出选票{rnd['issued']}张，收回{rnd['returned']}张，"
-            f"有效票{rnd['valid']}张，无效票{rnd['invalid']}张。"
-        )
+        parts.append(render_message(N_(
+            "因第%(previous)s轮有项目得票相同跨越入选线，进行再次投票（第%(number)s轮），"
+            "对%(tied)s个同票项目票决%(quota)s个名额：发出选票%(issued)s张，收回%(returned)s张，"
+            "有效票%(valid)s张，无效票%(invalid)s张。"),
+            dict(rnd, previous=rnd["number"] - 1, tied=len(rnd["candidates"])), translate))
     chosen = document["chosen"]
-    listing = "；".join(f"{i}. {titles.get(code, code)}" for i, code in enumerate(chosen, 1))
-    parts.append(
-        f"经过票决，下列{len(chosen)}个项目确定为{session.year}年度民生实事项目：{listing}。"
-        if chosen else f"经过票决，没有项目获得通过，{session.year}年度民生实事项目暂缺。"
-    )
+    listing = Listing((f"{i}. {titles.get(code, code)}" for i, code in enumerate(chosen, 1)),
+                      MESSAGE_SEPARATOR)
+    if chosen:
+        parts.append(render_message(N_(
+            "经过票决，下列%(count)s个项目确定为%(year)s年度民生实事项目：%(listing)s。"),
+            {"count": len(chosen), "year": session.year, "listing": listing}, translate))
+    else:
+        parts.append(render_message(N_("经过票决，没有项目获得通过，%(year)s年度民生实事项目暂缺。"),
+                                    {"year": session.year}, translate))
     if document["open_slots"]:
-        parts.append(f"因得票相同，经主持人决定，{document['open_slots']}个名额空缺。")
+        parts.append(render_message(N_("因得票相同，经主持人决定，%(count)s个名额空缺。"),
+                                    {"count": document["open_slots"]}, translate))
     if document["shortfall"]:
-        parts.append(
-            f"因赞成票未超过半数的项目较多，应选{document['rules']['quota']}个项目，"
-            f"尚缺{document['shortfall']}个。"
-        )
-    return "".join(parts)
+        parts.append(render_message(N_(
+            "因赞成票未超过半数的项目较多，应选%(quota)s个项目，尚缺%(shortfall)s个。"),
+            {"quota": document["rules"]["quota"], "shortfall": document["shortfall"]}, translate))
+    # Chinese sentences follow each other directly; translated ones end in "." and need a space.
+    text = parts[0]
+    for part in parts[1:]:
+        text += (" " if text.endswith((".", "!", "?")) else "") + part
+    return text

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ballot.domain.errors import N_, ImportRejected, InvalidInput, NotFound
+from ballot.domain.errors import (
+    MESSAGE_SEPARATOR,
+    N_,
+    ImportRejected,
+    InvalidInput,
+    Listing,
+    NotFound,
+)
 from ballot.extensions import db
 from ballot.models import Delegate, VoteSession
 from ballot.services import audit, sessions, tabular
@@ -53,7 +60,8 @@ def list_delegates(session: VoteSession) -> list[Delegate]:
 
 def get_delegate(session: VoteSession, delegate_id: int) -> Delegate:
     """A delegate of ``session`` by id, or NotFound."""
-    delegate = db.session.get(Delegate, delegate_id)
+    # Ids outside the id column's range (PostgreSQL INTEGER) name no delegate.
+    delegate = db.session.get(Delegate, delegate_id) if 0 < delegate_id < 2**31 else None
     if delegate is None or delegate.session_id != session.id:
         raise NotFound(N_("找不到该代表。"))
     return delegate
@@ -73,7 +81,7 @@ def add_delegate(session: VoteSession, values: dict, actor: str) -> Delegate:
     sessions.require_state(session, *EDITABLE_STATES)
     clean, problems = _validate(values)
     if problems:
-        raise InvalidInput("；".join(m % p if p else m for _, m, p in problems))
+        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
     _check_unique(session, clean)
     delegate = Delegate(session_id=session.id, roster_order=_next_order(session), **clean)
     db.session.add(delegate)
@@ -87,7 +95,7 @@ def update_delegate(session: VoteSession, delegate: Delegate, values: dict, acto
     sessions.require_state(session, *EDITABLE_STATES)
     clean, problems = _validate(values)
     if problems:
-        raise InvalidInput("；".join(m % p if p else m for _, m, p in problems))
+        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
     _check_unique(session, clean, exclude=delegate.id)
     for key, value in clean.items():
         setattr(delegate, key, value)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from ballot import crypto, merkle
 from ballot.database import begin_write
-from ballot.domain.errors import N_, InvalidInput, NotFound, WrongState
+from ballot.domain.errors import N_, InvalidInput, Listing, NotFound, WrongState
 from ballot.domain.rules import STATE_LABELS
 from ballot.domain.tally import DECISION_TIE_BREAK
 from ballot.extensions import db
@@ -61,7 +61,7 @@ def create_tie_break_round(session: VoteSession, candidates: list[str], slots: i
     unknown = [code for code in chosen if code not in order]
     if unknown:
         raise InvalidInput(N_("再次投票的项目不在上一轮候选项目中：%(codes)s"),
-                           codes="、".join(unknown))
+                           codes=Listing(unknown))
     if len(chosen) < 2 or not 1 <= slots < len(chosen):
         raise InvalidInput(N_("再次投票须至少有 2 个同票项目，名额须至少 1 个且少于项目数。"))
     sessions.transition(session, "voting", actor, pending_tie=True)
@@ -169,6 +169,16 @@ def returned_count(session: VoteSession, number: int) -> int:
         select(func.count()).select_from(BoardEntry)
         .where(BoardEntry.session_id == session.id, BoardEntry.round_number == number)
     ).scalar_one()
+
+
+def issued_and_returned(session: VoteSession, number: int) -> tuple[int, int]:
+    """(issued, returned) in round ``number`` in one query: the chair screen polls it."""
+    issued = select(func.count()).select_from(BallotIssue).where(
+        BallotIssue.session_id == session.id, BallotIssue.round_number == number)
+    returned = select(func.count()).select_from(BoardEntry).where(
+        BoardEntry.session_id == session.id, BoardEntry.round_number == number)
+    row = db.session.execute(select(issued.scalar_subquery(), returned.scalar_subquery())).one()
+    return row[0], row[1]
 
 
 def issued_names(session: VoteSession, number: int) -> list[str]:

@@ -9,7 +9,15 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 
 from ballot.domain import rules
-from ballot.domain.errors import N_, InvalidInput, NotFound, NotReady, WrongState
+from ballot.domain.errors import (
+    MESSAGE_SEPARATOR,
+    N_,
+    InvalidInput,
+    Listing,
+    NotFound,
+    NotReady,
+    WrongState,
+)
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, Kiosk, User, VoteSession
 from ballot.services import audit
@@ -21,10 +29,13 @@ def get_session(ref: str | int, user: User | None = None) -> VoteSession:
     """Find a session by id or short name; NotFound if missing or outside ``user``'s congress."""
     text = str(ref).strip()
     stmt = select(VoteSession)
-    stmt = stmt.where(VoteSession.id == int(text)) if text.isdigit() else stmt.where(
+    # ASCII digits that fit the id column are an id ("²" is a digit too, to Python); a NUL
+    # cannot be in a short name, and PostgreSQL refuses it in a query.
+    by_id = text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31
+    stmt = stmt.where(VoteSession.id == int(text)) if by_id else stmt.where(
         VoteSession.slug == text
     )
-    session = db.session.execute(stmt).scalar_one_or_none()
+    session = None if "\x00" in text else db.session.execute(stmt).scalar_one_or_none()
     if session is None or (user is not None and not can_access(user, session)):
         raise NotFound(N_("找不到会议“%(ref)s”。"), ref=text)
     return session
@@ -93,7 +104,7 @@ def parse_settings(form: dict) -> dict:
     for key in ("chief_scrutineer", "scrutineers", "counters"):
         values[key] = (form.get(key) or "").strip()[:400]
     if errors:
-        raise InvalidInput(N_("会议设置有误：%(errors)s"), errors="；".join(errors))
+        raise InvalidInput(N_("会议设置有误：%(errors)s"), errors=Listing(errors, MESSAGE_SEPARATOR))
     return values
 
 

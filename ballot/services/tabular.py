@@ -12,7 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from ballot.domain.errors import N_, ImportRejected
+from ballot.domain.errors import N_, ImportRejected, Listing, render_message
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,17 @@ class RowError:
 
     def render(self, translate=None) -> str:
         """The problem as one line: "第 3 行，“座位号”列：……"."""
-        template = translate(self.message) if translate else self.message
-        text = template % self.params if self.params else template
-        where = []
-        if self.line is not None:
-            where.append((translate or (lambda s: s))(N_("第 %(line)s 行")) % {"line": self.line})
-        if self.column:
-            where.append((translate or (lambda s: s))(N_("“%(column)s”列")) % {"column": self.column})
-        return ("，".join(where) + "：" + text) if where else text
+        text = render_message(self.message, self.params, translate)
+        if self.line is not None and self.column:
+            where = N_("第 %(line)s 行，“%(column)s”列：%(text)s")
+        elif self.line is not None:
+            where = N_("第 %(line)s 行：%(text)s")
+        elif self.column:
+            where = N_("“%(column)s”列：%(text)s")
+        else:
+            return text
+        return render_message(where, {"line": self.line, "column": self.column, "text": text},
+                              translate)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ class Table:
 
     rows: list[tuple[int, dict[str, str]]]
     headers: dict[str, str]  # canonical field → header text as written in the file
+
+
+def _column_label(names: tuple[str, ...]) -> str:
+    """A column's Chinese header with its English alias: ``座位号 (seat)``."""
+    english = next((name for name in names if name.isascii()), None)
+    return f"{names[0]} ({english})" if english else names[0]
 
 
 def _error(message: str, line: int | None = None, column: str | None = None, **params) -> RowError:
@@ -84,7 +93,7 @@ def read_table(
                     header_line,
                     text,
                     header=text,
-                    known="、".join(names[0] for names in aliases.values()),
+                    known=Listing(_column_label(names) for names in aliases.values()),
                 )
             )
         elif field in headers:

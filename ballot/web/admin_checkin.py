@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext
 
 from ballot.domain import rules
+from ballot.domain.errors import N_
 from ballot.extensions import db
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
@@ -13,6 +14,7 @@ from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
 STAFF = ("staff",)
+LANGUAGE_LABELS = {"zh": N_("中文"), "en": N_("英文")}
 
 
 def _actor() -> str:
@@ -22,7 +24,7 @@ def _actor() -> str:
 def _kiosk_page(session, new_kiosk=None, new_code: str | None = None, status: int = 200):
     return render_template(
         "admin_checkin/kiosks.html", session=session, kiosks=kiosks.list_kiosks(session),
-        modes=KIOSK_MODES, new_kiosk=new_kiosk,
+        modes=KIOSK_MODES, new_kiosk=new_kiosk, languages=LANGUAGE_LABELS,
         new_code=kiosks.format_pairing_code(new_code) if new_code else None,
         labels=rules.STATE_LABELS,
     ), status
@@ -59,6 +61,19 @@ def revoke_kiosk(ref: str, kid: int):
     kiosks.revoke(session, kiosk, _actor())
     db.session.commit()
     flash(gettext("设备“%(name)s”已停用。", name=kiosk.name), "info")
+    return redirect(url_for("admin_checkin.kiosk_list", ref=session.slug))
+
+
+@bp.route("/kiosks/<int:kid>/language", methods=["POST"])
+@role_required(*STAFF)
+def kiosk_language(ref: str, kid: int):
+    """Set the language a kiosk shows delegates (中文 or English)."""
+    session = load_session(ref)
+    kiosk = kiosks.get_kiosk(session, kid)
+    kiosks.set_language(session, kiosk, request.form.get("language", ""), _actor())
+    db.session.commit()
+    flash(gettext("设备“%(name)s”的语言已设为%(language)s。", name=kiosk.name,
+                  language=gettext(LANGUAGE_LABELS[kiosk.language])), "info")
     return redirect(url_for("admin_checkin.kiosk_list", ref=session.slug))
 
 
@@ -140,16 +155,4 @@ def release_delegate(ref: str, did: int):
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
     db.session.commit()
     flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
-    return _back_to_desk(session, delegate)
-
-
-@bp.route("/delegates/<int:did>/leave", methods=["POST"])
-@role_required(*STAFF)
-def set_leave(ref: str, did: int):
-    """Mark a delegate on leave (请假) or clear it, with a reason, from the check-in desk."""
-    session = load_session(ref)
-    delegate = roster.get_delegate(session, did)
-    on_leave = request.form.get("leave") == "1"
-    roster.set_leave(session, delegate, on_leave, _actor(), request.form.get("reason", ""))
-    db.session.commit()
     return _back_to_desk(session, delegate)

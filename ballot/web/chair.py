@@ -70,9 +70,9 @@ def _context(session) -> dict:
 
 def _announcement(session, found: results.SessionResults) -> str:
     if session.result_document is not None:
-        return results.announcement(session, results.published_document(session))
+        return results.announcement(session, results.published_document(session), gettext)
     if found.ready and found.final.pending_tie is None:
-        return results.announcement(session, results.result_document(session, found))
+        return results.announcement(session, results.result_document(session, found), gettext)
     return ""
 
 
@@ -91,14 +91,14 @@ def live(ref: str):
     session = load_session(ref)
     counts = sessions.counts(session)
     current = rounds.current_round(session)
+    issued, returned = rounds.issued_and_returned(session, current.number) if current else (0, 0)
     return jsonify({
         "state": session.state,
         "expected": counts["expected"], "present": counts["present"], "leave": counts["leave"],
         "quorum_met": counts["quorum_met"], "quorum_needed": counts["quorum_needed"],
         "round": current.number if current else None,
         "round_state": current.state if current else None,
-        "issued": rounds.issued_count(session, current.number) if current else 0,
-        "returned": rounds.returned_count(session, current.number) if current else 0,
+        "issued": issued, "returned": returned,
     })
 
 

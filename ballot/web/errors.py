@@ -9,25 +9,26 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ballot.domain.errors import BallotError, ImportRejected, NotReady
+from ballot.domain.errors import N_, BallotError, ImportRejected, NotReady
 from ballot.extensions import db
 from ballot.web.guards import LoginRequired, login_redirect
 
 log = logging.getLogger(__name__)
 
 HTTP_MESSAGES = {
-    400: "请求无效，请返回上一页重试。",
-    401: "请先登录。",
-    403: "您没有执行此操作的权限。",
-    404: "找不到所请求的页面。",
-    405: "不支持此请求方式。",
-    413: "上传的文件太大，请拆分后重试。",
-    429: "操作过于频繁，请稍后再试。",
+    400: N_("请求无效，请返回上一页重试。"),
+    401: N_("请先登录。"),
+    403: N_("您没有执行此操作的权限。"),
+    404: N_("找不到所请求的页面。"),
+    405: N_("不支持此请求方式。"),
+    413: N_("上传的文件太大，请拆分后重试。"),
+    429: N_("操作过于频繁，请稍后再试。"),
 }
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/kiosk/api/")
+    # The API, the kiosks' calls and the *.json documents (board, result, live figures).
+    return request.path.startswith(("/api/", "/kiosk/api/")) or request.path.endswith(".json")
 
 
 def error_payload(error: BallotError) -> dict:
@@ -79,7 +80,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = gettext(HTTP_MESSAGES.get(error.code, "请求无法处理。"))
+        message = gettext(HTTP_MESSAGES.get(error.code, N_("请求无法处理。")))
         if _wants_json():
             return jsonify({"error": error.name.lower().replace(" ", "_"), "message": message}), error.code
         return render_template("errors/error.html", status=error.code, message=message), error.code

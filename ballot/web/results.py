@@ -7,6 +7,7 @@ before the chair publishes, and what appears is byte for byte what was signed.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
+from flask_babel import gettext
 
 from ballot.domain import rules
 from ballot.services import export, keys, results, sessions
@@ -28,7 +29,7 @@ def page(ref: str):
     document = results.published_document(session)
     return render_template(
         "results/page.html", session=session, document=document,
-        announcement=results.announcement(session, document) if document else "",
+        announcement=results.announcement(session, document, gettext) if document else "",
         titles={c["code"]: c["title"] for c in document["candidates"]} if document else {},
         fingerprint=keys.spoken_fingerprint(session), labels=rules.STATE_LABELS,
     )
