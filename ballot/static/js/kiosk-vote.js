@@ -31,7 +31,12 @@
       screens[i].hidden = screens[i].id !== "screen-" + screen;
     }
     window.scrollTo(0, 0);
-    if (screen === "idle") { focusScanner(); }
+    if (screen === "idle") {
+      focusScanner();
+    } else {
+      var heading = document.querySelector("#screen-" + screen + " h1");
+      if (heading) { heading.focus({ preventScroll: true }); }
+    }
     armWalkaway();
   }
 
@@ -92,10 +97,22 @@
   scanInput.addEventListener("blur", function () { window.setTimeout(focusScanner, 50); });
   document.addEventListener("pointerdown", function () { window.setTimeout(focusScanner, 50); });
 
-  // A scanner is a keyboard: off the idle screen its keys (and its Enter) must never press a
-  // focused button on the delegate's ballot.
+  // A scanner is a keyboard: off the idle screen its characters (and the Enter or Space right
+  // after them) must never press a focused button on the delegate's ballot. Card texts have no
+  // spaces, so a person's Tab, Space, Enter and arrows still work; they also keep the ballot open.
+  var SCAN_BURST_MS = 1000;
+  var lastScanKey = -Infinity;
   document.addEventListener("keydown", function (event) {
-    if (state.screen !== "idle") { event.preventDefault(); }
+    if (state.screen === "idle") { return; }
+    var typed = event.key.length === 1 && event.key !== " ";
+    if (typed) { lastScanKey = event.timeStamp; }
+    var afterScan = event.timeStamp - lastScanKey < SCAN_BURST_MS;
+    if (typed || (afterScan && (event.key === "Enter" || event.key === " "))) {
+      event.preventDefault();
+      event.stopPropagation();
+    } else if ($("walkaway").hidden) {
+      armWalkaway();
+    }
   }, true);
 
   // --- ballot ---------------------------------------------------------------------------------
@@ -153,7 +170,10 @@
     ballot.candidates.forEach(function (c) {
       var item = template.content.firstElementChild.cloneNode(true);
       item.querySelector(".vk-code-badge").textContent = c.code;
-      item.querySelector(".vk-cand-title").textContent = c.title;
+      var title = item.querySelector(".vk-cand-title");
+      title.textContent = c.title;
+      title.id = "cand-title-" + c.code;
+      item.querySelector(".vk-choices").setAttribute("aria-labelledby", title.id);
       var meta = [c.department];
       if (c.budget) { meta.push(fill(T.budget, { budget: c.budget })); }
       item.querySelector(".vk-cand-meta").textContent = meta.filter(Boolean).join(" · ");
@@ -165,6 +185,7 @@
       toggle.addEventListener("click", function () {
         summary.hidden = !summary.hidden;
         toggle.textContent = summary.hidden ? T.summary : T.hideSummary;
+        toggle.setAttribute("aria-expanded", summary.hidden ? "false" : "true");
       });
       var buttons = item.querySelectorAll(".vk-choice");
       for (var i = 0; i < buttons.length; i++) {
@@ -200,7 +221,7 @@
       list.appendChild(item);
     });
     $("review-note").textContent = fill(T.forCount, { count: forCount(), quota: state.ballot.quota }) +
-      (unmarked ? "　" + fill(T.unmarkedNote, { count: unmarked }) : "");
+      (unmarked ? " " + fill(T.unmarkedNote, { count: unmarked }) : "");
     show("review");
   });
 
@@ -274,6 +295,7 @@
     var line = $("walkaway-countdown");
     line.textContent = fill(T.walkaway, { seconds: left });
     $("walkaway").hidden = false;
+    $("walkaway-stay").focus();
     timers.warning = window.setInterval(function () {
       left -= 1;
       line.textContent = fill(T.walkaway, { seconds: left });

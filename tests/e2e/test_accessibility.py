@@ -1,0 +1,386 @@
+"""Accessibility of the kiosk, chair and public screens: axe-core in Chromium, touch-target sizes,
+a ballot cast with the keyboard alone, and the kiosks' 大字 / 高对比度 toggles.
+
+axe-core is vendored under tests/e2e/vendor/axe-core (a test tool, never served by the app).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from ballot.extensions import db
+from ballot.models import BoardEntry, Candidate, Delegate, Kiosk, VoteSession
+from ballot.services import credentials, kiosks, results, rounds
+from ballot.web.kiosk_auth import KIOSK_COOKIE
+from tests.conftest import make_user
+from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
+from tests.services.test_results import cast, ready_session
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+BLOCKING = ("serious", "critical")
+PASSWORD = "correct-horse"
+BALLOT_HEADING = "请对每个项目选择“赞成”“反对”或“弃权”"
+
+# Every visible control of a kiosk page that is smaller than 48×48 CSS px, or whose text does
+# not fit in it. The scanner's input is kept off-screen on purpose (not a touch target).
+SMALL_TARGETS = """() => {
+  const found = [];
+  const controls = document.querySelectorAll(
+    'button, a[href], input:not([type=hidden]), select, textarea, summary, [role=radio]');
+  for (const el of controls) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || r.right <= 0 || r.bottom <= 0) { continue; }
+    const what = `${el.tagName.toLowerCase()} "${el.textContent.trim()}"`;
+    if (r.width < 48 || r.height < 48) {
+      found.push(`${what} is ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    if (el.scrollWidth > el.clientWidth + 1) { found.push(`${what}: text overflows`); }
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth) { found.push('page scrolls sideways'); }
+  return found;
+}"""
+
+# The focused element as "role:text@group", with whether its focus ring shows and whether
+# something (the sticky count bar, the fixed footer) covers its middle.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const group = el.closest('[role=radiogroup]');
+  const label = group ? document.getElementById(group.getAttribute('aria-labelledby')).textContent : '';
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const style = getComputedStyle(el);
+  return {
+    name: (el.getAttribute('role') || el.tagName.toLowerCase()) + ':' + el.textContent.trim()
+      + (label ? '@' + label : ''),
+    ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 3,
+    covered: !(hit && (hit === el || el.contains(hit))),
+  };
+}"""
+
+
+@dataclass
+class Hall:
+    """A session in check-in (57 of 60 present) with a check-in and a voting kiosk enrolled."""
+
+    url: str
+    slug: str
+    checkin_kiosk: str
+    voting_kiosk: str
+    cards: list[str]  # QR texts: three present delegates, then three absent ones
+
+    def open_voting(self, live_server) -> None:
+        with live_server.context():
+            rounds.open_voting(_session(self.slug), "chair")
+            db.session.commit()
+
+
+def _session(slug: str) -> VoteSession:
+    return db.session.query(VoteSession).filter_by(slug=slug).one()
+
+
+@pytest.fixture
+def hall(live_server) -> Hall:
+    """The hall before voting opens; project 1 has a summary (so its 简介 button shows)."""
+    with live_server.context():
+        session = ready_session(present=57)
+        first = db.session.query(Candidate).filter_by(session_id=session.id, position=1).one()
+        first.summary = "新建一所九年一贯制学校，设 36 个教学班。"
+        credential = {}
+        for mode in ("checkin", "voting"):
+            _, code = kiosks.create_pairing(session, f"{mode}-1", mode, "staff")
+            _, credential[mode] = kiosks.enrol(code)
+        delegates = db.session.query(Delegate).filter_by(session_id=session.id) \
+            .order_by(Delegate.roster_order).all()
+        # The last present delegates vote at the kiosk; the absent ones can still check in.
+        cards = [credentials.issue_card(d, "staff") for d in delegates[54:60]]
+        db.session.commit()
+        return Hall(url=live_server.url, slug=session.slug, checkin_kiosk=credential["checkin"],
+                    voting_kiosk=credential["voting"], cards=cards)
+
+
+def kiosk_page(new_page, hall: Hall, credential: str, path: str, viewport: dict):
+    """A kiosk's browser (its own context holding the device cookie) showing ``path``."""
+    page = new_page(viewport)
+    page.context.add_cookies([{"name": KIOSK_COOKIE, "value": credential, "url": hall.url + "/kiosk",
+                               "httpOnly": True, "sameSite": "Strict"}])
+    page.goto(hall.url + path)
+    return page
+
+
+def logged_in_page(new_page, hall: Hall, role: str, viewport: dict, check_login: bool = False):
+    """A browser logged in as the user called ``role``; with ``check_login`` axe checks the
+    login page on the way."""
+    page = new_page(viewport)
+    page.goto(hall.url + "/login")
+    if check_login:
+        assert_accessible(page, "login")
+    page.get_by_label("用户名").fill(role)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/admin/"))
+    return page
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
+            f"    {json.dumps(n['target'], ensure_ascii=False)}: {n['failureSummary']}"
+            for n in v["nodes"])
+        for v in violations)
+
+
+def assert_accessible(page, where: str) -> None:
+    """axe-core finds nothing serious or critical on the page as it is now."""
+    # The CSP forbids inline script, and add_script_tag(path=...) injects an inline <script>: so
+    # the axe source is evaluated through the DevTools protocol (page.evaluate), which the page's
+    # CSP does not govern. The pages keep their real CSP (no bypass_csp) throughout.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    violations = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})"
+                               ".then(r => r.violations)")
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe on {where}:\n{describe(blocking)}"
+
+
+def assert_big_targets(page, where: str) -> None:
+    problems = page.evaluate(SMALL_TARGETS)
+    assert not problems, f"touch targets on {where}: {problems}"
+
+
+def scan(page, card: str) -> None:
+    """A USB QR scanner is a keyboard: it types the card's text, then Enter."""
+    page.keyboard.type(card)
+    page.keyboard.press("Enter")
+
+
+def display_classes(page) -> list[str]:
+    return sorted(c for c in page.evaluate("() => [...document.documentElement.classList]")
+                  if c.startswith("kd-"))
+
+
+def test_kiosk_screens_pass_axe_with_big_targets(hall, live_server, new_page):
+    desk = kiosk_page(new_page, hall, hall.checkin_kiosk, "/kiosk/checkin", KIOSK_PORTRAIT)
+    expect(desk.get_by_role("heading", name="请刷代表证签到")).to_be_visible()
+    expect(desk.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert_accessible(desk, "check-in kiosk")
+    assert_big_targets(desk, "check-in kiosk")
+    desk.get_by_role("button", name="大字").click()
+    desk.get_by_role("button", name="高对比度").click()
+    assert_accessible(desk, "check-in kiosk, 大字 + 高对比度")
+    assert_big_targets(desk, "check-in kiosk, 大字 + 高对比度")
+    screenshot(desk, "a11y-checkin-large-contrast")
+    scan(desk, hall.cards[-1])
+    expect(desk.get_by_role("alert")).to_contain_text("签到成功")
+    assert_accessible(desk, "check-in greeting")
+    with live_server.context():
+        db.session.query(Kiosk).filter_by(name="checkin-1").one().language = "en"
+        db.session.commit()
+    desk.reload()
+    expect(desk.locator("html")).to_have_attribute("lang", "en")
+    assert_accessible(desk, "check-in kiosk in English")
+
+    hall.open_voting(live_server)
+    kiosk = kiosk_page(new_page, hall, hall.voting_kiosk, "/kiosk/vote/", KIOSK_PORTRAIT)
+    expect(kiosk.locator("#scan-input")).to_be_focused()
+    assert_accessible(kiosk, "voting kiosk, idle")
+    assert_big_targets(kiosk, "voting kiosk, idle")
+    scan(kiosk, hall.cards[0])
+    expect(kiosk.get_by_role("heading", name=BALLOT_HEADING)).to_be_focused()
+    kiosk.get_by_role("radiogroup", name="民生项目1", exact=True).get_by_role("radio", name="赞成").click()
+    kiosk.get_by_role("button", name="简介").click()
+    assert_accessible(kiosk, "ballot")
+    assert_big_targets(kiosk, "ballot")
+    choice = kiosk.get_by_role("radiogroup", name="民生项目1", exact=True).get_by_role("radio", name="赞成")
+    height = choice.bounding_box()["height"]
+    assert height >= 100, f"赞成 is only {height}px high on a portrait kiosk"
+    kiosk.get_by_role("button", name="大字").click()
+    kiosk.get_by_role("button", name="高对比度").click()
+    assert_accessible(kiosk, "ballot, 大字 + 高对比度")
+    assert_big_targets(kiosk, "ballot, 大字 + 高对比度")
+    screenshot(kiosk, "a11y-kiosk-ballot-large-contrast")
+    kiosk.set_viewport_size(KIOSK_LANDSCAPE)
+    assert_big_targets(kiosk, "landscape ballot, 大字 + 高对比度")
+    screenshot(kiosk, "a11y-kiosk-ballot-landscape-large-contrast")
+    kiosk.get_by_role("button", name="大字").click()
+    kiosk.get_by_role("button", name="高对比度").click()
+    assert_accessible(kiosk, "landscape ballot")
+    assert_big_targets(kiosk, "landscape ballot")
+    kiosk.get_by_role("button", name="下一步：核对选票").click()
+    expect(kiosk.get_by_role("heading", name="请核对您的选票")).to_be_focused()
+    assert_accessible(kiosk, "review")
+    assert_big_targets(kiosk, "review")
+    kiosk.get_by_role("button", name="确认投票").click()
+    expect(kiosk.get_by_role("heading", name="投票成功，您的选票已记录")).to_be_visible()
+    assert_accessible(kiosk, "receipt")
+    assert_big_targets(kiosk, "receipt")
+
+
+def test_chair_scrutiny_and_public_pages_pass_axe(hall, live_server, new_page):
+    with live_server.context():
+        chair_user = make_user("chair", "chair", PASSWORD)
+        scrutineer = make_user("scrutineer", "scrutineer", PASSWORD)
+        db.session.commit()
+    hall.open_voting(live_server)
+    with live_server.context():
+        session = _session(hall.slug)
+        fors = {f"{i:02d}": "for" for i in range(1, 11)}
+        cast(session, [fors] * 40 + [{"11": "for", "12": "against"}] * 10, issued=52)
+    chair = logged_in_page(new_page, hall, "chair", PROJECTOR, check_login=True)
+    chair.goto(f"{hall.url}/chair/{hall.slug}")
+    expect(chair.locator('[data-live="issued"]')).to_have_text("52")
+    assert_accessible(chair, "chair screen, voting")
+    with live_server.context():
+        results.close_voting(_session(hall.slug), "chair")
+        db.session.commit()
+    chair.goto(f"{hall.url}/chair/{hall.slug}")
+    expect(chair.locator(".ch-bars")).to_be_visible()
+    assert_accessible(chair, "chair screen, closed")
+    screenshot(chair, "a11y-chair-closed")
+
+    desk = logged_in_page(new_page, hall, "scrutineer", DESKTOP)
+    desk.goto(f"{hall.url}/chair/{hall.slug}/scrutiny")
+    desk.get_by_text("确认计票结果", exact=True).click()
+    assert_accessible(desk, "scrutiny page")
+    with live_server.context():
+        session = _session(hall.slug)
+        results.confirm_as_scrutineer(session, db.session.merge(scrutineer))
+        results.confirm_as_chair(session, db.session.merge(chair_user))
+        results.publish(session, "chair")
+        entry = db.session.query(BoardEntry).filter_by(session_id=session.id).first()
+        tracking = "-".join(entry.entry_hash[i:i + 4].upper() for i in (0, 4, 8))
+        db.session.commit()
+
+    public = new_page(DESKTOP)
+    for path, heading in ((f"/s/{hall.slug}/", "示范镇第十八届人民代表大会第五次会议"),
+                          (f"/s/{hall.slug}/board/", "选票公告板"),
+                          (f"/s/{hall.slug}/results", "票决结果")):
+        public.goto(hall.url + path)
+        expect(public.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_accessible(public, path)
+    public.goto(f"{hall.url}/s/{hall.slug}/board/lookup")
+    public.get_by_label("选票查询码").fill(tracking)
+    public.get_by_role("button", name="查询").click()
+    expect(public.get_by_text(f"查询码 {tracking}")).to_be_visible()
+    assert_accessible(public, "lookup form and answer")
+
+
+def tab_to(page, target: str, limit: int = 60) -> list[str]:
+    """Press Tab until ``target`` ("role:text@project") has the focus; returns the stops passed.
+
+    Every stop must show its focus ring, uncovered by the sticky count bar or the footer."""
+    passed = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUSED)
+        assert focus["ring"] and not focus["covered"], f"focus hard to see on {focus}"
+        if focus["name"] == target:
+            return passed
+        passed.append(focus["name"])
+    raise AssertionError(f"Tab never reached {target}; it went {passed}")
+
+
+def test_a_delegate_votes_with_the_keyboard_alone(hall, live_server, new_page):
+    hall.open_voting(live_server)
+    kiosk = kiosk_page(new_page, hall, hall.voting_kiosk, "/kiosk/vote/", KIOSK_LANDSCAPE)
+    expect(kiosk.locator("#scan-input")).to_be_focused()
+    scan(kiosk, hall.cards[1])
+    expect(kiosk.get_by_role("heading", name=BALLOT_HEADING)).to_be_focused()
+    count = kiosk.locator("#for-count")
+    expect(count).to_have_attribute("aria-live", "polite")
+    expect(count).to_have_text("赞成 0 / 应选 10")
+
+    def radio(project: str, label: str):
+        return kiosk.get_by_role("radiogroup", name=project, exact=True).get_by_role("radio", name=label)
+
+    kiosk.keyboard.press("Shift+Tab")  # the display toggles sit just before the ballot
+    assert kiosk.evaluate(FOCUSED)["name"] == "button:高对比度"
+    kiosk.keyboard.press("Enter")
+    assert display_classes(kiosk) == ["kd-contrast"]
+    assert tab_to(kiosk, "radio:赞成@民生项目1") == ["button:简介"]
+    kiosk.keyboard.press(" ")
+    expect(radio("民生项目1", "赞成")).to_be_checked()
+    expect(count).to_have_text("赞成 1 / 应选 10")
+    passed = tab_to(kiosk, "radio:反对@民生项目2")
+    assert passed == ["radio:反对@民生项目1", "radio:弃权@民生项目1", "radio:赞成@民生项目2"]
+    kiosk.keyboard.press("Enter")
+    expect(radio("民生项目2", "反对")).to_be_checked()
+    tab_to(kiosk, "radio:弃权@民生项目3")
+    kiosk.keyboard.press(" ")
+    expect(radio("民生项目3", "弃权")).to_be_checked()
+    tab_to(kiosk, "radio:赞成@民生项目12")
+    kiosk.keyboard.press("Enter")
+    expect(count).to_have_text("赞成 2 / 应选 10")
+
+    tab_to(kiosk, "button:下一步：核对选票")
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.get_by_role("heading", name="请核对您的选票")).to_be_focused()
+    expect(kiosk.get_by_role("listitem").filter(has_text="民生项目2")).to_contain_text("反对")
+    assert tab_to(kiosk, "button:确认投票") == ["button:返回修改"]
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.get_by_role("heading", name="投票成功，您的选票已记录")).to_be_focused()
+    expect(kiosk.locator("#tracking-code")).to_have_text(re.compile(r"^[0-9A-F]{4}(-[0-9A-F]{4}){2}$"))
+
+    with live_server.context():
+        entries = db.session.query(BoardEntry).all()
+        assert [json.loads(e.payload)["choices"] for e in entries] == [
+            {"01": "for", "02": "against", "03": "abstain", "12": "for"}]
+
+
+def test_display_toggles_last_one_delegate_and_reset_on_idle(hall, live_server, new_page):
+    hall.open_voting(live_server)
+    kiosk = kiosk_page(new_page, hall, hall.voting_kiosk, "/kiosk/vote/", KIOSK_PORTRAIT)
+    cookies = sorted(c["name"] for c in kiosk.context.cookies())
+    large = kiosk.get_by_role("button", name="大字")
+    contrast = kiosk.get_by_role("button", name="高对比度")
+    root_size = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    normal = kiosk.evaluate(root_size)
+    large.click()
+    expect(large).to_have_attribute("aria-pressed", "true")
+    assert kiosk.evaluate(root_size) >= 1.3 * normal
+    large.click()
+    expect(large).to_have_attribute("aria-pressed", "false")
+    assert display_classes(kiosk) == []
+    large.click()
+    contrast.click()
+    expect(contrast).to_have_attribute("aria-pressed", "true")
+    assert display_classes(kiosk) == ["kd-contrast", "kd-large"]
+    assert kiosk.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
+    expect(kiosk.locator("#scan-input")).to_be_focused()
+
+    scan(kiosk, hall.cards[2])
+    first = kiosk.get_by_role("radiogroup", name="民生项目1", exact=True).get_by_role("radio", name="赞成")
+    first.focus()
+    scan(kiosk, hall.cards[3])  # a second card scanned over the ballot presses nothing
+    expect(first).not_to_be_checked()
+    expect(kiosk.get_by_role("heading", name=BALLOT_HEADING)).to_be_visible()
+    first.click()
+    kiosk.get_by_role("button", name="下一步：核对选票").click()
+    kiosk.get_by_role("button", name="确认投票").click()
+    expect(kiosk.get_by_role("heading", name="投票成功，您的选票已记录")).to_be_visible()
+    assert display_classes(kiosk) == ["kd-contrast", "kd-large"]
+    kiosk.get_by_role("button", name="完成").click()
+    expect(kiosk.get_by_role("heading", name="请刷代表证领取选票")).to_be_visible()
+    assert display_classes(kiosk) == []
+    expect(large).to_have_attribute("aria-pressed", "false")
+    expect(contrast).to_have_attribute("aria-pressed", "false")
+    assert kiosk.evaluate("() => [localStorage.length, sessionStorage.length, document.cookie]") \
+        == [0, 0, ""]
+    assert sorted(c["name"] for c in kiosk.context.cookies()) == cookies
+
+    desk = kiosk_page(new_page, hall, hall.checkin_kiosk, "/kiosk/checkin", KIOSK_LANDSCAPE)
+    desk.get_by_role("button", name="大字").click()
+    desk.get_by_role("button", name="高对比度").click()
+    assert_big_targets(desk, "landscape check-in kiosk, 大字 + 高对比度")
+    screenshot(desk, "a11y-checkin-landscape-large-contrast")
+    scan(desk, hall.cards[-2])
+    expect(desk.get_by_role("alert")).to_be_visible()
+    assert display_classes(desk) == ["kd-contrast", "kd-large"]
+    desk.get_by_role("button", name="返回").click()
+    expect(desk.get_by_role("heading", name="请刷代表证签到")).to_be_visible()
+    assert display_classes(desk) == []
