@@ -6,7 +6,7 @@ import os
 
 from flask import Flask, g, request, session
 
-from config.settings import CONFIGS, check_production, normalise_database_url
+from config.settings import CONFIGS, ConfigError, check_production, normalise_database_url
 
 
 def create_app(config: str | dict | None = None) -> Flask:
@@ -19,12 +19,17 @@ def create_app(config: str | dict | None = None) -> Flask:
     )
     overrides = config if isinstance(config, dict) else {}
     name = config if isinstance(config, str) else os.environ.get("BALLOT_CONFIG", "default")
-    app.config.from_object(CONFIGS[overrides.get("CONFIG_NAME", name)])
+    name = overrides.get("CONFIG_NAME", name)
+    if name not in CONFIGS:
+        raise ConfigError(f"BALLOT_CONFIG 只能是 {'、'.join(CONFIGS)} 之一，现为“{name}” / "
+                           f"BALLOT_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}")
+    app.config.from_object(CONFIGS[name])
     app.config.update(overrides)
+    app.config["CONFIG_NAME"] = name
     if name == "production":
         problems = check_production(app.config)
         if problems:
-            raise RuntimeError("; ".join(problems))
+            raise ConfigError("; ".join(problems))
     _database_setup(app)
     _extensions(app)
     _blueprints(app)
@@ -44,7 +49,7 @@ def _database_setup(app: Flask) -> None:
 
 
 def _extensions(app: Flask) -> None:
-    from ballot.database import configure_engine
+    from ballot.database import configure_engine, lock_before_writing
     from ballot.extensions import babel, csrf, db, migrate
 
     db.init_app(app)
@@ -52,8 +57,20 @@ def _extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    app.before_request(_fresh_locale)
+    app.before_request(lock_before_writing)
     with app.app_context():
         configure_engine(db.engine)
+
+
+def _fresh_locale() -> None:
+    # Each request chooses its language afresh: Flask-Babel caches the locale in ``g``, and an app
+    # context can outlive one request (tests, scripts), so neither a kiosk's language (g.locale)
+    # nor an earlier request's choice may carry over.
+    from flask_babel import refresh
+
+    g.pop("locale", None)
+    refresh()
 
 
 def _select_locale() -> str:

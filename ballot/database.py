@@ -56,3 +56,20 @@ def begin_write() -> None:
         db.session.rollback()
     if db.engine.dialect.name == "sqlite":
         db.session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+
+
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def lock_before_writing() -> None:
+    """Before-request hook: a request that may write takes the write lock before its first read.
+
+    Views read (the login, the session, the kiosk) and then write; SQLite cannot turn that read
+    transaction into a write once another process has committed in between ("database is
+    locked", a 500), so every POST starts with ``BEGIN IMMEDIATE``. A transaction already open
+    (the test suite shares its app context with the test client) is left alone.
+    """
+    from flask import request
+
+    if request.method in UNSAFE_METHODS and not db.session().in_transaction():
+        begin_write()

@@ -64,7 +64,9 @@ def _parse(text: str) -> tuple[str, int, int] | None:
     if len(parts) != 5 or parts[0] != PREFIX:
         return None
     _, slug, delegate_id, version, secret = parts
-    if not (slug and delegate_id.isdigit() and version.isdigit() and secret.isalnum()):
+    numbers = (delegate_id, version)
+    if not (slug and all(n.isascii() and n.isdigit() and len(n) <= 10 for n in numbers)
+            and secret.isalnum() and int(delegate_id) < 2**31):  # the id column's range
         return None
     return slug, int(delegate_id), int(version)
 

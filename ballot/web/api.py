@@ -22,6 +22,19 @@ def _body() -> dict:
     return data
 
 
+def _fields() -> dict:
+    """The JSON body as the form fields the services parse: text, numbers as their digits."""
+    fields = {}
+    for key, value in _body().items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float | None):
+            raise InvalidInput(N_("字段“%(field)s”的值须为文字或数字。"), field=str(key)[:40])
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(N_("字段“%(field)s”含有不可见的空字符，请删除后重试。"),
+                               field=str(key)[:40])
+        fields[key] = value if value is None or isinstance(value, str) else str(value)
+    return fields
+
+
 def _actor() -> str:
     return current_user().username
 
@@ -37,7 +50,7 @@ def list_sessions():
 @role_required("staff")
 def create_session():
     """Create a draft session."""
-    body = _body()
+    body = _fields()
     values = sessions.parse_settings(body)
     if current_user().role != "admin" and current_user().congress:
         values["congress"] = current_user().congress
@@ -92,7 +105,7 @@ def list_candidates(ref: str):
 def add_candidate(ref: str):
     """Add a candidate project."""
     session = load_session(ref)
-    created = candidate_service.add_candidate(session, _body(), _actor())
+    created = candidate_service.add_candidate(session, _fields(), _actor())
     db.session.commit()
     return jsonify(serializers.candidate(created)), 201
 
@@ -124,7 +137,7 @@ def list_delegates(ref: str):
 def add_delegate(ref: str):
     """Add a delegate."""
     session = load_session(ref)
-    created = roster.add_delegate(session, _body(), _actor())
+    created = roster.add_delegate(session, _fields(), _actor())
     db.session.commit()
     return jsonify(serializers.delegate(created)), 201
 

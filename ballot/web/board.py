@@ -8,6 +8,7 @@ looked up by POST so that they never appear in a URL or an access log.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext
 
 from ballot.extensions import csrf
 from ballot.services import keys, sessions
@@ -70,5 +71,7 @@ def lookup_json(ref: str):
     code = body.get("code", "") if isinstance(body, dict) else ""
     found = board.lookup(session, str(code))
     if found is None:
-        return jsonify({"error": "not_found", "found": False}), 404
+        return jsonify({"error": "not_found", "found": False,
+                        "message": gettext("没有找到这个查询码。请核对后重新输入（格式如 "
+                                           "3FA2-91BC-07D4）。如确认无误仍查不到，请立即告知监票人。")}), 404
     return jsonify({"found": True, **found})

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time, gettext
 
+from ballot.database import begin_write
 from ballot.domain import rules
 from ballot.domain.errors import CardOfOtherSession, CardReplaced, PairingCodeInvalid, UnknownCard
 from ballot.extensions import db
 from ballot.services import checkin, kiosks, sessions
-from ballot.web.kiosk_auth import KIOSK_COOKIE, kiosk_required, set_kiosk_cookie
+from ballot.web.kiosk_auth import KIOSK_COOKIE, keep_last_seen, kiosk_required, set_kiosk_cookie
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -22,7 +23,7 @@ def home():
     kiosk = kiosks.authenticate(request.cookies.get(KIOSK_COOKIE))
     if kiosk is None:
         return redirect(url_for("kiosk.enrol"))
-    db.session.commit()
+    keep_last_seen(kiosk)
     if kiosk.mode == "voting":
         if "voting.idle" in current_app.view_functions:
             return redirect(url_for("voting.idle"))
@@ -87,15 +88,15 @@ def checkin_status():
 @kiosk_required("checkin")
 def checkin_scan():
     """Check in the delegate whose card text was scanned; errors answer JSON with a message."""
-    body = request.get_json(silent=True) or {}
-    text = str(body.get("text") or "")[:SCAN_MAX_CHARS]
+    body = request.get_json(silent=True)
+    text = str(body.get("text") or "")[:SCAN_MAX_CHARS] if isinstance(body, dict) else ""
     kiosk, session = g.kiosk, g.kiosk_session
     kiosks.check_scan_allowed(kiosk)
     try:
         result = checkin.scan(session, kiosk, text)
     except (UnknownCard, CardOfOtherSession, CardReplaced):
-        # Count the failure in its own committed transaction: the error handler rolls back.
-        db.session.rollback()
+        # Count the failure in its own committed write transaction: the error handler rolls back.
+        begin_write()
         kiosks.note_failed_scan(kiosk)
         db.session.commit()
         raise

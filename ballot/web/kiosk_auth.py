@@ -6,9 +6,11 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_babel import gettext
+from sqlalchemy import update
 
+from ballot.database import begin_write
 from ballot.extensions import db
-from ballot.models import VoteSession
+from ballot.models import Kiosk, VoteSession
 from ballot.services import kiosks
 
 KIOSK_COOKIE = "ballot_kiosk"
@@ -35,9 +37,7 @@ def kiosk_required(mode: str | None = None):
                 db.session.rollback()
                 return _refuse("kiosk_unknown",
                                gettext("本设备未登记或已被停用，请联系工作人员重新配对。"), 401)
-            if db.session.dirty:
-                # last_seen_at moved: keep it even if the view later rolls back its own work.
-                db.session.commit()
+            keep_last_seen(kiosk)
             g.kiosk = kiosk
             g.kiosk_session = db.session.get(VoteSession, kiosk.session_id)
             g.locale = kiosk.language
@@ -51,6 +51,21 @@ def kiosk_required(mode: str | None = None):
         return wrapped
 
     return decorator
+
+
+def keep_last_seen(kiosk) -> None:
+    """Commit a moved ``last_seen_at`` now, so the view rolling back its own work keeps it.
+
+    The read that authenticated the kiosk is rolled back first and the write runs in a write
+    transaction of its own (``begin_write``): SQLite refuses to turn a read transaction into a
+    write once another process has committed in between ("database is locked").
+    """
+    if not db.session.dirty:
+        return
+    kiosk_id, seen = kiosk.id, kiosk.last_seen_at
+    begin_write()
+    db.session.execute(update(Kiosk).where(Kiosk.id == kiosk_id).values(last_seen_at=seen))
+    db.session.commit()
 
 
 def set_kiosk_cookie(response, credential: str):

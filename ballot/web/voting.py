@@ -14,6 +14,7 @@ import binascii
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 from flask_babel import gettext
 
+from ballot.database import begin_write
 from ballot.domain.errors import (
     N_,
     BallotTokenInvalid,
@@ -51,7 +52,7 @@ def _scanned(work):
     try:
         return work()
     except (UnknownCard, CardOfOtherSession, CardReplaced):
-        db.session.rollback()
+        begin_write()  # a write transaction of its own: the error handler rolls back
         kiosks.note_failed_scan(g.kiosk)
         db.session.commit()
         raise

@@ -20,9 +20,13 @@ ACTIONS = ("open", "close", "tie-break", "leave-empty", "publish")
 
 def test_anonymous_users_are_sent_to_login(client, db):
     session = ready_session()
-    for path in ("", "/live.json", "/scrutiny"):
+    for path in ("", "/scrutiny"):
         response = client.get(f"/chair/{session.slug}{path}")
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # The figures the screen polls answer JSON, like every *.json document.
+    response = client.get(f"/chair/{session.slug}/live.json")
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+    assert response.json["message"] == "请先登录。"
 
 
 @pytest.mark.parametrize("role", ["staff", "scrutineer"])
