@@ -8,6 +8,7 @@ Where Chromium or Playwright is missing these tests skip with the reason, except
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ CHROMIUM = os.environ.get("BALLOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+_SCRATCH = Path(tempfile.gettempdir()) / "ballot-e2e-screenshots"
 
 # Sizes the screens are built for.
 KIOSK_PORTRAIT = {"width": 1080, "height": 1920}
@@ -37,9 +39,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_browser():
-    """One headless Chromium for the whole run."""
+    """One headless Chromium per test module.
+
+    Not per run: Playwright's sync API keeps an asyncio loop running until it stops, and a later
+    test outside tests/e2e that calls asyncio.run() (tests/test_bench_smoke.py) would fail.
+    """
     if not os.path.exists(CHROMIUM):
         skip_or_fail(f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium)")
     try:
@@ -108,8 +114,11 @@ def new_page(playwright_browser):
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a screenshot of the page into docs/screenshots/<name>.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Take a screenshot of the page: into docs/screenshots/<name>.png when BALLOT_SCREENSHOTS=1
+    (`make screenshots`), otherwise into a temporary folder, so a test run leaves the tree clean."""
+    folder = SCREENSHOTS if os.environ.get("BALLOT_SCREENSHOTS") == "1" else _SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path))
+    assert path.stat().st_size > 0
     return path

@@ -28,7 +28,11 @@
   function moved(data) {
     // A detail panel being filled in (a confirmation) is never thrown away by a reload.
     if (document.querySelector("details.ch-confirm[open]")) { return false; }
-    return data.state !== screen.getAttribute("data-state") ||
+    // During check-in the open-voting control depends on the quorum: redraw when it flips.
+    var quorum = screen.querySelector('[data-live="quorum"]');
+    var quorumFlipped = data.state === "checkin" && quorum !== null &&
+      Boolean(data.quorum_met) !== quorum.classList.contains("ok");
+    return quorumFlipped || data.state !== screen.getAttribute("data-state") ||
       String(data.round || "") !== screen.getAttribute("data-round") ||
       String(data.round_state || "") !== screen.getAttribute("data-round-state");
   }

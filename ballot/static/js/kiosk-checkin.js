@@ -92,6 +92,11 @@
   document.addEventListener("click", focusInput);
   input.addEventListener("blur", function () { setTimeout(focusInput, 50); });
   document.getElementById("result-back").addEventListener("click", showScan);
+  // The next delegate in the queue scans while the last greeting is still shown: the scanner's
+  // first key brings the scan screen back so that none of its keystrokes are lost.
+  document.addEventListener("keydown", function (event) {
+    if (!resultScreen.hidden && event.key.length === 1) { showScan(); }
+  }, true);
 
   function refreshStatus() {
     fetch(app.dataset.statusUrl, { credentials: "same-origin" })

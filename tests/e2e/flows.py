@@ -1,0 +1,115 @@
+"""What people do on the screens, as small steps the browser tests combine.
+
+Locators are by role and visible text (the Chinese labels of the pages) so that restyling the
+templates does not break them; the few data attributes used are the ones the page scripts read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from playwright.sync_api import Page, expect
+
+from ballot.extensions import db
+from ballot.services import accounts
+
+PASSWORD = "e2e-correct-horse"
+CHOICE_LABELS = {"for": "赞成", "against": "反对", "abstain": "弃权"}
+UNMARKED_LABEL = "未表态（计为弃权）"
+TRACKING_CODE = re.compile(r"^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$")
+PAIRING_CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+def create_users(live_server, *users: tuple[str, str, str]) -> None:
+    """Create staff accounts (username, role, display name) in the live server's database."""
+    with live_server.context():
+        for username, role, display_name in users:
+            accounts.create_user(username, PASSWORD, role, "e2e", display_name=display_name)
+        db.session.commit()
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    """Log in through the login form and wait for the sessions list."""
+    page.goto(f"{base_url}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="会议", exact=True)).to_be_visible()
+
+
+def upload(page: Page, summary: str, path) -> None:
+    """Open the import panel titled ``summary`` and upload ``path`` through it."""
+    panel = page.locator("details", has=page.get_by_text(summary, exact=True))
+    panel.get_by_text(summary, exact=True).click()
+    panel.locator("input[type=file]").set_input_files(str(path))
+    panel.get_by_role("button", name="导入").click()
+
+
+def confirm(page: Page, summary: str, button: str) -> None:
+    """Open a two-step confirmation (a <details> whose summary reads ``summary``) and confirm."""
+    page.locator("summary", has_text=summary).click()
+    page.get_by_role("button", name=button).click()
+
+
+def pair_kiosk(staff: Page, kiosk: Page, base_url: str, name: str, mode: str) -> None:
+    """Staff creates a pairing code on the kiosks page; the kiosk's browser enrols with it."""
+    staff.get_by_label("设备名称").fill(name)
+    staff.get_by_label("用途").select_option(mode)
+    staff.get_by_role("button", name="生成配对码").click()
+    notice = staff.get_by_role("status").filter(has_text=name)
+    expect(notice).to_contain_text("配对码")
+    code = PAIRING_CODE.search(notice.inner_text()).group(0)
+    kiosk.goto(f"{base_url}/kiosk")
+    expect(kiosk.get_by_role("heading", name="设备配对")).to_be_visible()
+    kiosk.get_by_label("配对码").fill(code)
+    kiosk.get_by_role("button", name="配对").click()
+
+
+def ready_to_scan(page: Page) -> None:
+    """Wait until the page's script has put the focus in the (hidden) scanner input."""
+    expect(page.get_by_label("代表证", exact=True)).to_be_focused()
+
+
+def scan(page: Page, card_text: str) -> None:
+    """What a USB QR scanner does: type the card text into the focused page, then Enter."""
+    page.keyboard.type(card_text)
+    page.keyboard.press("Enter")
+
+
+def candidate(page: Page, title: str):
+    """The visible ballot entry of the project called ``title``."""
+    return page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=title))
+
+
+def mark(page: Page, titles: Mapping[str, str], choices: Mapping[str, str]) -> None:
+    """Press 赞成/反对/弃权 for each project in ``choices`` (codes not listed stay unmarked)."""
+    for code, choice in choices.items():
+        button = candidate(page, titles[code]).get_by_role("radio", name=CHOICE_LABELS[choice])
+        button.click()
+        expect(button).to_be_checked()
+
+
+def review(page: Page, titles: Mapping[str, str], codes, choices: Mapping[str, str]) -> None:
+    """Go to the review screen and check it lists every project with the choice made."""
+    page.get_by_role("button", name="下一步：核对选票").click()
+    expect(page.get_by_role("heading", name="请核对您的选票")).to_be_visible()
+    for code in codes:
+        label = CHOICE_LABELS[choices[code]] if code in choices else UNMARKED_LABEL
+        row = page.get_by_role("listitem").filter(has_text=titles[code])
+        expect(row).to_have_text(re.compile(rf"{re.escape(titles[code])}\s*{re.escape(label)}$"))
+
+
+def receipt_code(page: Page) -> str:
+    """Wait for the receipt and read its tracking code."""
+    expect(page.get_by_role("heading", name="投票成功，您的选票已记录")).to_be_visible()
+    code = page.get_by_text(TRACKING_CODE)
+    expect(code).to_be_visible()
+    return code.inner_text().strip()
+
+
+def back_to_idle(page: Page) -> None:
+    """Press 完成 on the receipt and wait for the fresh idle screen."""
+    page.get_by_role("button", name="完成").click()
+    expect(page.get_by_role("heading", name="请刷代表证领取选票")).to_be_visible()
+    ready_to_scan(page)
