@@ -99,7 +99,12 @@ def live(ref: str):
         "round": current.number if current else None,
         "round_state": current.state if current else None,
         "issued": issued, "returned": returned,
+        "confirmations": _confirmations(session),
     })
+
+
+def _confirmations(session) -> int:
+    return bool(session.scrutineer_confirmed_by) + bool(session.chair_confirmed_by)
 
 
 @bp.post("/<ref>/open")

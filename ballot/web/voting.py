@@ -112,6 +112,14 @@ def idle():
     )
 
 
+@bp.get("/kiosk/api/vote/status")
+@kiosk_required(mode="voting")
+def status():
+    """Which round is open now (none: voting is not open), polled by the idle kiosk page."""
+    round_ = rounds.open_round(_session())
+    return jsonify({"round": round_.number if round_ else None})
+
+
 @bp.post("/kiosk/api/vote/issue")
 @kiosk_required(mode="voting")
 def issue():

@@ -126,6 +126,13 @@ def decode_cards(pdf: bytes) -> list[str]:
     return texts
 
 
+def follow_round(kiosks, number: int) -> None:
+    """Idle kiosks, left showing the last state, redraw by themselves for the round now open."""
+    for page in kiosks:
+        expect(page.locator("#round-label")).to_have_text(f"第 {number} 轮")
+        expect(page.get_by_text("投票尚未开始", exact=False)).to_have_count(0)
+
+
 def live_figure(chair, key: str):
     return chair.locator(f'[data-live="{key}"]')
 
@@ -284,6 +291,7 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
     expect(chair.get_by_text("投票已开始。")).to_be_visible()
     chair.reload()  # the projector as it stays once the notice is gone
     expect(live_figure(chair, "issued")).to_have_text("0")
+    follow_round(kiosks, 1)
     chair.evaluate("window.e2eNoReload = true")
     receipts_1 = vote_together(
         kiosks, cards, ROUND_1, codes, chair,
@@ -314,6 +322,7 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
     screenshot(chair, "chair-results")
     confirm(chair, "再次投票", "确认开始再次投票")
     expect(chair.get_by_text("第 2 轮（再次投票）已开始。")).to_be_visible()
+    follow_round(kiosks, 2)
     chair.evaluate("window.e2eNoReload = true")
     receipts_2 = vote_together(kiosks, cards, ROUND_2, tie_1, chair)
     assert chair.evaluate("window.e2eNoReload") is True

@@ -52,7 +52,7 @@ def test_chair_screen_shows_attendance_quorum_and_fingerprint(client, db, login)
     live = client.get(f"/chair/{session.slug}/live.json").get_json()
     assert live == {"state": "checkin", "expected": 60, "present": 57, "leave": 0,
                     "quorum_met": True, "quorum_needed": 31, "round": None,
-                    "round_state": None, "issued": 0, "returned": 0}
+                    "round_state": None, "issued": 0, "returned": 0, "confirmations": 0}
 
 
 def test_opening_without_quorum_is_refused_with_the_reason(client, db, login):
@@ -134,7 +134,11 @@ def test_scrutineer_confirms_then_chair_publishes(app, db):
 
     page = scrutineer.get(f"/chair/{session.slug}/scrutiny")
     assert "确认计票结果" in page.text
+    assert 'data-confirmations="0"' in chair.get(f"/chair/{session.slug}").text
     assert scrutineer.post(f"/chair/{session.slug}/scrutiny/confirm").status_code == 302
+    # The chair's screen sees the confirmation on its next poll and redraws (chair.js).
+    assert chair.get(f"/chair/{session.slug}/live.json").get_json()["confirmations"] == 1
+    assert 'data-confirmations="1"' in chair.get(f"/chair/{session.slug}").text
     assert "已确认计票结果" in scrutineer.get(f"/chair/{session.slug}/scrutiny").text
 
     response = chair.post(f"/chair/{session.slug}/publish")

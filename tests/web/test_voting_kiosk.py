@@ -76,3 +76,14 @@ def test_return_and_bad_input(db, kiosk_client):
     unknown = client.post("/kiosk/api/vote/issue", json={"card": "PJ1.nope.1.1.AAAA"})
     assert unknown.status_code >= 400 and "message" in unknown.json
     assert client.post("/kiosk/api/vote/issue", data="x").status_code == 400
+
+
+def test_status_names_the_open_round_so_an_idle_kiosk_can_follow_it(db, kiosk_client):
+    client, session = kiosk_client
+    page = client.get("/kiosk/vote/").get_data(as_text=True)
+    assert 'data-round="1"' in page and 'data-status-url="/kiosk/api/vote/status"' in page
+    assert client.get("/kiosk/api/vote/status").json == {"round": 1}
+    rounds.close_round(session, "chair")
+    db.session.commit()
+    assert client.get("/kiosk/api/vote/status").json == {"round": None}
+    assert 'data-round=""' in client.get("/kiosk/vote/").get_data(as_text=True)

@@ -1,5 +1,6 @@
 // The chair's screen: poll the live figures every 1.5 s and refresh the page when the session
-// moves on (voting opened or closed elsewhere), so the projector never shows a stale state.
+// moves on (voting opened or closed elsewhere, the count confirmed on the scrutiny page), so the
+// projector never shows a stale state.
 (function () {
   "use strict";
   var screen = document.querySelector("[data-live-url]");
@@ -34,7 +35,8 @@
       Boolean(data.quorum_met) !== quorum.classList.contains("ok");
     return quorumFlipped || data.state !== screen.getAttribute("data-state") ||
       String(data.round || "") !== screen.getAttribute("data-round") ||
-      String(data.round_state || "") !== screen.getAttribute("data-round-state");
+      String(data.round_state || "") !== screen.getAttribute("data-round-state") ||
+      String(data.confirmations) !== screen.getAttribute("data-confirmations");
   }
 
   function apply(data) {

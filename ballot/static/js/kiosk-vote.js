@@ -94,6 +94,24 @@
     });
   });
 
+  // An idle kiosk follows the session: when a round opens or closes (a tie-break round, say) it
+  // redraws itself, unless a card is being scanned or a message is showing.
+  var STATUS_PERIOD_MS = 5000;
+  function followRound() {
+    if (state.screen !== "idle" || state.busy || scanInput.value || $("idle-message").textContent) {
+      return;
+    }
+    fetch(app.dataset.statusUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (data && String(data.round || "") !== app.dataset.round && state.screen === "idle" &&
+            !state.busy && !scanInput.value) {
+          window.location.replace(app.dataset.idleUrl);
+        }
+      }, function () { /* offline: try again at the next tick */ });
+  }
+  window.setInterval(followRound, STATUS_PERIOD_MS);
+
   scanInput.addEventListener("blur", function () { window.setTimeout(focusScanner, 50); });
   document.addEventListener("pointerdown", function () { window.setTimeout(focusScanner, 50); });
 
