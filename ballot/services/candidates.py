@@ -154,10 +154,11 @@ def import_candidates(
                 "项目“%(title)s”已在候选名单中。"), {"title": title}))
         seen.setdefault(title, line)
         order = row.get("position", "")
-        if order and not order.isdigit():
+        valid_order = order.isascii() and order.isdigit() and len(order) <= 6
+        if order and not valid_order:
             errors.append(tabular.RowError(line, table.headers.get("position"), N_(
                 "序号“%(value)s”须为正整数。"), {"value": order}))
-        parsed.append((int(order) if order.isdigit() else 10**6 + line, clean))
+        parsed.append((int(order) if valid_order else 10**6 + line, clean))
     if errors:
         raise ImportRejected(errors)
     if replace:

@@ -73,6 +73,8 @@ def parse_settings(form: dict) -> dict:
         errors.append(N_("请按 2027-01-15 的格式填写会议日期。"))
     try:
         values["year"] = int(form.get("year") or (values.get("date") or dt.date.today()).year)
+        if not 2000 <= values["year"] <= 2100:
+            raise ValueError
     except (TypeError, ValueError):
         errors.append(N_("项目年度须为整数，例如 2027。"))
     try:

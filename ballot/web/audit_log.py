@@ -41,7 +41,7 @@ ACTION_LABELS = {
 
 def _page_number() -> int:
     text = request.args.get("page", "1")
-    return int(text) if text.isdigit() else 1
+    return int(text) if text.isascii() and text.isdigit() else 1
 
 
 @bp.get("/")

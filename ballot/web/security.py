@@ -1,8 +1,11 @@
-"""Security headers on every response: a CSP with no inline script, no framing, no sniffing."""
+"""Security headers on every response (a CSP with no inline script, no framing, no sniffing),
+and requests carrying NUL characters refused before any view sees them."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+
+from ballot.domain.errors import N_, InvalidInput
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -20,8 +23,24 @@ CSP = "; ".join([
 ])
 
 
+def _carries_nul() -> bool:
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in value for value in request.args.values()):
+        return True
+    if any("\x00" in value for value in request.form.values()):
+        return True
+    return request.is_json and b"\\u0000" in request.get_data(cache=True)
+
+
 def install(app: Flask) -> None:
-    """Add the headers to every response of ``app``."""
+    """Add the headers to every response of ``app``; refuse text fields holding NUL characters
+    (no legitimate input has them, and PostgreSQL cannot store them)."""
+
+    @app.before_request
+    def _refuse_nul():
+        if _carries_nul():
+            raise InvalidInput(N_("提交的内容含有空字符（NUL），请删除后重新提交。"))
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -125,3 +125,14 @@ def test_bad_projects_list_every_row(db):
     rendered = " ".join(e.render() for e in caught.value.row_errors)
     assert "缺少项目名称" in rendered and "八百万" in rendered and "与第 5 行重复" in rendered
     assert db.session.execute(select(func.count()).select_from(Candidate)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("order", ["²", "١٢", "99999999999999999999", "-3", "1.5"])
+def test_a_position_that_is_not_a_plain_small_number_is_refused(db, order):
+    session = make_session(candidates=0)
+    data = f"项目名称,序号\n村道硬化,{order}\n".encode()
+    with pytest.raises(ImportRejected) as caught:
+        candidates.import_candidates(session, data, "p.csv", "tester")
+    assert [e.line for e in caught.value.row_errors] == [2]
+    assert f"序号“{order}”须为正整数。" in caught.value.row_errors[0].render()
+    assert db.session.execute(select(func.count()).select_from(Candidate)).scalar_one() == 0

@@ -86,3 +86,10 @@ def test_settings_validation_lists_every_problem(db):
     values = sessions.parse_settings({"title": "X", "date": "2027-01-15", "quota": "10",
                                       "min_excess_ratio": "20"})
     assert str(values["min_excess_ratio"]) == "0.20"
+
+
+@pytest.mark.parametrize("year", ["99999999999999", "1999", "2101", "²"])
+def test_a_project_year_outside_2000_to_2100_is_refused(db, year):
+    with pytest.raises(InvalidInput) as caught:
+        sessions.parse_settings({"title": "X", "date": "2027-01-15", "quota": "10", "year": year})
+    assert "项目年度须为整数，例如 2027。" in str(caught.value)

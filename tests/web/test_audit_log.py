@@ -88,6 +88,7 @@ def test_pages_of_fifty_and_bad_page_numbers(client, db, login):
     assert len(rows(last)) == 20 and "position=0" in last and 'rel="next"' not in last
     assert "第 3 / 3 页" in client.get("/admin/audit/?action=candidate&page=99").text
     assert "第 1 / 3 页" in client.get("/admin/audit/?action=candidate&page=x").text
+    assert "第 1 / 3 页" in client.get("/admin/audit/?action=candidate&page=²").text
     next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
     assert "action=candidate" in next_link and "page=2" in next_link
 

@@ -32,3 +32,27 @@ def test_no_inline_scripts_in_rendered_pages(client, db, login):
             assert "src=" in tag, (path, tag)
         assert not re.search(r"\son(click|load|submit|change|input)=", page), path
         assert "javascript:" not in page, path
+
+
+def test_nul_characters_are_refused_with_a_message_and_change_nothing(client, db, login):
+    from ballot.models import Delegate, VoteSession
+    from tests.conftest import make_session
+
+    login("admin")
+    session = make_session(delegates=0)
+    db.session.commit()
+    message = "提交的内容含有空字符（NUL），请删除后重新提交。"
+    form = client.post("/admin/sessions/new", follow_redirects=True,
+                       data={"title": "a\x00b", "date": "2027-01-15", "quota": "10"})
+    assert form.status_code == 400 and message in form.text
+    added = client.post(f"/admin/sessions/{session.slug}/delegates",
+                        data={"name": "王\x00", "seat": "1"}, follow_redirects=True)
+    assert added.status_code == 400 and message in added.text
+    query = client.get("/admin/audit/?actor=a%00b")
+    assert query.status_code == 400 and message in query.text
+    api = client.post(f"/api/v1/sessions/{session.slug}/delegates",
+                      json={"name": "王\u0000", "seat": "1"})
+    assert api.status_code == 400 and api.json["message"] == message
+    db.session.expire_all()
+    assert db.session.execute(db.select(VoteSession)).scalars().all() == [session]
+    assert db.session.execute(db.select(Delegate)).scalars().all() == []
