@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres serve lint clean
+.PHONY: demo test test-sqlite test-postgres screenshots serve lint translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,34 @@ test-postgres: $(STAMP)
 	  echo "SKIPPED: PostgreSQL half of the suite (set BALLOT_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run it)"; \
 	fi
 
+## make screenshots: retake docs/screenshots/*.png from the browser tests.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.setup_env
+	env -u BALLOT_TEST_DATABASE_URL BALLOT_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
+
 serve: $(STAMP)
 	$(BIN)/ballot serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check ballot config tests wsgi.py
+
+## make translations: after adding or changing a _()/gettext()/N_() string, re-extract every
+## message, merge it into each catalog, then translate the new (empty) entries in
+## ballot/translations/*/LC_MESSAGES/messages.po and run it again to compile the .mo files
+## (committed; tests/test_translations.py fails while any message is untranslated).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: --sort-by-file --no-wrap \
+	  --project=ballot -o ballot/translations/messages.pot .
+	$(BIN)/pybabel update -i ballot/translations/messages.pot -d ballot/translations \
+	  --no-wrap --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d ballot/translations --statistics
+
+## make bench: install the bench extras, then benchmark on SQLite and PostgreSQL (127.0.0.1:5432,
+## user postgres; database ballot_bench is created if missing). About 18 min; see bench/README.md.
+## Options through BENCH_ARGS, e.g. make bench BENCH_ARGS=--quick
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench,postgres]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -160,9 +160,23 @@ def _check_canonical(obj: Any, path: str) -> None:
     raise TypeError(f"{type(obj).__name__} at {path} is not allowed in canonical JSON")
 
 
+def _plainly_canonical(obj: Any) -> bool:
+    # The usual case (plain dicts and lists of str, int, bool, None), checked without building
+    # a path for every value; anything else goes through _check_canonical, which names the path.
+    kind = type(obj)
+    if kind is str or kind is int or kind is bool or obj is None:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _plainly_canonical(value) for key, value in obj.items())
+    if kind is list or kind is tuple:
+        return all(_plainly_canonical(item) for item in obj)
+    return False
+
+
 def canonical_json(obj: Any) -> bytes:
     """Sorted keys, no whitespace, UTF-8, no floats: the bytes that are hashed and signed."""
-    _check_canonical(obj, "$")
+    if not _plainly_canonical(obj):
+        _check_canonical(obj, "$")
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     try:
         return text.encode("utf-8")

@@ -199,15 +199,17 @@ def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
         row = _token_row(session, kiosk, token)
         clean = _clean_choices(choices)
         ballot_id = crypto.ballot_id_from_token(token)
-        existing = db.session.execute(
-            select(BoardEntry).where(BoardEntry.ballot_id == ballot_id)
-        ).scalar_one_or_none()
-        if existing is not None:
+        if row.state != "open":
+            # The entry and the token's "used" state are written in one transaction, so only a
+            # used token can have an entry: a retried submission gets the same receipt.
+            existing = db.session.execute(
+                select(BoardEntry).where(BoardEntry.ballot_id == ballot_id)
+            ).scalar_one_or_none()
+            if existing is None:
+                raise BallotTokenInvalid()
             if json.loads(existing.payload)["choices"] != clean:
                 raise BallotAlreadyCast()
             return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
-        if row.state != "open":
-            raise BallotTokenInvalid()
         round_ = db.session.execute(
             select(Round).where(Round.session_id == session.id,
                                 Round.number == row.round_number)

@@ -1,0 +1,68 @@
+"""In-process ceilings: Ed25519 sign and verify rates, a raw insert-and-commit rate per database."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from sqlalchemy import Column, MetaData, String, Table, create_engine, insert
+
+from ballot import crypto
+from ballot.database import configure_engine
+from config.settings import normalise_database_url
+
+
+def _rates(work, seconds: float, limit: int = 10_000_000) -> tuple[float, float]:
+    """Calls of ``work`` per second of wall time and per second of this process's CPU time,
+    over about ``seconds`` (bounded by ``limit`` calls). On a shared machine the CPU-time rate
+    is the steadier one: it does not count the time other processes held the core."""
+    count = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    end = start + seconds
+    while count < limit:
+        for _ in range(100):
+            work()
+        count += 100
+        if time.perf_counter() >= end:
+            break
+    return count / (time.perf_counter() - start), count / (time.process_time() - cpu)
+
+
+def ed25519_rates(seconds: float) -> dict[str, float]:
+    """Signatures and verifications per second of a real board-entry payload, one core."""
+    key = crypto.generate_key()
+    public = key.public_key()
+    choices = {f"{i:02d}": ("for" if i <= 10 else "against") for i in range(1, 13)}
+    data = crypto.canonical_json(crypto.entry_payload(secrets.token_hex(16), 1, choices))
+    sig = crypto.sign(key, data)
+    sign_wall, sign_cpu = _rates(lambda: crypto.sign(key, data), seconds)
+    verify_wall, verify_cpu = _rates(lambda: public.verify(sig, data), seconds)
+    return {"sign_per_s": sign_wall, "sign_per_cpu_s": sign_cpu, "verify_per_s": verify_wall,
+            "verify_per_cpu_s": verify_cpu, "payload_bytes": len(data)}
+
+
+def insert_commit_rate(database_url: str, seconds: float) -> dict[str, float]:
+    """One connection inserting one board-entry-sized row per transaction, as fast as it can.
+
+    Uses the app's own engine set-up (SQLite: WAL, synchronous=FULL), in a scratch table.
+    """
+    engine = create_engine(normalise_database_url(database_url))
+    configure_engine(engine)
+    table = Table("bench_raw_insert", MetaData(), Column("id", String(32), primary_key=True),
+                  Column("payload", String(400)))
+    table.drop(engine, checkfirst=True)
+    table.create(engine)
+    payload = "x" * 300
+    count = 0
+    start = time.perf_counter()
+    try:
+        with engine.connect() as connection:
+            while time.perf_counter() - start < seconds and count < 1_000_000:
+                connection.execute(insert(table).values(id=secrets.token_hex(16), payload=payload))
+                connection.commit()
+                count += 1
+        rate = count / (time.perf_counter() - start)
+    finally:
+        table.drop(engine, checkfirst=True)
+        engine.dispose()
+    return {"commits_per_s": rate}

@@ -1,0 +1,42 @@
+"""A tiny run of the benchmark harness (bench/), so it cannot rot. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.run import Plan, run
+from bench.server import WorkerConfig
+
+pytestmark = pytest.mark.sqlite_only  # the harness's own SQLite file: once per suite run is enough
+
+
+def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
+    plan = Plan(dbs=("sqlite",), sessions=((10, 2),), fixed_workers=WorkerConfig("sync", 2),
+                trivial_seconds=0.3, crypto_seconds=0.05, insert_seconds=0.2,
+                synthetic_entries=30, province_sessions=2, province_delegates=5,
+                province_kiosks=2, province_window=1.0, province_db="sqlite",
+                province_overrun=60.0)
+    result = run(plan, tmp_path, log=lambda _text: None)
+
+    saved = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    assert saved["plan"]["sessions"] == [[10, 2]] and saved["plan"]["province_window"] == 1.0
+    rows = [*saved["scenarios"], saved["province"]]
+    assert [r["ballots_expected"] for r in rows] == [10, 10]
+    for row in rows:
+        assert row["ballots_cast"] == row["board_entries"] == row["issued"] == row["ballots_expected"]
+        assert row["errors"] == 0 and row["missing"] == 0 and row["double_counts"] == 0
+        assert row["lost"] == 0 and row["unacknowledged"] == 0
+        assert row["chair_staleness"]["never_shown"] == 0
+        assert row["kiosk_latency"]["p50_ms"] <= row["kiosk_latency"]["p99_ms"]
+    assert saved["ceilings"]["trivial_sqlite"]["errors"] == 0
+    assert saved["ceilings"]["ed25519"]["verify_per_s"] > 0
+    offline = saved["offline"]
+    assert offline["session10_sqlite"]["verify_ok"] and offline["session10_sqlite"]["ballots"] == 10
+    assert offline["synthetic_sqlite"]["verify_ok"] and offline["synthetic_sqlite"]["ballots"] == 30
+    first = next(t for t in saved["targets"] if t["target"].startswith("zero errors"))
+    assert first["met"] is True
+    table = (tmp_path / "latest.md").read_text(encoding="utf-8")
+    assert "| 10 delegates / 2 kiosks | sqlite | sync×2 | 10 |" in table
+    assert result["run_seconds"] == saved["run_seconds"]
