@@ -50,14 +50,24 @@ def begin_write() -> None:
     """Start the current transaction holding the write lock (SQLite ``BEGIN IMMEDIATE``).
 
     Call it before the first query of a read-then-write transaction; if the session already has
-    a transaction open, it is rolled back first so the lock is taken before anything is read.
+    a transaction open, it is rolled back first so the lock is taken before anything is read,
+    unless that transaction was itself started here (by ``lock_before_writing``, say): it holds
+    the lock already and everything it read was read under it.
     """
-    if db.session().in_transaction():
+    session = db.session()
+    current = session.get_transaction()
+    if current is not None and session.info.get(_WRITE_TRANSACTION) is current:
+        return
+    if session.in_transaction():
         db.session.rollback()
     if db.engine.dialect.name == "sqlite":
         db.session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
+    else:
+        db.session.connection()
+    session.info[_WRITE_TRANSACTION] = session.get_transaction()
 
 
+_WRITE_TRANSACTION = "ballot_write_transaction"
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 

@@ -137,9 +137,10 @@ def cast():
     body = _body()
     session = _session()
     receipt = voting.cast_ballot(session, g.kiosk, _token(body), body.get("choices"))
+    board_url = url_for("board.overview", ref=session.slug)  # before the commit expires it
     db.session.commit()
     return jsonify({"tracking_code": receipt.tracking_code, "round": receipt.round_number,
-                    "board_url": url_for("board.overview", ref=session.slug)})
+                    "board_url": board_url})
 
 
 @bp.post("/kiosk/api/vote/return")
