@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballot.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ballot.models.sessions import VoteSession
 
 KIOSK_MODES = ("checkin", "voting")
 
@@ -34,3 +38,5 @@ class Kiosk(Base):
     # Unrecognised scans in the current rate-limit window (kept here so all processes share it).
     failed_scans: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_scans_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[VoteSession] = relationship(viewonly=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ballot.domain.errors import N_, InvalidInput, Listing
 from ballot.extensions import db
@@ -83,15 +84,21 @@ def start_login(user: User) -> str:
     return token
 
 
+@functools.cache
+def _login_statement():
+    """Built once: every staff request (the chair screen's polls included) runs it."""
+    return select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+        LoginSession.token_hash == bindparam("token_hash"),
+        LoginSession.started_at >= bindparam("cutoff"), User.active.is_(True))
+
+
 def logged_in_user(token: str | None) -> User | None:
     """The active user whose unexpired login ``token`` is, or None."""
     if not token:
         return None
-    login = db.session.get(LoginSession, _token_hash(token))
-    if login is None or login.started_at < utcnow() - timedelta(hours=LOGIN_MAX_HOURS):
-        return None
-    user = db.session.get(User, login.user_id)
-    return user if user is not None and user.active else None
+    return db.session.execute(_login_statement(), {
+        "token_hash": _token_hash(token),
+        "cutoff": utcnow() - timedelta(hours=LOGIN_MAX_HOURS)}).scalar_one_or_none()
 
 
 def end_login(token: str | None) -> None:

@@ -6,11 +6,13 @@ credential (kept in an HttpOnly cookie). Only SHA-256 hashes of both are stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.orm import contains_eager
 
 from ballot.domain.errors import (
     N_,
@@ -105,16 +107,24 @@ def enrol(code: str, now: datetime | None = None) -> tuple[Kiosk, str]:
     return kiosk, credential
 
 
+@functools.cache
+def _kiosk_statement():
+    """Built once: every kiosk request runs it."""
+    return select(Kiosk).join(Kiosk.session).options(contains_eager(Kiosk.session)) \
+        .where(Kiosk.credential_hash == bindparam("credential_hash"))
+
+
 def authenticate(device_credential: str | None, now: datetime | None = None) -> Kiosk | None:
     """The enrolled, unrevoked kiosk holding ``device_credential``, or None.
 
-    Refreshes ``last_seen_at`` at most every SEEN_INTERVAL, so a polling kiosk does not
-    write on every request; the caller commits.
+    ``kiosk.session`` comes with it in the same query: every kiosk request, polls included,
+    starts here. Refreshes ``last_seen_at`` at most every SEEN_INTERVAL, so a polling kiosk
+    does not write on every request; the caller commits.
     """
     if not device_credential or len(device_credential) > 200:
         return None
     kiosk = db.session.execute(
-        select(Kiosk).where(Kiosk.credential_hash == _hash(device_credential))
+        _kiosk_statement(), {"credential_hash": _hash(device_credential)}
     ).scalar_one_or_none()
     if kiosk is None or kiosk.revoked_at is not None:
         return None

@@ -6,9 +6,10 @@ Opening, closing and starting a tie-break round each begin their own write trans
 
 from __future__ import annotations
 
+import functools
 import json
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ballot import crypto, merkle
 from ballot.database import begin_write
@@ -120,11 +121,17 @@ def _entry_rows(session_id: int, number: int) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+@functools.cache
+def _latest_round_statement():
+    """Built once: the idle kiosks' status polls run it."""
+    return select(Round).where(Round.session_id == bindparam("session_id")) \
+        .order_by(Round.number.desc()).limit(1)
+
+
 def current_round(session: VoteSession) -> Round | None:
     """The latest round (open or closed), or None before voting first opened."""
-    return db.session.execute(
-        select(Round).where(Round.session_id == session.id).order_by(Round.number.desc()).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(_latest_round_statement(), {"session_id": session.id}) \
+        .scalar_one_or_none()
 
 
 def open_round(session: VoteSession) -> Round | None:
@@ -169,16 +176,6 @@ def returned_count(session: VoteSession, number: int) -> int:
         select(func.count()).select_from(BoardEntry)
         .where(BoardEntry.session_id == session.id, BoardEntry.round_number == number)
     ).scalar_one()
-
-
-def issued_and_returned(session: VoteSession, number: int) -> tuple[int, int]:
-    """(issued, returned) in round ``number`` in one query: the chair screen polls it."""
-    issued = select(func.count()).select_from(BallotIssue).where(
-        BallotIssue.session_id == session.id, BallotIssue.round_number == number)
-    returned = select(func.count()).select_from(BoardEntry).where(
-        BoardEntry.session_id == session.id, BoardEntry.round_number == number)
-    row = db.session.execute(select(issued.scalar_subquery(), returned.scalar_subquery())).one()
-    return row[0], row[1]
 
 
 def issued_names(session: VoteSession, number: int) -> list[str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ballot.domain import rules
 from ballot.domain.errors import (
@@ -25,17 +26,26 @@ from ballot.services import audit
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}$")
 
 
+@functools.cache
+def _by_id_statement():
+    return select(VoteSession).where(VoteSession.id == bindparam("ref"))
+
+
+@functools.cache
+def _by_slug_statement():
+    """Built once: the chair screens' polls look their session up by short name."""
+    return select(VoteSession).where(VoteSession.slug == bindparam("ref"))
+
+
 def get_session(ref: str | int, user: User | None = None) -> VoteSession:
     """Find a session by id or short name; NotFound if missing or outside ``user``'s congress."""
     text = str(ref).strip()
-    stmt = select(VoteSession)
     # ASCII digits that fit the id column are an id ("²" is a digit too, to Python); a NUL
     # cannot be in a short name, and PostgreSQL refuses it in a query.
     by_id = text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31
-    stmt = stmt.where(VoteSession.id == int(text)) if by_id else stmt.where(
-        VoteSession.slug == text
-    )
-    session = None if "\x00" in text else db.session.execute(stmt).scalar_one_or_none()
+    session = None if "\x00" in text else db.session.execute(
+        _by_id_statement() if by_id else _by_slug_statement(),
+        {"ref": int(text) if by_id else text}).scalar_one_or_none()
     if session is None or (user is not None and not can_access(user, session)):
         raise NotFound(N_("找不到会议“%(ref)s”。"), ref=text)
     return session

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from ballot.domain import rules
 from ballot.extensions import db
 from ballot.services import keys, results, rounds, sessions
+from ballot.services import live as live_service
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -88,23 +89,7 @@ def screen(ref: str):
 @role_required(*VIEWERS)
 def live(ref: str):
     """Live figures polled by the screen: state, attendance, quorum, issued and returned."""
-    session = load_session(ref)
-    counts = sessions.counts(session)
-    current = rounds.current_round(session)
-    issued, returned = rounds.issued_and_returned(session, current.number) if current else (0, 0)
-    return jsonify({
-        "state": session.state,
-        "expected": counts["expected"], "present": counts["present"], "leave": counts["leave"],
-        "quorum_met": counts["quorum_met"], "quorum_needed": counts["quorum_needed"],
-        "round": current.number if current else None,
-        "round_state": current.state if current else None,
-        "issued": issued, "returned": returned,
-        "confirmations": _confirmations(session),
-    })
-
-
-def _confirmations(session) -> int:
-    return bool(session.scrutineer_confirmed_by) + bool(session.chair_confirmed_by)
+    return jsonify(live_service.live_figures(load_session(ref)))
 
 
 @bp.post("/<ref>/open")

@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from ballot.database import begin_write
 from ballot.extensions import db
-from ballot.models import Kiosk, VoteSession
+from ballot.models import Kiosk
 from ballot.services import kiosks
 
 KIOSK_COOKIE = "ballot_kiosk"
@@ -39,7 +39,7 @@ def kiosk_required(mode: str | None = None):
                                gettext("本设备未登记或已被停用，请联系工作人员重新配对。"), 401)
             keep_last_seen(kiosk)
             g.kiosk = kiosk
-            g.kiosk_session = db.session.get(VoteSession, kiosk.session_id)
+            g.kiosk_session = kiosk.session
             g.locale = kiosk.language
             if mode is not None and kiosk.mode != mode:
                 if request.path.startswith("/kiosk/api/"):
