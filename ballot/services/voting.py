@@ -13,6 +13,7 @@ deadlock) is re-run, and the re-run's reads then see the winner's committed rows
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from ballot import crypto
@@ -41,7 +42,16 @@ from ballot.domain.errors import (
     VotingNotOpen,
 )
 from ballot.extensions import db
-from ballot.models import BallotIssue, BallotToken, BoardEntry, Delegate, Kiosk, Round, VoteSession
+from ballot.models import (
+    BallotIssue,
+    BallotToken,
+    BoardEntry,
+    Candidate,
+    Delegate,
+    Kiosk,
+    Round,
+    VoteSession,
+)
 from ballot.services import audit, credentials, keys
 
 T = TypeVar("T")
@@ -77,39 +87,61 @@ def _check_kiosk(session: VoteSession, kiosk: Kiosk) -> None:
         raise KioskNotForVoting()
 
 
+# The statements of the ballot flow are built once, with bound parameters: building one costs
+# about as much as running it, and every ballot runs about ten.
+
+
+@functools.cache
+def _statements() -> dict[str, Any]:
+    session_id, number = bindparam("session_id"), bindparam("number")
+    # Share locks on the round: casts and issues run side by side, close_round (FOR UPDATE)
+    # waits for them. populate_existing: a re-run after a lost race must see the new state.
+    round_lock = dict(read=True)
+    return {
+        "open_round": select(Round).where(Round.session_id == session_id, Round.state == "open")
+        .with_for_update(**round_lock).execution_options(populate_existing=True),
+        "round": select(Round).where(Round.session_id == session_id, Round.number == number)
+        .with_for_update(**round_lock).execution_options(populate_existing=True),
+        "issue_of": select(BallotIssue).where(
+            BallotIssue.session_id == session_id, BallotIssue.round_number == number,
+            BallotIssue.delegate_id == bindparam("delegate_id")),
+        "add_issue": insert(BallotIssue.__table__),
+        # Core, not ORM statements: nothing in the session needs to follow these rows.
+        "void_open_tokens": update(BallotToken.__table__).where(
+            BallotToken.__table__.c.kiosk_id == bindparam("of_kiosk"),
+            BallotToken.__table__.c.state == "open").values(state="voided"),
+        "add_token": insert(BallotToken.__table__),
+        "token": select(BallotToken).where(BallotToken.token_hash == bindparam("token_hash"))
+        .with_for_update().execution_options(populate_existing=True),
+        "use_token": update(BallotToken.__table__).where(
+            BallotToken.__table__.c.token_hash == bindparam("of_token")).values(state="used"),
+        "add_entry": insert(BoardEntry.__table__),
+        "candidates": select(Candidate.code, Candidate.title, Candidate.summary,
+                             Candidate.category, Candidate.department, Candidate.budget)
+        .where(Candidate.session_id == session_id),
+    }
+
+
+def _run(name: str, **params):
+    return db.session.execute(_statements()[name], params)
+
+
 def _open_round(session: VoteSession) -> Round:
-    # A share lock: casts and issues run side by side, close_round (FOR UPDATE) waits for them.
-    round_ = db.session.execute(
-        select(Round).where(Round.session_id == session.id, Round.state == "open")
-        .with_for_update(read=True).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    round_ = _run("open_round", session_id=session.id).scalar_one_or_none()
     if round_ is None or session.state != "voting":
         raise VotingNotOpen()
     return round_
 
 
 def _issue_of(session_id: int, number: int, delegate_id: int) -> BallotIssue | None:
-    return db.session.execute(
-        select(BallotIssue).where(BallotIssue.session_id == session_id,
-                                  BallotIssue.round_number == number,
-                                  BallotIssue.delegate_id == delegate_id)
-    ).scalar_one_or_none()
-
-
-def _void_open_token(kiosk_id: int) -> None:
-    db.session.execute(
-        update(BallotToken).where(BallotToken.kiosk_id == kiosk_id, BallotToken.state == "open")
-        .values(state="voided")
-    )
+    return _run("issue_of", session_id=session_id, number=number,
+                delegate_id=delegate_id).scalar_one_or_none()
 
 
 def _token_row(session: VoteSession, kiosk: Kiosk, token: bytes) -> BallotToken:
     if not isinstance(token, bytes) or len(token) != crypto.TOKEN_BYTES:
         raise BallotTokenInvalid()
-    row = db.session.execute(
-        select(BallotToken).where(BallotToken.token_hash == crypto.token_hash(token))
-        .with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    row = _run("token", token_hash=crypto.token_hash(token)).scalar_one_or_none()
     if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
         raise BallotTokenInvalid()
     return row
@@ -122,7 +154,7 @@ def _budget(value: Decimal | None) -> str | None:
 
 def ballot_view(session: VoteSession, round_: Round) -> dict[str, Any]:
     """What the kiosk shows on the ballot: the round's projects in ballot order and the rules."""
-    by_code = {c.code: c for c in session.candidates}
+    by_code = {row.code: row for row in _run("candidates", session_id=session.id)}
     return {
         "round": round_.number,
         "quota": round_.quota,
@@ -157,14 +189,12 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
             raise AlreadyIssued(name=delegate.name)
         # The primary key (session, round, delegate) makes a second issue impossible; a racing
         # duplicate fails here and its re-run sees this row and refuses.
-        db.session.add(BallotIssue(session_id=session.id, round_number=round_.number,
-                                   delegate_id=delegate.id, kiosk_id=kiosk.id))
-        db.session.flush()
-        _void_open_token(kiosk.id)
+        _run("add_issue", session_id=session.id, round_number=round_.number,
+             delegate_id=delegate.id, kiosk_id=kiosk.id)
+        _run("void_open_tokens", of_kiosk=kiosk.id)
         token = crypto.new_token()
-        db.session.add(BallotToken(token_hash=crypto.token_hash(token), session_id=session.id,
-                                   round_number=round_.number, kiosk_id=kiosk.id, state="open"))
-        db.session.flush()
+        _run("add_token", token_hash=crypto.token_hash(token), session_id=session.id,
+             round_number=round_.number, kiosk_id=kiosk.id, state="open")
         return token, ballot_view(session, round_)
 
     return _transaction(work)
@@ -210,22 +240,17 @@ def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
             if json.loads(existing.payload)["choices"] != clean:
                 raise BallotAlreadyCast()
             return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
-        round_ = db.session.execute(
-            select(Round).where(Round.session_id == session.id,
-                                Round.number == row.round_number)
-            .with_for_update(read=True).execution_options(populate_existing=True)
-        ).scalar_one()
+        round_ = _run("round", session_id=session.id, number=row.round_number).scalar_one()
         if round_.state != "open":
             raise BallotTokenInvalid()
         _validate(session, round_, clean)
         key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
         entry = crypto.make_entry(key, ballot_id, round_.number, clean)
-        db.session.add(BoardEntry(ballot_id=ballot_id, session_id=session.id,
-                                  round_number=round_.number,
-                                  payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
-                                  entry_hash=entry["hash"], signature=entry["signature"]))
-        row.state = "used"
-        db.session.flush()
+        _run("add_entry", ballot_id=ballot_id, session_id=session.id,
+             round_number=round_.number,
+             payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
+             entry_hash=entry["hash"], signature=entry["signature"])
+        _run("use_token", of_token=row.token_hash)
         return Receipt(crypto.tracking_code(entry["hash"]), round_.number)
 
     return _transaction(work)
@@ -263,7 +288,7 @@ def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reaso
         if issue is None:
             raise NotIssued(name=delegate.name)
         if issue.kiosk_id is not None:
-            _void_open_token(issue.kiosk_id)
+            _run("void_open_tokens", of_kiosk=issue.kiosk_id)
         db.session.delete(issue)
         db.session.flush()
         audit.record(actor, "ballot.release", session, round=round_.number,
