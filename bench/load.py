@@ -2,8 +2,9 @@
 
 A kiosk does what kiosk-vote.js does for each delegate: load the idle page (the page reloads
 itself after every receipt) and read its CSRF token, POST the scanned card to /issue, POST the
-choices to /cast. A chair screen loads /chair/<ref> once, then GETs live.json and waits 1.5 s
-after each answer, as chair.js does. Every request and every loop is bounded in time.
+choices to /cast; while idle it asks /kiosk/api/vote/status every 15 s (a round is open). A chair
+screen loads /chair/<ref> once, then GETs live.json and waits 1.5 s after each answer, as
+chair.js does. Every request and every loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import aiohttp
 
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 CHAIR_PERIOD = 1.5  # chair.js PERIOD
+STATUS_PERIOD = 15.0  # kiosk-vote.js OPEN_PERIOD_MS: an idle kiosk while a round is open
 REQUEST_TIMEOUT = 30.0
 CAST_ATTEMPTS = 3  # the page's retry button after an unknown outcome
 
@@ -95,13 +97,22 @@ class Client:
 
 async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[float, str]],
                 start: float, rng: random.Random) -> None:
-    """Serve ``queue`` of (arrival offset, card text) in order, as one voting kiosk."""
+    """Serve ``queue`` of (arrival offset, card text) in order, as one voting kiosk; between
+    delegates (until its last one) the idle page asks for the round's status every STATUS_PERIOD
+    seconds."""
     cookies = {"ballot_kiosk": credential}
     stats = client.stats
+    next_poll = start + rng.uniform(0, STATUS_PERIOD)
     for arrival, card in queue:
-        delay = start + arrival - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        while True:
+            now = time.perf_counter()
+            if start + arrival <= now:
+                break
+            if next_poll <= now:
+                await client.request("status", "GET", "/kiosk/api/vote/status", cookies)
+                next_poll = time.perf_counter() + STATUS_PERIOD
+                continue
+            await asyncio.sleep(min(start + arrival, next_poll) - now)
         status, page = await client.request("page", "GET", "/kiosk/vote/", cookies)
         match = CSRF_RE.search(page) if status == 200 and isinstance(page, str) else None
         if match is None:
@@ -126,6 +137,7 @@ async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[fl
                 (time.perf_counter(), receipt["tracking_code"]))
         else:
             stats.error("flow")
+        next_poll = time.perf_counter() + STATUS_PERIOD  # the page reloads: a fresh timer
 
 
 async def chair(client: Client, slug: str, cookie: str, until: asyncio.Event,

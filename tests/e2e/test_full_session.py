@@ -127,9 +127,12 @@ def decode_cards(pdf: bytes) -> list[str]:
 
 
 def follow_round(kiosks, number: int) -> None:
-    """Idle kiosks, left showing the last state, redraw by themselves for the round now open."""
+    """Idle kiosks, left showing the last state, redraw by themselves for the round now open.
+
+    A kiosk showing an open round asks every 15 s (kiosk-vote.js OPEN_PERIOD_MS), so allow 20 s.
+    """
     for page in kiosks:
-        expect(page.locator("#round-label")).to_have_text(f"第 {number} 轮")
+        expect(page.locator("#round-label")).to_have_text(f"第 {number} 轮", timeout=20_000)
         expect(page.get_by_text("投票尚未开始", exact=False)).to_have_count(0)
 
 
