@@ -49,7 +49,7 @@ def _database_setup(app: Flask) -> None:
 
 
 def _extensions(app: Flask) -> None:
-    from ballot.database import configure_engine, lock_before_writing
+    from ballot.database import autocommit_polls, configure_engine, lock_before_writing
     from ballot.extensions import babel, csrf, db, migrate
 
     db.init_app(app)
@@ -59,6 +59,7 @@ def _extensions(app: Flask) -> None:
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     app.before_request(_fresh_locale)
     app.before_request(lock_before_writing)
+    app.before_request(autocommit_polls)
     with app.app_context():
         configure_engine(db.engine)
 

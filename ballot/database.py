@@ -67,6 +67,25 @@ def begin_write() -> None:
     session.info[_WRITE_TRANSACTION] = session.get_transaction()
 
 
+def polled(view):
+    """Mark a read-only view that screens poll: on PostgreSQL its statements run without a
+    transaction (autocommit), sparing the BEGIN and ROLLBACK round trips, half of a poll's
+    database work. Each statement still sees committed data; a poll needs no snapshot across
+    its two or three statements."""
+    view.ballot_polled = True
+    return view
+
+
+def autocommit_polls() -> None:
+    """Before-request hook for views marked ``polled`` (see there)."""
+    from flask import current_app, request
+
+    view = current_app.view_functions.get(request.endpoint)
+    if (getattr(view, "ballot_polled", False) and db.engine.dialect.name == "postgresql"
+            and not db.session().in_transaction()):
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 _WRITE_TRANSACTION = "ballot_write_transaction"
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 

@@ -27,33 +27,42 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}$")
 
 
 @functools.cache
-def _by_id_statement():
-    return select(VoteSession).where(VoteSession.id == bindparam("ref"))
+def _lookup_statement(by_id: bool):
+    """Built once: every page of a session (and the chair screens' polls) looks it up."""
+    return select(VoteSession).where(
+        (VoteSession.id if by_id else VoteSession.slug) == bindparam("ref"))
 
 
-@functools.cache
-def _by_slug_statement():
-    """Built once: the chair screens' polls look their session up by short name."""
-    return select(VoteSession).where(VoteSession.slug == bindparam("ref"))
+def parse_ref(ref: str | int) -> tuple[bool, int | str] | None:
+    """(True, id) or (False, short name) for a session reference from a URL, or None for one
+    no session can have."""
+    text = str(ref).strip()
+    if "\x00" in text:  # not in a short name, and PostgreSQL refuses it in a query
+        return None
+    # ASCII digits that fit the id column are an id ("²" is a digit too, to Python).
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31:
+        return True, int(text)
+    return False, text
+
+
+def session_not_found(ref: str | int) -> NotFound:
+    """The error for a session that is missing or outside the user's congress (the same one)."""
+    return NotFound(N_("找不到会议“%(ref)s”。"), ref=str(ref).strip())
 
 
 def get_session(ref: str | int, user: User | None = None) -> VoteSession:
     """Find a session by id or short name; NotFound if missing or outside ``user``'s congress."""
-    text = str(ref).strip()
-    # ASCII digits that fit the id column are an id ("²" is a digit too, to Python); a NUL
-    # cannot be in a short name, and PostgreSQL refuses it in a query.
-    by_id = text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31
-    session = None if "\x00" in text else db.session.execute(
-        _by_id_statement() if by_id else _by_slug_statement(),
-        {"ref": int(text) if by_id else text}).scalar_one_or_none()
-    if session is None or (user is not None and not can_access(user, session)):
-        raise NotFound(N_("找不到会议“%(ref)s”。"), ref=text)
+    parsed = parse_ref(ref)
+    session = None if parsed is None else db.session.execute(
+        _lookup_statement(parsed[0]), {"ref": parsed[1]}).scalar_one_or_none()
+    if session is None or (user is not None and not can_access(user, session.congress)):
+        raise session_not_found(ref)
     return session
 
 
-def can_access(user: User, session: VoteSession) -> bool:
+def can_access(user: User, congress: str) -> bool:
     """Admins see every session; other staff only their own congress's."""
-    return user.role == "admin" or user.congress in (None, session.congress)
+    return user.role == "admin" or user.congress in (None, congress)
 
 
 def list_sessions(user: User | None = None) -> list[VoteSession]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from ballot.database import polled
 from ballot.domain import rules
 from ballot.extensions import db
 from ballot.services import keys, results, rounds, sessions
@@ -86,10 +87,11 @@ def screen(ref: str):
 
 
 @bp.get("/<ref>/live.json")
+@polled
 @role_required(*VIEWERS)
 def live(ref: str):
     """Live figures polled by the screen: state, attendance, quorum, issued and returned."""
-    return jsonify(live_service.live_figures(load_session(ref)))
+    return jsonify(live_service.live_figures(ref, current_user()))
 
 
 @bp.post("/<ref>/open")

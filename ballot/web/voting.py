@@ -14,7 +14,7 @@ import binascii
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 from flask_babel import gettext
 
-from ballot.database import begin_write
+from ballot.database import begin_write, polled
 from ballot.domain.errors import (
     N_,
     BallotTokenInvalid,
@@ -113,6 +113,7 @@ def idle():
 
 
 @bp.get("/kiosk/api/vote/status")
+@polled
 @kiosk_required(mode="voting")
 def status():
     """Which round is open now (none: voting is not open), polled by the idle kiosk page."""
