@@ -110,11 +110,11 @@ class StrictJSONError(ValueError):
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     # Two values under one key would let two verifiers read two different documents.
-    result: dict = {}
-    for key, value in pairs:
-        if key in result:
-            raise StrictJSONError(f"duplicate key {key!r}")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _value in pairs if key in seen or seen.add(key))
+        raise StrictJSONError(f"duplicate key {duplicate!r}")
     return result
 
 

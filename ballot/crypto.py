@@ -173,9 +173,14 @@ def _plainly_canonical(obj: Any) -> bool:
     return False
 
 
-def canonical_json(obj: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8, no floats: the bytes that are hashed and signed."""
-    if not _plainly_canonical(obj):
+def canonical_json(obj: Any, *, plain: bool = False) -> bytes:
+    """Sorted keys, no whitespace, UTF-8, no floats: the bytes that are hashed and signed.
+
+    ``plain=True``: the caller has already checked that ``obj`` holds only dicts with string
+    keys, lists, strings, integers, booleans and None (the verifier checks every payload's
+    shape anyway), so the type walk is skipped.
+    """
+    if not plain and not _plainly_canonical(obj):
         _check_canonical(obj, "$")
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     try:

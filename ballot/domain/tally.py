@@ -232,15 +232,18 @@ def ballot_problem(choices: Mapping[str, str], spec: RoundSpec) -> str | None:
     Kiosks refuse such a ballot before submission; a paper ballot typed in by counting staff is
     recorded and counted as invalid.
     """
-    known = set(spec.candidates)
-    if any(code not in known for code in choices):
+    # Set operations, not a loop per choice: a recount runs this for every ballot.
+    if not frozenset(spec.candidates).issuperset(choices):
         return PROBLEM_UNKNOWN_CANDIDATE
-    # isinstance first: an unhashable value from a malformed submission must not raise here.
-    if any(not isinstance(choice, str) or choice not in CHOICES for choice in choices.values()):
+    values = list(choices.values())
+    try:
+        if not CHOICES.issuperset(values):
+            return PROBLEM_UNKNOWN_CHOICE
+    except TypeError:  # an unhashable value from a malformed submission
         return PROBLEM_UNKNOWN_CHOICE
     # 差额: approving more projects than there are slots voids the whole ballot (DESIGN §2).
     # 等额 mode has no such limit: each project is simply approved or not.
-    if spec.contested and sum(1 for c in choices.values() if c == FOR) > spec.quota:
+    if spec.contested and values.count(FOR) > spec.quota:
         return PROBLEM_TOO_MANY_FOR
     return None
 
