@@ -235,18 +235,23 @@ async def run_sessions(base_url: str, sessions: list, kiosks_per_session: int, w
         await client.close()
 
 
-async def hammer(base_url: str, path: str, concurrency: int, seconds: float) -> Stats:
-    """Closed-loop GETs of ``path`` by ``concurrency`` clients for ``seconds``: the ceiling."""
+async def hammer(base_url: str, path: str, concurrency: int, seconds: float,
+                 requests: list[tuple[str, dict, dict]] | None = None,
+                 kind: str = "trivial") -> Stats:
+    """Closed-loop GETs by ``concurrency`` clients for ``seconds``: the ceiling (``path``), or a
+    poll's cost: client i repeats ``requests[i % len(requests)]`` = (path, cookies, headers)."""
     stats = Stats()
     client = Client(base_url, stats, concurrency)
     end = time.perf_counter() + seconds
+    requests = requests or [(path, {}, {})]
 
-    async def loop():
+    async def loop(i: int):
+        target, cookies, headers = requests[i % len(requests)]
         while time.perf_counter() < end:
-            await client.request("trivial", "GET", path, {})
+            await client.request(kind, "GET", target, dict(cookies), headers=dict(headers))
 
     try:
-        await asyncio.wait_for(asyncio.gather(*(loop() for _ in range(concurrency))),
+        await asyncio.wait_for(asyncio.gather(*(loop(i) for i in range(concurrency))),
                                seconds + REQUEST_TIMEOUT + 5)
     finally:
         await client.close()

@@ -65,6 +65,26 @@ def _ms(value) -> str:
     return "—" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
+def _province_costs(result: dict) -> list[str]:
+    found = result.get("province_costs")
+    if not found:
+        return []
+    lines = ["", "## What the province's polls cost (same server, each hammered alone by 32 "
+             "clients)", "", "| request | req/s | errors | server CPU ms | PostgreSQL CPU ms |",
+             "|---|---|---|---|---|"]
+    for name, cost in found["per_request"].items():
+        lines.append(f"| {name} | {cost['requests_per_s']:,.0f} | {cost['errors']} "
+                     f"| {cost['server_cpu_ms']:.2f} | {cost['postgres_cpu_ms']:.2f} |")
+    demand = found["demand"]
+    lines += ["", "Cores the province's offered load needs from gunicorn + PostgreSQL "
+              "(rate × CPU per request; a ballot's cost from the largest closed-loop session):",
+              "", "| load | requests/s | cores |", "|---|---|---|"]
+    for name, cores in demand["cores"].items():
+        rate = demand["requests_per_s"].get(name)
+        lines.append(f"| {name} | {'—' if rate is None else f'{rate:,.0f}'} | {cores} |")
+    return lines
+
+
 def markdown(result: dict) -> str:
     """The run as Markdown: load scenarios, ceilings, offline timings, workers, targets."""
     lines = [f"# Benchmark run {result['started_utc']} UTC",
@@ -116,6 +136,7 @@ def markdown(result: dict) -> str:
         if name.startswith("insert_commit_"):
             lines.append(f"| insert + commit, one connection ({name[14:]}) "
                          f"| {figure['commits_per_s']:,.0f} /s |")
+    lines += _province_costs(result)
     offline = result.get("offline", {})
     if offline:
         lines += ["", "## Tally, export, verify (in-process)", "",

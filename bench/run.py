@@ -232,7 +232,8 @@ def drive(database: Database, server: Server, plan: Plan, name: str, sessions: l
         "kiosks_per_session": kiosks, "window_s": window, "ballots_expected": expected,
         "ballots_cast": cast, "wall_s": round(wall, 2), "ballots_per_s": round(cast / wall, 1),
         "requests": requests, "kiosk_latency": percentiles(kiosk_lat),
-        "latency_by_kind": {k: percentiles(v) for k, v in sorted(stats.latencies.items())},
+        "latency_by_kind": {k: {"count": len(v), **percentiles(v)}
+                            for k, v in sorted(stats.latencies.items())},
         "errors": errors, "missing": expected - cast,
         "errors_by_kind": dict(sorted(stats.errors.items())),
         "last_failure": str(stats.last_failure)[-300:] if stats.last_failure else None,
@@ -361,6 +362,47 @@ def _sessions_part(database: Database, config: WorkerConfig, plan: Plan, result:
             database.app, seeded[biggest][0].session_id)
 
 
+def poll_costs(database: Database, server: Server, plan: Plan, sessions: list) -> dict:
+    """CPU per request of what the province's screens poll (and of /healthz, for scale), each
+    hammered alone by 32 clients: gunicorn's and PostgreSQL's milliseconds per request."""
+    polls = {
+        "healthz": [(TRIVIAL_PATH, {}, {})],
+        "kiosk status": [("/kiosk/api/vote/status", {"ballot_kiosk": credential}, {})
+                         for s in sessions for credential in s.kiosk_credentials],
+        "chair live.json": [(f"/chair/{s.slug}/live.json", {"session": s.chair_cookie},
+                             {"Accept": "application/json"}) for s in sessions],
+    }
+    costs = {}
+    for name, requests in polls.items():
+        meter = CpuMeter(server, database)
+        stats = asyncio.run(load.hammer(server.url, "", 32, plan.trivial_seconds,
+                                        requests=requests, kind=name))
+        meter.cores()
+        done = max(len(stats.latencies.get(name, [])), 1)
+        costs[name] = {"requests_per_s": round(done / plan.trivial_seconds, 1),
+                       "errors": sum(stats.errors.values()),
+                       "server_cpu_ms": round(1000 * meter.seconds["server"] / done, 3),
+                       "postgres_cpu_ms": round(1000 * meter.seconds["postgres"] / done, 3)}
+    return costs
+
+
+def province_demand(plan: Plan, costs: dict, ballot_cost: dict | None) -> dict:
+    """Cores the province's offered load needs from gunicorn and PostgreSQL: every chair
+    polling every 1.5 s, every idle kiosk every 15 s, and the ballots arriving evenly."""
+    rates = {
+        "chair live.json": plan.province_sessions / load.CHAIR_PERIOD,
+        "kiosk status": plan.province_sessions * plan.province_kiosks / load.STATUS_PERIOD,
+    }
+    demand = {name: round(rate * (costs[name]["server_cpu_ms"] + costs[name]["postgres_cpu_ms"])
+                          / 1000, 2) for name, rate in rates.items()}
+    if ballot_cost:
+        ballots_per_s = plan.province_sessions * plan.province_delegates / plan.province_window
+        demand["ballots"] = round(ballots_per_s * (ballot_cost["server"] + ballot_cost["postgres"])
+                                  / 1000, 2)
+    demand["total"] = round(sum(demand.values()), 2)
+    return {"requests_per_s": {k: round(v, 1) for k, v in rates.items()}, "cores": demand}
+
+
 def _province_part(database: Database, config: WorkerConfig, plan: Plan, result: dict,
                    log) -> None:
     log(f"province: {plan.province_sessions} sessions × {plan.province_delegates} delegates in "
@@ -368,9 +410,17 @@ def _province_part(database: Database, config: WorkerConfig, plan: Plan, result:
     sessions = database.seed("p", plan.province_sessions, plan.province_delegates,
                              plan.province_kiosks)
     with database.server(config) as server:
+        log("  what each poll costs …")
+        costs = poll_costs(database, server, plan, sessions)
         row = drive(database, server, plan, "province morning", sessions,
                     plan.province_kiosks, plan.province_window,
                     plan.province_window + plan.province_overrun)
+    # A ballot's cost without polls: the biggest closed-loop session on this database.
+    closed = [r for r in result["scenarios"] if r["db"] == database.kind]
+    ballot_cost = max(closed, key=lambda r: r["ballots_cast"])["cpu_ms_per_ballot"] \
+        if closed else None
+    result["province_costs"] = {"per_request": costs,
+                                "demand": province_demand(plan, costs, ballot_cost)}
     row["name"] = (f"province: {plan.province_sessions} × {plan.province_delegates} in "
                    f"{plan.province_window:.0f} s")
     result["province"] = row

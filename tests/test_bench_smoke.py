@@ -31,6 +31,14 @@ def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
         assert row["chair_staleness"]["never_shown"] == 0
         assert row["kiosk_latency"]["p50_ms"] <= row["kiosk_latency"]["p99_ms"]
     assert saved["ceilings"]["trivial_sqlite"]["errors"] == 0
+    costs = saved["province_costs"]
+    assert set(costs["per_request"]) == {"healthz", "kiosk status", "chair live.json"}
+    for cost in costs["per_request"].values():
+        assert cost["errors"] == 0 and cost["requests_per_s"] > 0 and cost["server_cpu_ms"] > 0
+    cores = costs["demand"]["cores"]
+    assert set(cores) == {"chair live.json", "kiosk status", "ballots", "total"}
+    assert cores["total"] == pytest.approx(sum(v for k, v in cores.items() if k != "total"),
+                                           abs=0.02)
     assert saved["ceilings"]["ed25519"]["verify_per_s"] > 0
     offline = saved["offline"]
     assert offline["session10_sqlite"]["verify_ok"] and offline["session10_sqlite"]["ballots"] == 10
@@ -39,4 +47,5 @@ def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
     assert first["met"] is True
     table = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "| 10 delegates / 2 kiosks | sqlite | sync×2 | 10 |" in table
+    assert "| chair live.json |" in table
     assert result["run_seconds"] == saved["run_seconds"]
