@@ -210,8 +210,15 @@ def encode_signature(sig: bytes) -> str:
     return base64.b64encode(sig).decode("ascii")
 
 
+# A 64-byte Ed25519 signature in canonical padded base64: 86 digits, the last with its four
+# unused low bits zero, and "==" (the verifier's fast path; anything else is checked in full).
+_CANONICAL_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{85}[AQgw]==")
+
+
 def decode_signature(text: str) -> bytes:
     """Inverse of encode_signature; ValueError unless the text is its exact canonical form."""
+    if isinstance(text, str) and _CANONICAL_SIGNATURE.fullmatch(text):
+        return base64.b64decode(text)
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
