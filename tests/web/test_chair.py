@@ -8,7 +8,7 @@ import random
 import pytest
 
 from ballot.extensions import db as db_
-from ballot.models import Round, VoteSession
+from ballot.models import Delegate, Round, VoteSession
 from ballot.services import rounds
 from ballot.verify import verify_bundle
 from tests.conftest import make_user
@@ -84,6 +84,28 @@ def test_chair_opens_closes_and_sees_the_count_live(client, db, login):
     assert db.session.query(Round).one().result["returned"] == 40
     page = client.get(f"/chair/{session.slug}")
     assert "过半数: 31 票" in page.text and "<svg" in page.text
+
+
+def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(client, db, login):
+    session = ready_session()
+    delegate = db.session.query(Delegate).filter_by(session_id=session.id,
+                                                    attendance="absent").first()
+    delegate.attendance = "leave"
+    db.session.commit()
+    vote(session, tied_round1())
+    login("chair")
+    assert client.post(f"/chair/{session.slug}/tie-break").status_code == 302
+    by_slug = client.get(f"/chair/{session.slug}/live.json").get_json()
+    # Round 2 is the latest: its (still empty) counts, not round 1's.
+    assert by_slug == {"state": "voting", "expected": 60, "present": 57, "leave": 1,
+                       "quorum_met": True, "quorum_needed": 31, "round": 2,
+                       "round_state": "open", "issued": 0, "returned": 0, "confirmations": 0}
+    assert client.get(f"/chair/{session.id}/live.json").get_json() == by_slug
+    client.post("/logout")
+    login("staff", username="other-town", congress="别的镇人大")
+    for ref in (session.slug, session.id):
+        response = client.get(f"/chair/{ref}/live.json")
+        assert response.status_code == 404 and "找不到会议" in response.json["message"]
 
 
 def test_tie_then_tie_break_from_the_screen(client, db, login):
