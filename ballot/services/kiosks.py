@@ -30,7 +30,9 @@ from ballot.services import audit, sessions
 PAIRING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PAIRING_LENGTH = 8
 PAIRING_TTL = timedelta(minutes=15)
-SEEN_INTERVAL = timedelta(seconds=30)
+# How stale the staff desk's "last seen" may be. Each refresh is a write transaction; a minute
+# keeps a province's thousands of idle kiosks (polling every 15 s) to one write in four polls.
+SEEN_INTERVAL = timedelta(seconds=60)
 KIOSK_LANGUAGES = ("zh", "en")
 FAILED_SCAN_LIMIT = 10
 FAILED_SCAN_WINDOW = timedelta(seconds=60)

@@ -96,12 +96,11 @@ def _statements() -> dict[str, Any]:
     session_id, number = bindparam("session_id"), bindparam("number")
     # Share locks on the round: casts and issues run side by side, close_round (FOR UPDATE)
     # waits for them. populate_existing: a re-run after a lost race must see the new state.
-    round_lock = dict(read=True)
     return {
         "open_round": select(Round).where(Round.session_id == session_id, Round.state == "open")
-        .with_for_update(**round_lock).execution_options(populate_existing=True),
+        .with_for_update(read=True).execution_options(populate_existing=True),
         "round": select(Round).where(Round.session_id == session_id, Round.number == number)
-        .with_for_update(**round_lock).execution_options(populate_existing=True),
+        .with_for_update(read=True).execution_options(populate_existing=True),
         "issue_of": select(BallotIssue).where(
             BallotIssue.session_id == session_id, BallotIssue.round_number == number,
             BallotIssue.delegate_id == bindparam("delegate_id")),

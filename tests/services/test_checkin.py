@@ -141,12 +141,12 @@ def test_revoked_or_unknown_credentials_authenticate_nothing(db):
     assert "kiosk.revoke" in _actions(db)
 
 
-def test_last_seen_is_written_at_most_every_30_seconds(db):
+def test_last_seen_is_written_at_most_once_a_minute(db):
     session = make_session(delegates=1)
     kiosk, code = kiosks.create_pairing(session, "A", "checkin", "staff")
     start = utcnow()
     _, credential = kiosks.enrol(code, now=start)
-    kiosks.authenticate(credential, now=start + timedelta(seconds=10))
+    kiosks.authenticate(credential, now=start + timedelta(seconds=50))
     assert kiosk.last_seen_at == start
     later = start + kiosks.SEEN_INTERVAL + timedelta(seconds=1)
     kiosks.authenticate(credential, now=later)
