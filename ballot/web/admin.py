@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.services import candidates as candidate_service
 from ballot.services import keys, roster, sessions
 from ballot.web.guards import current_user, load_session, role_required

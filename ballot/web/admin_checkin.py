@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from ballot.domain import rules
 from ballot.domain.errors import N_
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
 from ballot.web.guards import current_user, load_session, role_required

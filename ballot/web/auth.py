@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.services import accounts, audit
 from ballot.web.guards import current_user, login_user, logout_user
 

@@ -8,9 +8,9 @@ looked up by POST so that they never appear in a URL or an access log.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
-from flask_babel import gettext
 
 from ballot.extensions import csrf
+from ballot.i18n import gettext
 from ballot.services import keys, sessions
 from ballot.services import rounds as board
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ballot.domain.errors import N_, BallotError, ImportRejected, NotReady
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.web.guards import LoginRequired, login_redirect
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,10 @@ HTTP_MESSAGES = {
 
 
 def _wants_json() -> bool:
-    # The API, the kiosks' calls and the *.json documents (board, result, live figures).
-    return request.path.startswith(("/api/", "/kiosk/api/")) or request.path.endswith(".json")
+    # The API, the kiosks' calls, the *.json documents (board, result, live figures) and the live
+    # streams (read by a script, which shows the connection lost rather than a login page).
+    return request.path.startswith(("/api/", "/kiosk/api/")) \
+        or request.path.endswith((".json", ".stream"))
 
 
 def error_payload(error: BallotError) -> dict:

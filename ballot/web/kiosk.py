@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_time, gettext
+from flask_babel import format_time
 
 from ballot.database import begin_write
 from ballot.domain import rules
 from ballot.domain.errors import CardOfOtherSession, CardReplaced, PairingCodeInvalid, UnknownCard
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.services import checkin, kiosks, sessions
 from ballot.web.kiosk_auth import KIOSK_COOKIE, keep_last_seen, kiosk_required, set_kiosk_cookie
 

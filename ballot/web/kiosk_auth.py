@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, jsonify, redirect, request, url_for
-from flask_babel import gettext
 from sqlalchemy import update
 
 from ballot.database import begin_write
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.models import Kiosk
 from ballot.services import kiosks
 

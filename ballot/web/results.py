@@ -7,9 +7,9 @@ before the chair publishes, and what appears is byte for byte what was signed.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
-from flask_babel import gettext
 
 from ballot.domain import rules
+from ballot.i18n import gettext
 from ballot.services import export, keys, results, sessions
 from ballot.web.guards import load_session, role_required
 

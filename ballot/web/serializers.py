@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext
-
 from ballot.domain import rules
+from ballot.i18n import gettext
 from ballot.models import Candidate, Delegate, VoteSession
 from ballot.services import candidates as candidate_service
 from ballot.services import keys, sessions

@@ -1,0 +1,44 @@
+"""Translation look-ups resolved once per request.
+
+Flask-Babel finds the request's locale and catalogue again for every string; a kiosk page renders
+some sixty strings, and a province's kiosks load it once per ballot. Here the catalogue is looked
+up once and kept where Flask-Babel keeps its per-request state, so its ``refresh()`` (run before
+every request, see ballot.app) clears it too.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_app_context
+from flask_babel import get_translations
+from flask_babel import gettext as babel_gettext
+
+_CACHE = "babel_translations"  # an attribute Flask-Babel's refresh() deletes
+
+
+def current_translations():
+    """This request's catalogue (Flask-Babel's choice of locale), looked up once."""
+    holder = getattr(g, "_flask_babel", None)
+    cached = getattr(holder, _CACHE, None)
+    if cached is None:
+        cached = get_translations()
+        setattr(g._flask_babel, _CACHE, cached)
+    return cached
+
+
+def gettext(string: str, **variables) -> str:
+    """``flask_babel.gettext``, with the catalogue looked up once per request."""
+    if not has_app_context():
+        return babel_gettext(string, **variables)
+    text = current_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def install(app: Flask) -> None:
+    """Let the templates' ``_()`` and friends use the once-per-request catalogue."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+    )
