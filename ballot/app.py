@@ -42,8 +42,16 @@ def create_app(config: str | dict | None = None) -> Flask:
 def _database_setup(app: Flask) -> None:
     from ballot.database import sqlite_url
 
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_url(app.instance_path)
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    url = normalise_database_url(
+        app.config.get("SQLALCHEMY_DATABASE_URI") or sqlite_url(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if not url.startswith("sqlite"):
+        # A fixed set of connections per process, no overflow: a connection opened for a burst
+        # and closed after it costs PostgreSQL a new backend and loses its prepared statements;
+        # a request beyond the pool waits for a connection instead (gevent workers take many).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": app.config.get("DB_POOL_SIZE", 10), "max_overflow": 0,
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if not app.config.get("KEY_ENCRYPTION_SECRET"):
         app.config["KEY_ENCRYPTION_SECRET"] = app.config["SECRET_KEY"]
 
@@ -57,6 +65,9 @@ def _extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    from ballot import i18n
+
+    i18n.install(app)
     app.before_request(_fresh_locale)
     app.before_request(lock_before_writing)
     app.before_request(autocommit_polls)
@@ -111,11 +122,13 @@ def _template_globals(app: Flask) -> None:
                    "scrutineer": N_("监票人")}
 
     def role_label(role: str) -> str:
-        from flask_babel import gettext
+        from ballot.i18n import gettext
 
         return gettext(role_labels.get(role, role))
 
-    from flask_babel import get_locale, gettext
+    from flask_babel import get_locale
+
+    from ballot.i18n import gettext
 
     # ``translate`` renders domain messages (Problem.render(translate)) in the page's language.
     app.jinja_env.globals.update(current_user=current_user, role_label=role_label,

@@ -71,6 +71,8 @@ def _run(host: str, port: int) -> None:
         problems = check_production({**app.config, "DEBUG": app.debug})
         if problems:
             raise click.ClickException("; ".join(problems))
+    if str(app.config.get("LIVE_STREAM", "auto")).lower() == "auto":
+        app.config["LIVE_STREAM"] = "1"  # a thread per connection: open streams cost little here
     click.echo(f"票决服务已启动 / serving on http://{host}:{port}/  (Ctrl+C 停止)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

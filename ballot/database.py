@@ -81,8 +81,14 @@ def autocommit_polls() -> None:
     from flask import current_app, request
 
     view = current_app.view_functions.get(request.endpoint)
-    if (getattr(view, "ballot_polled", False) and db.engine.dialect.name == "postgresql"
-            and not db.session().in_transaction()):
+    if getattr(view, "ballot_polled", False):
+        read_without_transaction()
+
+
+def read_without_transaction() -> None:
+    """On PostgreSQL, run the session's next statements in autocommit (see ``polled``), unless
+    a transaction is open already."""
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 

@@ -32,6 +32,7 @@ class DefaultConfig:
     KEY_ENCRYPTION_SECRET = _env("BALLOT_KEY_SECRET")
     SQLALCHEMY_DATABASE_URI = _env("BALLOT_DATABASE_URL")  # None → instance/ballot.sqlite
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DB_POOL_SIZE = int(_env("BALLOT_DB_POOL_SIZE", "10"))  # PostgreSQL connections per process
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = _env("BALLOT_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh", "en")
@@ -41,6 +42,10 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env("BALLOT_SECURE_COOKIES", "0") == "1"
     WTF_CSRF_TIME_LIMIT = None  # a kiosk page stays open all day
+    # Push live figures to chair screens and idle kiosks (server-sent events): "1", "0", or
+    # "auto" = where this process runs under gevent (ballot.web.streams). `ballot serve` turns
+    # "auto" on: it serves each connection from a thread of its own.
+    LIVE_STREAM = _env("BALLOT_LIVE_STREAM", "auto")
     DEBUG = False
     TESTING = False
 

@@ -1,4 +1,5 @@
-"""The figures the chair's screen polls every 1.5 s, read in one query.
+"""The figures the chair's screen shows live, read in one query (for one session, or for every
+session a process's open screens follow: ``figures_of_sessions``).
 
 A province's township sessions may vote on the same morning, each with its chair screen
 polling, so this is the cheapest read the service makes: one statement for the session and its
@@ -23,13 +24,17 @@ def _count(model, *conditions):
 
 
 @functools.cache
-def _statement(by_id: bool):
-    """Built once (building it costs more than running it); the session reference is bound."""
+def _statement(by: str):
+    """Built once (building it costs more than running it); ``by`` is "id", "slug" or "ids" (a
+    list of session ids), bound as ``ref``."""
     latest = aliased(Round)
     latest_number = select(func.max(Round.number)).where(Round.session_id == VoteSession.id) \
         .scalar_subquery()
+    key = {"id": VoteSession.id == bindparam("ref"),
+           "slug": VoteSession.slug == bindparam("ref"),
+           "ids": VoteSession.id.in_(bindparam("ref", expanding=True))}[by]
     return select(
-        VoteSession.congress, VoteSession.state,
+        VoteSession.id, VoteSession.congress, VoteSession.state,
         VoteSession.scrutineer_confirmed_by, VoteSession.chair_confirmed_by,
         _count(Delegate, Delegate.session_id == VoteSession.id).label("expected"),
         _count(Delegate, Delegate.session_id == VoteSession.id,
@@ -42,19 +47,27 @@ def _statement(by_id: bool):
         _count(BoardEntry, BoardEntry.session_id == VoteSession.id,
                BoardEntry.round_number == latest.number).label("returned"),
     ).outerjoin(latest, and_(latest.session_id == VoteSession.id,
-                             latest.number == latest_number)) \
-        .where((VoteSession.id if by_id else VoteSession.slug) == bindparam("ref"))
+                             latest.number == latest_number)).where(key)
 
 
-def live_figures(ref: str, user: User) -> dict:
-    """State, attendance, quorum, and ballots issued (发出) and returned (收回) in the latest
-    round of the session ``ref`` names; NotFound as for any page of a session ``user`` may not see.
-    """
+def live_figures(ref: str, user: User) -> tuple[int, dict]:
+    """The session ``ref`` names (its id) and its figures: state, attendance, quorum, and ballots
+    issued (发出) and returned (收回) in the latest round; NotFound as for any page of a session
+    ``user`` may not see."""
     parsed = sessions.parse_ref(ref)
     row = None if parsed is None else db.session.execute(
-        _statement(parsed[0]), {"ref": parsed[1]}).one_or_none()
+        _statement("id" if parsed[0] else "slug"), {"ref": parsed[1]}).one_or_none()
     if row is None or not sessions.can_access(user, row.congress):
         raise sessions.session_not_found(ref)
+    return row.id, _figures(row)
+
+
+def figures_of_sessions(ids: list[int]) -> dict[int, dict]:
+    """The live figures of the sessions ``ids`` (those that exist), in one statement."""
+    return {row.id: _figures(row) for row in db.session.execute(_statement("ids"), {"ref": ids})}
+
+
+def _figures(row) -> dict:
     in_round = row.number is not None
     return {
         "state": row.state,

@@ -2,19 +2,21 @@
 
 The chair (or an admin) opens and closes voting, decides ties and publishes; scrutineers and
 staff may watch. The chief scrutineer confirms the count from their own login on the scrutiny
-page. Live figures come from the database on every poll, so any app process serves them.
+page. Live figures come from the database on every poll, so any app process serves them; where
+the server holds connections cheaply they are pushed instead (``live.stream``, ballot.web.streams).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from ballot.database import polled
 from ballot.domain import rules
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.services import keys, results, rounds, sessions
 from ballot.services import live as live_service
+from ballot.web import streams
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
@@ -67,6 +69,7 @@ def _context(session) -> dict:
         "tie": tie if undecided else None,
         "titles": rounds.candidate_titles(session), "user": current_user(),
         "announcement": _announcement(session, found),
+        "stream_url": url_for("chair.live_stream", ref=session.slug) if streams.enabled() else "",
     }
 
 
@@ -91,7 +94,17 @@ def screen(ref: str):
 @role_required(*VIEWERS)
 def live(ref: str):
     """Live figures polled by the screen: state, attendance, quorum, issued and returned."""
-    return jsonify(live_service.live_figures(ref, current_user()))
+    _session_id, figures = live_service.live_figures(ref, current_user())
+    return jsonify(figures)
+
+
+@bp.get("/<ref>/live.stream")
+@polled
+@role_required(*VIEWERS)
+def live_stream(ref: str):
+    """The same figures pushed (server-sent events) each time they change, at most each second."""
+    session_id, figures = live_service.live_figures(ref, current_user())  # may the user see it?
+    return streams.response(session_id, lambda: figures)
 
 
 @bp.post("/<ref>/open")

@@ -12,7 +12,6 @@ import base64
 import binascii
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
-from flask_babel import gettext
 
 from ballot.database import begin_write, polled
 from ballot.domain.errors import (
@@ -24,8 +23,10 @@ from ballot.domain.errors import (
     UnknownCard,
 )
 from ballot.extensions import db
+from ballot.i18n import gettext
 from ballot.models import VoteSession
-from ballot.services import kiosks, rounds, voting
+from ballot.services import kiosks, live, rounds, voting
+from ballot.web import streams
 from ballot.web.kiosk_auth import kiosk_required
 
 bp = Blueprint("voting", __name__)
@@ -109,6 +110,7 @@ def idle():
         round=rounds.open_round(session), strings=_strings(),
         receipt_seconds=RECEIPT_SECONDS, walkaway_seconds=WALKAWAY_SECONDS,
         warning_seconds=WARNING_SECONDS,
+        status_stream_url=url_for("voting.status_stream") if streams.enabled() else "",
     )
 
 
@@ -119,6 +121,20 @@ def status():
     """Which round is open now (none: voting is not open), polled by the idle kiosk page."""
     round_ = rounds.open_round(_session())
     return jsonify({"round": round_.number if round_ else None})
+
+
+@bp.get("/kiosk/api/vote/status.stream")
+@polled
+@kiosk_required(mode="voting")
+def status_stream():
+    """The same answer pushed (server-sent events) each time it changes, at most each second."""
+    session_id = _session().id
+    return streams.response(session_id, lambda: live.figures_of_sessions([session_id])[session_id],
+                            shown=_open_round)
+
+
+def _open_round(figures: dict) -> dict:
+    return {"round": figures["round"] if figures["round_state"] == "open" else None}
 
 
 @bp.post("/kiosk/api/vote/issue")

@@ -174,3 +174,37 @@ def test_scrutineer_confirms_then_chair_publishes(app, db):
     bundle = client.get(f"/s/{session.slug}/audit-bundle.zip")
     assert bundle.status_code == 200
     assert verify_bundle(io.BytesIO(bundle.data), published.key_fingerprint).ok
+
+
+def test_live_figures_are_pushed_where_streams_are_offered(app, client, db, login):
+    from tests.web.test_voting_kiosk import read_events
+
+    session = ready_session()
+    login("chair")
+    app.config.update(LIVE_STREAM="1", LIVE_PERIOD=0.05, LIVE_STREAM_SECONDS=10)
+    url = f"/chair/{session.slug}/live.stream"
+    assert f'data-stream-url="{url}"' in client.get(f"/chair/{session.slug}").text
+    stream = client.get(url, buffered=False)
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    assert stream.headers["Cache-Control"] == "no-store"
+    assert read_events(stream, 1) == [client.get(f"/chair/{session.slug}/live.json").get_json()]
+    assert client.post(f"/chair/{session.slug}/open").status_code == 302
+    session = db.session.get(VoteSession, session.id)
+    cast(session, ballots_with(random.Random(1), codes(12),
+                               dict(zip(codes(12), [38] * 10 + [3, 2], strict=True)), 40, 10),
+         issued=45)
+    # The feed reads once per period: the screen sees voting open, then every ballot (cast()
+    # commits them together, and closes the round after).
+    seen = read_events(stream, 3)
+    assert seen[0]["state"] == "voting" and seen[-1]["returned"] == 40
+    stream.close()
+    # Other congresses' sessions stay hidden; streams off are refused, so the page polls.
+    client.post("/logout")
+    login("staff", username="other-town", congress="别的镇人大")
+    assert client.get(url).status_code == 404
+    client.post("/logout")
+    assert client.get(url).status_code == 401
+    login("chair", username="chair-2")
+    app.config["LIVE_STREAM"] = "0"
+    assert 'data-stream-url=""' in client.get(f"/chair/{session.slug}").text
+    assert client.get(url).status_code == 204

@@ -11,8 +11,8 @@ METHODS = ("get", "post", "put", "delete", "patch")
 
 
 def json_endpoint(rule: str) -> bool:
-    """Whether a URL rule answers JSON, and so belongs in the OpenAPI document."""
-    return rule.startswith(("/api/v1/", "/kiosk/api/")) or rule.endswith(".json")
+    """Whether a URL rule answers JSON (or streams it), and so belongs in the OpenAPI document."""
+    return rule.startswith(("/api/v1/", "/kiosk/api/")) or rule.endswith((".json", ".stream"))
 
 
 def test_every_json_route_is_documented(app):

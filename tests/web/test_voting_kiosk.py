@@ -87,3 +87,38 @@ def test_status_names_the_open_round_so_an_idle_kiosk_can_follow_it(db, kiosk_cl
     db.session.commit()
     assert client.get("/kiosk/api/vote/status").json == {"round": None}
     assert 'data-round=""' in client.get("/kiosk/vote/").get_data(as_text=True)
+
+
+def read_events(response, count: int, limit: float = 10.0) -> list[dict]:
+    """The first ``count`` data events of a server-sent event response (bounded in time)."""
+    import json
+    import time
+
+    found, deadline = [], time.monotonic() + limit
+    for chunk in response.response:
+        text = chunk.decode() if isinstance(chunk, bytes) else chunk
+        found += [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+        if len(found) >= count or time.monotonic() > deadline:
+            break
+    return found
+
+
+def test_status_is_pushed_to_the_idle_kiosk_where_streams_are_offered(app, db, kiosk_client):
+    client, session = kiosk_client
+    app.config.update(LIVE_STREAM="1", LIVE_PERIOD=0.05, LIVE_STREAM_SECONDS=10)
+    page = client.get("/kiosk/vote/").get_data(as_text=True)
+    assert 'data-status-stream-url="/kiosk/api/vote/status.stream"' in page
+    stream = client.get("/kiosk/api/vote/status.stream", buffered=False)
+    assert stream.status_code == 200 and stream.mimetype == "text/event-stream"
+    assert read_events(stream, 1) == [{"round": 1}]
+    rounds.close_round(session, "chair")
+    db.session.commit()
+    # The feed reads once per period and pushes the change; nothing else is sent.
+    assert read_events(stream, 1) == [{"round": None}]
+    stream.close()
+    # Streams off: the page has no stream to follow and the stream is refused (the page polls).
+    app.config["LIVE_STREAM"] = "0"
+    assert 'data-status-stream-url=""' in client.get("/kiosk/vote/").get_data(as_text=True)
+    assert client.get("/kiosk/api/vote/status.stream").status_code == 204
+    client.delete_cookie(KIOSK_COOKIE, path="/kiosk")
+    assert client.get("/kiosk/api/vote/status.stream").status_code == 401

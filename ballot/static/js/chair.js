@@ -1,6 +1,8 @@
-// The chair's screen: poll the live figures every 1.5 s and refresh the page when the session
-// moves on (voting opened or closed elsewhere, the count confirmed on the scrutiny page), so the
-// projector never shows a stale state.
+// The chair's screen: follow the live figures and refresh the page when the session moves on
+// (voting opened or closed elsewhere, the count confirmed on the scrutiny page), so the projector
+// never shows a stale state. Where the server offers it (data-stream-url) the figures are pushed
+// as they change (server-sent events); otherwise, or when the stream is refused, the screen asks
+// for them every 1.5 s.
 (function () {
   "use strict";
   var screen = document.querySelector("[data-live-url]");
@@ -63,5 +65,25 @@
       .then(function () { window.setTimeout(poll, PERIOD); });
   }
 
-  window.setTimeout(poll, PERIOD);
+  function follow(streamUrl) {
+    var source = new window.EventSource(streamUrl);
+    source.onopen = function () { failures = 0; connection(true); };
+    source.onmessage = function (event) { failures = 0; connection(true); apply(JSON.parse(event.data)); };
+    source.onerror = function () {
+      if (source.readyState === window.EventSource.CLOSED) {  // refused: ask instead
+        source.close();
+        window.setTimeout(poll, PERIOD);
+        return;
+      }
+      failures += 1;  // the browser reconnects by itself
+      if (failures >= 2) { connection(false); }
+    };
+  }
+
+  var streamUrl = screen.getAttribute("data-stream-url");
+  if (streamUrl && window.EventSource) {
+    follow(streamUrl);
+  } else {
+    window.setTimeout(poll, PERIOD);
+  }
 }());

@@ -95,27 +95,57 @@
   });
 
   // An idle kiosk follows the session: when a round opens or closes (a tie-break round, say) it
-  // redraws itself, unless a card is being scanned or a message is showing. Waiting for voting
-  // to open it asks every 5 s (delegates stand in front of it); while a round is open it asks
-  // every 15 s, since a card scanned after the close is answered with the reason anyway. A
-  // province's thousands of kiosks polling on the same morning cost the server a third as much.
+  // redraws itself, unless a card is being scanned or a message is showing. Where the server
+  // offers it (data-status-stream-url) the open round is pushed as it changes; otherwise the page
+  // asks every 5 s while waiting for voting to open (delegates stand in front of it) and every
+  // 15 s while a round is open, since a card scanned after the close is answered with the reason
+  // anyway: a province's thousands of kiosks polling on the same morning cost the server a third
+  // as much.
   var WAITING_PERIOD_MS = 5000;
   var OPEN_PERIOD_MS = 15000;
+  var announced = false;  // whether the stream has said which round is open (announcedRound)
+  var announcedRound = null;
+
+  function idle() {
+    return state.screen === "idle" && !state.busy && !scanInput.value && !$("idle-message").textContent;
+  }
+  function redrawIfMoved(round) {
+    if (String(round || "") !== app.dataset.round && idle()) {
+      window.location.replace(app.dataset.idleUrl);
+    }
+  }
   function followRound() {
     window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
-    if (state.screen !== "idle" || state.busy || scanInput.value || $("idle-message").textContent) {
-      return;
-    }
+    if (!idle()) { return; }
     fetch(app.dataset.statusUrl, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) {
-        if (data && String(data.round || "") !== app.dataset.round && state.screen === "idle" &&
-            !state.busy && !scanInput.value) {
-          window.location.replace(app.dataset.idleUrl);
-        }
-      }, function () { /* offline: try again at the next tick */ });
+      .then(function (data) { if (data) { redrawIfMoved(data.round); } },
+        function () { /* offline: try again at the next tick */ });
   }
-  window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
+  function streamRound(url) {
+    var source = new window.EventSource(url);
+    source.onmessage = function (event) {
+      announced = true;
+      announcedRound = JSON.parse(event.data).round;
+      redrawIfMoved(announcedRound);
+    };
+    source.onerror = function () {
+      if (source.readyState === window.EventSource.CLOSED) {  // refused: ask instead
+        source.close();
+        announced = false;
+        window.setTimeout(followRound, WAITING_PERIOD_MS);
+      }  // otherwise the browser reconnects by itself
+    };
+    // A change announced while a delegate was busy is acted on once the kiosk is idle again.
+    window.setInterval(function () {
+      if (announced) { redrawIfMoved(announcedRound); }
+    }, WAITING_PERIOD_MS);
+  }
+  if (app.dataset.statusStreamUrl && window.EventSource) {
+    streamRound(app.dataset.statusStreamUrl);
+  } else {
+    window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
+  }
 
   scanInput.addEventListener("blur", function () { window.setTimeout(focusScanner, 50); });
   document.addEventListener("pointerdown", function () { window.setTimeout(focusScanner, 50); });
