@@ -1,15 +1,19 @@
-"""The load generator: asyncio kiosks doing the real HTTP flow, and chair screens polling.
+"""The load generator: asyncio kiosks doing the real HTTP flow, and chair screens following.
 
 A kiosk does what kiosk-vote.js does for each delegate: load the idle page (the page reloads
 itself after every receipt) and read its CSRF token, POST the scanned card to /issue, POST the
-choices to /cast; while idle it asks /kiosk/api/vote/status every 15 s (a round is open). A chair
-screen loads /chair/<ref> once, then GETs live.json and waits 1.5 s after each answer, as
-chair.js does. Every request and every loop is bounded in time.
+choices to /cast. A chair screen loads /chair/<ref> once. Then, as the pages do: where the
+server offers live streams, each page holds its stream open (the kiosk's is opened again with
+every page load) and the chair's figures arrive as events; otherwise an idle kiosk asks
+/kiosk/api/vote/status every 15 s (a round is open) and the chair GETs live.json and waits
+1.5 s after each answer. Every request and every loop is bounded in time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import random
 import re
 import time
@@ -21,6 +25,7 @@ CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 CHAIR_PERIOD = 1.5  # chair.js PERIOD
 STATUS_PERIOD = 15.0  # kiosk-vote.js OPEN_PERIOD_MS: an idle kiosk while a round is open
 REQUEST_TIMEOUT = 30.0
+STREAM_READ_TIMEOUT = 60.0  # the server sends a comment every 15 s of quiet
 CAST_ATTEMPTS = 3  # the page's retry button after an unknown outcome
 
 
@@ -65,9 +70,38 @@ class Client:
             connector=aiohttp.TCPConnector(limit=connections, ttl_dns_cache=None),
             cookie_jar=aiohttp.DummyCookieJar(),
             timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT))
+        # Streams hold their connections open: a pool of their own, without a limit.
+        self.streams = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=None),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=REQUEST_TIMEOUT,
+                                          sock_read=STREAM_READ_TIMEOUT))
 
     async def close(self) -> None:
         await self.http.close()
+        await self.streams.close()
+
+    async def follow(self, kind: str, path: str, cookies: dict[str, str], on_event) -> None:
+        """Hold the server-sent event stream at ``path`` open as a page's EventSource does,
+        calling ``on_event(data)`` for each event and reconnecting when the server ends it,
+        until cancelled. The time to the response's headers is recorded as ``kind``."""
+        headers = {"Accept": "text/event-stream"}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        while True:
+            start = time.perf_counter()
+            try:
+                async with self.streams.get(self.base + path, headers=headers) as response:
+                    self.stats.record(kind, time.perf_counter() - start)
+                    if response.status != 200:
+                        self.stats.error(f"{kind} {response.status}")
+                        return
+                    async for line in response.content:
+                        if line.startswith(b"data: "):
+                            on_event(json.loads(line[6:]))
+            except (TimeoutError, aiohttp.ClientError, ValueError):
+                self.stats.error(f"{kind} 0")
+            await asyncio.sleep(2.0)  # the stream's "retry: 2000"
 
     async def request(self, kind: str, method: str, path: str, cookies: dict[str, str],
                       **kwargs) -> tuple[int, object]:
@@ -96,13 +130,38 @@ class Client:
 
 
 async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[float, str]],
-                start: float, rng: random.Random) -> None:
+                start: float, rng: random.Random, streams: bool = False,
+                opened_at: float | None = None) -> None:
     """Serve ``queue`` of (arrival offset, card text) in order, as one voting kiosk; between
-    delegates (until its last one) the idle page asks for the round's status every STATUS_PERIOD
-    seconds."""
+    delegates (until its last one) the idle page follows the round's status: its stream (opened
+    at ``opened_at``, then with every page load) or a request every STATUS_PERIOD seconds."""
     cookies = {"ballot_kiosk": credential}
-    stats = client.stats
     next_poll = start + rng.uniform(0, STATUS_PERIOD)
+    status_stream = None
+
+    def open_stream():
+        nonlocal status_stream
+        if status_stream is not None:
+            status_stream.cancel()  # the page is reloaded: its EventSource goes
+        status_stream = asyncio.create_task(client.follow(
+            "status_stream", "/kiosk/api/vote/status.stream", cookies, lambda _data: None))
+
+    if streams:
+        await asyncio.sleep(max(0.0, (opened_at or start) - time.perf_counter()))
+        open_stream()
+        next_poll = math.inf
+    try:
+        await _serve_queue(client, slug, cookies, queue, start, rng, next_poll,
+                           open_stream if streams else None)
+    finally:
+        if status_stream is not None:
+            status_stream.cancel()
+
+
+async def _serve_queue(client: Client, slug: str, cookies: dict[str, str],
+                       queue: list[tuple[float, str]], start: float, rng: random.Random,
+                       next_poll: float, open_stream) -> None:
+    stats = client.stats
     for arrival, card in queue:
         while True:
             now = time.perf_counter()
@@ -114,6 +173,8 @@ async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[fl
                 continue
             await asyncio.sleep(min(start + arrival, next_poll) - now)
         status, page = await client.request("page", "GET", "/kiosk/vote/", cookies)
+        if open_stream is not None:
+            open_stream()
         match = CSRF_RE.search(page) if status == 200 and isinstance(page, str) else None
         if match is None:
             stats.error("flow")
@@ -137,16 +198,35 @@ async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[fl
                 (time.perf_counter(), receipt["tracking_code"]))
         else:
             stats.error("flow")
-        next_poll = time.perf_counter() + STATUS_PERIOD  # the page reloads: a fresh timer
+        if open_stream is None:
+            next_poll = time.perf_counter() + STATUS_PERIOD  # the page reloads: a fresh timer
 
 
 async def chair(client: Client, slug: str, cookie: str, until: asyncio.Event,
-                expected: dict[str, int], grace: float) -> None:
-    """Load the chair screen, then poll live.json every 1.5 s until told to stop."""
+                expected: dict[str, int], grace: float, streams: bool = False,
+                opened_at: float = 0.0) -> None:
+    """Load the chair screen at ``opened_at``, then follow its figures (stream, or live.json
+    every 1.5 s) until told to stop."""
     cookies = {"session": cookie}
     stats = client.stats
     views = stats.chair_views.setdefault(slug, [])
+    await asyncio.sleep(max(0.0, opened_at - time.perf_counter()))
     await client.request("chair_page", "GET", f"/chair/{slug}", cookies)
+    if streams:
+        def shown(live: dict) -> None:
+            views.append((time.perf_counter(), live["issued"], live["returned"]))
+
+        stream = asyncio.create_task(client.follow("chair_stream", f"/chair/{slug}/live.stream",
+                                                   cookies, shown))
+        try:
+            await until.wait()
+            stop_at = time.perf_counter() + grace
+            while time.perf_counter() < stop_at and not (
+                    views and views[-1][2] >= expected.get(slug, 0)):
+                await asyncio.sleep(0.1)
+        finally:
+            stream.cancel()
+        return
     stop_at = None
     while True:
         status, live = await client.request("chair_live", "GET", f"/chair/{slug}/live.json",
@@ -186,12 +266,16 @@ def staleness(stats: Stats) -> list[float]:
 
 async def run_sessions(base_url: str, sessions: list, kiosks_per_session: int, window: float,
                        deadline: float, seed: int, connections: int,
-                       with_chairs: bool = True) -> tuple[Stats, float]:
+                       with_chairs: bool = True, streams: bool = False,
+                       warm_up: float = 0.0, on_start=None) -> tuple[Stats, float]:
     """Drive ``sessions`` (bench.seed.Seeded, their chairs logged in: ``.chair_cookie``).
 
     window == 0: closed loop, every kiosk as fast as it can. window > 0: each delegate arrives
     at a uniformly random moment of the window and queues at the next free kiosk of the hall.
-    Returns the stats and the wall time from the first request to the last receipt.
+    ``streams``: the server offers live streams, and the pages follow them. ``warm_up``: the
+    screens are switched on at random moments of that many seconds before the window opens
+    (a hall's screens are on before voting starts). Returns the stats and the wall time from
+    the window's start to the last receipt; ``on_start()`` is called as the window opens.
     """
     stats = Stats()
     client = Client(base_url, stats, connections)
@@ -200,7 +284,8 @@ async def run_sessions(base_url: str, sessions: list, kiosks_per_session: int, w
     expected: dict[str, int] = {}
     tasks = []
     try:
-        start = time.perf_counter() + 0.2
+        switched_on = time.perf_counter() + 0.2
+        start = switched_on + warm_up
         for session in sessions:
             arrivals = sorted((rng.uniform(0, window) if window else 0.0, card)
                               for card in session.cards)
@@ -210,10 +295,15 @@ async def run_sessions(base_url: str, sessions: list, kiosks_per_session: int, w
             for credential, queue in zip(session.kiosk_credentials, queues, strict=True):
                 tasks.append(asyncio.create_task(kiosk(
                     client, session.slug, credential, queue, start,
-                    random.Random(rng.random()))))
+                    random.Random(rng.random()), streams,
+                    switched_on + rng.uniform(0, warm_up))))
         chairs = [asyncio.create_task(chair(client, s.slug, s.chair_cookie, done, expected,
-                                            grace=5.0))
+                                            grace=5.0, streams=streams,
+                                            opened_at=switched_on + rng.uniform(0, warm_up)))
                   for s in sessions] if with_chairs else []
+        await asyncio.sleep(max(0.0, start - time.perf_counter()))
+        if on_start is not None:
+            on_start()
         finished, pending = await asyncio.wait(tasks, timeout=deadline)
         for task in pending:
             task.cancel()

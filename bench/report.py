@@ -65,19 +65,26 @@ def _ms(value) -> str:
     return "—" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
 
+def _workers(row: dict) -> str:
+    # Where the server offers live streams the pages follow them instead of polling.
+    return row["workers"] + (" + streams" if row.get("live") == "streams" else "")
+
+
 def _province_costs(result: dict) -> list[str]:
     found = result.get("province_costs")
     if not found:
         return []
-    lines = ["", "## What the province's polls cost (same server, each hammered alone by 32 "
-             "clients)", "", "| request | req/s | errors | server CPU ms | PostgreSQL CPU ms |",
+    lines = ["", "## What the province's screens would cost if they polled (same server, each "
+             "request hammered alone by 32 clients)", "",
+             "| request | req/s | errors | server CPU ms | PostgreSQL CPU ms |",
              "|---|---|---|---|---|"]
     for name, cost in found["per_request"].items():
         lines.append(f"| {name} | {cost['requests_per_s']:,.0f} | {cost['errors']} "
                      f"| {cost['server_cpu_ms']:.2f} | {cost['postgres_cpu_ms']:.2f} |")
     demand = found["demand"]
-    lines += ["", "Cores the province's offered load needs from gunicorn + PostgreSQL "
-              "(rate × CPU per request; a ballot's cost from the largest closed-loop session):",
+    lines += ["", "Cores the province's offered load would need from gunicorn + PostgreSQL with "
+              "every screen polling (rate × CPU per request; a ballot's cost from the largest "
+              "closed-loop session); where streams are offered the screens do not poll:",
               "", "| load | requests/s | cores |", "|---|---|---|"]
     for name, cores in demand["cores"].items():
         rate = demand["requests_per_s"].get(name)
@@ -104,7 +111,7 @@ def markdown(result: dict) -> str:
         commits = ceilings.get(f"insert_commit_{row['db']}", {}).get("commits_per_s")
         cpu = row["cpu_cores"]
         lines.append(
-            f"| {row['name']} | {row['db']} | {row['workers']} | {row['ballots_cast']} "
+            f"| {row['name']} | {row['db']} | {_workers(row)} | {row['ballots_cast']} "
             f"| {row['wall_s']:.1f} | {row['ballots_per_s']:.1f} | {_ms(lat['p50_ms'])} "
             f"| {_ms(lat['p95_ms'])} | {_ms(lat['p99_ms'])} | {row['errors']} | {row['missing']} "
             f"| {row['unacknowledged']} | {row['double_counts']} ")
@@ -163,7 +170,7 @@ def markdown(result: dict) -> str:
                   "|---|---|---|---|---|---|"]
         for row in workers["comparison"]:
             cpu = row["cpu_cores"]
-            lines.append(f"| {row['workers']} | {row['ballots_per_s']:.1f} "
+            lines.append(f"| {_workers(row)} | {row['ballots_per_s']:.1f} "
                          f"| {_ms(row['kiosk_latency']['p50_ms'])} "
                          f"| {_ms(row['kiosk_latency']['p99_ms'])} | {row['errors']} "
                          f"| {cpu['generator']} / {cpu['server']} / {cpu['postgres']} |")

@@ -46,7 +46,7 @@ class Plan:
     sessions: tuple[tuple[int, int], ...] = ((60, 8), (400, 32), (3000, 64))
     candidates: tuple[WorkerConfig, ...] = (
         WorkerConfig("sync", 2), WorkerConfig("sync", 4), WorkerConfig("gthread", 2, 4),
-        WorkerConfig("gthread", 4, 4))
+        WorkerConfig("gthread", 4, 4), WorkerConfig("gevent", 2))
     selection: tuple[int, int] = (200, 16)
     fixed_workers: WorkerConfig | None = None
     trivial_seconds: float = 5.0
@@ -59,6 +59,9 @@ class Plan:
     province_window: float = 600.0
     province_db: str = "postgres"
     province_overrun: float = 60.0
+    # Screens hold their live streams open: the province runs on gevent workers (PostgreSQL).
+    province_workers: WorkerConfig = WorkerConfig("gevent", 2)
+    province_warm_up: float = 30.0
     connections: int = 1000
     seed: int = 2027
     pg_url: str = DEFAULT_PG
@@ -66,9 +69,10 @@ class Plan:
 
 
 QUICK = dict(sessions=((60, 8), (400, 32)), candidates=(WorkerConfig("sync", 3),
-             WorkerConfig("gthread", 2, 4)), selection=(200, 16), trivial_seconds=2.0,
-             insert_seconds=1.0, crypto_seconds=0.5, synthetic_entries=5000,
-             province_sessions=40, province_window=30.0)
+             WorkerConfig("gthread", 2, 4), WorkerConfig("gevent", 2)), selection=(200, 16),
+             trivial_seconds=2.0, insert_seconds=1.0, crypto_seconds=0.5,
+             synthetic_entries=5000, province_sessions=40, province_window=30.0,
+             province_warm_up=5.0)
 
 
 # --- databases --------------------------------------------------------------------------------
@@ -211,11 +215,18 @@ def _board_check(database: Database, sessions: list, stats: load.Stats) -> dict[
 
 
 def drive(database: Database, server: Server, plan: Plan, name: str, sessions: list,
-          kiosks: int, window: float, deadline: float) -> dict:
-    """Run one load scenario against ``server`` and summarise it."""
-    meter = CpuMeter(server, database)
+          kiosks: int, window: float, deadline: float, warm_up: float = 0.0) -> dict:
+    """Run one load scenario against ``server`` and summarise it (CPU counted from the window's
+    start: the screens switched on during ``warm_up`` are not part of it)."""
+    meters: list[CpuMeter] = []
+
+    def window_opens() -> None:
+        meters.append(CpuMeter(server, database))
+
     stats, wall = asyncio.run(load.run_sessions(
-        server.url, sessions, kiosks, window, deadline, plan.seed, plan.connections))
+        server.url, sessions, kiosks, window, deadline, plan.seed, plan.connections,
+        streams=server.config.streams, warm_up=warm_up, on_start=window_opens))
+    meter = meters[0]
     cpu = meter.cores()
     check = _board_check(database, sessions, stats)
     cast = sum(len(r) for r in stats.receipts.values())
@@ -228,6 +239,7 @@ def drive(database: Database, server: Server, plan: Plan, name: str, sessions: l
     errors = sum(v for k, v in stats.errors.items() if k != "flow") + check["lost"]
     return {
         "name": name, "db": database.kind, "workers": server.config.label,
+        "live": "streams" if server.config.streams else "polls",
         "sessions": len(sessions), "delegates_per_session": len(sessions[0].cards),
         "kiosks_per_session": kiosks, "window_s": window, "ballots_expected": expected,
         "ballots_cast": cast, "wall_s": round(wall, 2), "ballots_per_s": round(cast / wall, 1),
@@ -270,7 +282,10 @@ def choose_workers(database: Database, plan: Plan, log) -> tuple[WorkerConfig, l
         return plan.fixed_workers, []
     delegates, kiosks = plan.selection
     rows = []
-    for config in plan.candidates:
+    # SQLite's calls block a gevent worker's other connections while it waits for the lock.
+    candidates = [c for c in plan.candidates
+                  if database.kind == "postgres" or c.worker_class != "gevent"]
+    for config in candidates:
         sessions = database.seed(f"w{config.label}", 1, delegates, kiosks)
         with database.server(config) as server:
             row = drive(database, server, plan, f"select {delegates}/{kiosks}", sessions,
@@ -278,8 +293,8 @@ def choose_workers(database: Database, plan: Plan, log) -> tuple[WorkerConfig, l
         log(f"  {database.kind} {config.label}: {row['ballots_per_s']} ballots/s, "
             f"p99 {row['kiosk_latency']['p99_ms']} ms, errors {row['errors']}")
         rows.append(row)
-    good = [(r, c) for r, c in zip(rows, plan.candidates, strict=True)
-            if r["errors"] == 0 and r["double_counts"] == 0] or list(zip(rows, plan.candidates,
+    good = [(r, c) for r, c in zip(rows, candidates, strict=True)
+            if r["errors"] == 0 and r["double_counts"] == 0] or list(zip(rows, candidates,
                                                                           strict=True))
     best = max(good, key=lambda rc: rc[0]["ballots_per_s"])[1]
     return best, rows
@@ -409,12 +424,13 @@ def _province_part(database: Database, config: WorkerConfig, plan: Plan, result:
         f"{plan.province_window:.0f} s …")
     sessions = database.seed("p", plan.province_sessions, plan.province_delegates,
                              plan.province_kiosks)
+    config = plan.province_workers if database.kind == "postgres" else config
     with database.server(config) as server:
-        log("  what each poll costs …")
+        log(f"  what each poll costs ({config.label}) …")
         costs = poll_costs(database, server, plan, sessions)
         row = drive(database, server, plan, "province morning", sessions,
                     plan.province_kiosks, plan.province_window,
-                    plan.province_window + plan.province_overrun)
+                    plan.province_window + plan.province_overrun, plan.province_warm_up)
     # A ballot's cost without polls: the biggest closed-loop session on this database.
     closed = [r for r in result["scenarios"] if r["db"] == database.kind]
     ballot_cost = max(closed, key=lambda r: r["ballots_cast"])["cpu_ms_per_ballot"] \
@@ -432,16 +448,17 @@ def _plan_dict(plan: Plan) -> dict:
     data = asdict(plan)
     data["candidates"] = [c.label for c in plan.candidates]
     data["fixed_workers"] = plan.fixed_workers.label if plan.fixed_workers else None
+    data["province_workers"] = plan.province_workers.label
     data.pop("pg_url")
     data.pop("notes")
     return data
 
 
 def parse_workers(text: str) -> WorkerConfig:
-    """``sync:3`` or ``gthread:2:4`` → WorkerConfig."""
+    """``sync:3``, ``gthread:2:4`` or ``gevent:2`` → WorkerConfig."""
     parts = text.split(":")
-    if parts[0] not in ("sync", "gthread") or len(parts) not in (2, 3):
-        raise click.BadParameter("use sync:N or gthread:N:THREADS")
+    if parts[0] not in ("sync", "gthread", "gevent") or len(parts) not in (2, 3):
+        raise click.BadParameter("use sync:N, gthread:N:THREADS or gevent:N")
     return WorkerConfig(parts[0], int(parts[1]), int(parts[2]) if len(parts) == 3 else 1)
 
 
@@ -452,7 +469,7 @@ def parse_workers(text: str) -> WorkerConfig:
 @click.option("--only", "parts", multiple=True, type=click.Choice(PARTS),
               help="Run only these parts (default: all).")
 @click.option("--workers", "fixed", default=None,
-              help="Skip the worker comparison: sync:N or gthread:N:THREADS.")
+              help="Skip the worker comparison: sync:N, gthread:N:THREADS or gevent:N.")
 @click.option("--province-window", type=float, default=None,
               help="Seconds over which the province's ballots arrive (default 600).")
 @click.option("--province-sessions", type=int, default=None, help="Township sessions (800).")

@@ -15,11 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 READY_PATH = "/static/css/kiosk.css"
+GEVENT_CONNECTIONS = 5000
 
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    """A gunicorn worker set-up: class (sync or gthread), processes and threads per process."""
+    """A gunicorn worker set-up: class (sync, gthread or gevent), processes and threads per
+    process (gthread only)."""
 
     worker_class: str
     workers: int
@@ -28,9 +30,14 @@ class WorkerConfig:
     @property
     def label(self) -> str:
         """Short name for tables: ``sync×3`` or ``gthread×2×4``."""
-        if self.worker_class == "sync":
-            return f"sync×{self.workers}"
-        return f"gthread×{self.workers}×{self.threads}"
+        if self.worker_class == "gthread":
+            return f"gthread×{self.workers}×{self.threads}"
+        return f"{self.worker_class}×{self.workers}"
+
+    @property
+    def streams(self) -> bool:
+        """Whether the app offers live streams under this set-up (BALLOT_LIVE_STREAM=auto)."""
+        return self.worker_class == "gevent"
 
 
 def free_port() -> int:
@@ -62,6 +69,8 @@ class Server:
                    "--worker-class", config.worker_class, "--threads", str(config.threads),
                    "--backlog", "4096", "--timeout", "120", "--keep-alive", "5",
                    "--log-level", "warning"]
+        if config.worker_class == "gevent":  # every screen holds a stream open
+            command += ["--worker-connections", str(GEVENT_CONNECTIONS)]
         with open(log_path, "ab") as log:  # the app logs unexpected errors to stderr
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log,
                                             start_new_session=True)
