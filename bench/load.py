@@ -3,10 +3,10 @@
 A kiosk does what kiosk-vote.js does for each delegate: load the idle page (the page reloads
 itself after every receipt) and read its CSRF token, POST the scanned card to /issue, POST the
 choices to /cast. A chair screen loads /chair/<ref> once. Then, as the pages do: where the
-server offers live streams, each page holds its stream open (the kiosk's is opened again with
-every page load) and the chair's figures arrive as events; otherwise an idle kiosk asks
-/kiosk/api/vote/status every 15 s (a round is open) and the chair GETs live.json and waits
-1.5 s after each answer. Every request and every loop is bounded in time.
+server offers live streams, each page holds its stream open (a kiosk, a round being open, opens
+its stream 15 s after each page load) and the chair's figures arrive as events; otherwise an
+idle kiosk asks /kiosk/api/vote/status every 15 s (a round is open) and the chair GETs
+live.json and waits 1.5 s after each answer. Every request and every loop is bounded in time.
 """
 
 from __future__ import annotations
@@ -143,8 +143,13 @@ async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[fl
         nonlocal status_stream
         if status_stream is not None:
             status_stream.cancel()  # the page is reloaded: its EventSource goes
-        status_stream = asyncio.create_task(client.follow(
-            "status_stream", "/kiosk/api/vote/status.stream", cookies, lambda _data: None))
+        status_stream = asyncio.create_task(follow_later())
+
+    async def follow_later():
+        # kiosk-vote.js: with a round open, the page follows it from 15 s after loading.
+        await asyncio.sleep(STATUS_PERIOD)
+        await client.follow("status_stream", "/kiosk/api/vote/status.stream", cookies,
+                            lambda _data: None)
 
     if streams:
         await asyncio.sleep(max(0.0, (opened_at or start) - time.perf_counter()))

@@ -95,12 +95,13 @@
   });
 
   // An idle kiosk follows the session: when a round opens or closes (a tie-break round, say) it
-  // redraws itself, unless a card is being scanned or a message is showing. Where the server
-  // offers it (data-status-stream-url) the open round is pushed as it changes; otherwise the page
-  // asks every 5 s while waiting for voting to open (delegates stand in front of it) and every
-  // 15 s while a round is open, since a card scanned after the close is answered with the reason
-  // anyway: a province's thousands of kiosks polling on the same morning cost the server a third
-  // as much.
+  // redraws itself, unless a card is being scanned or a message is showing. Waiting for voting
+  // to open it follows at once (delegates stand in front of it); while a round is open it starts
+  // following 15 s after the page loaded, since a card scanned after the close is answered with
+  // the reason anyway, and a kiosk with a queue reloads after every ballot: a province's
+  // thousands of kiosks on the same morning cost the server a third as much. Where the server
+  // offers it (data-status-stream-url) the open round is pushed as it changes; otherwise the
+  // page asks every 5 s (waiting) or 15 s (a round is open).
   var WAITING_PERIOD_MS = 5000;
   var OPEN_PERIOD_MS = 15000;
   var announced = false;  // whether the stream has said which round is open (announcedRound)
@@ -123,7 +124,7 @@
         function () { /* offline: try again at the next tick */ });
   }
   function streamRound(url) {
-    var source = new window.EventSource(url);
+    var source = new window.EventSource(url);  // sends the kiosk's cookie: same origin
     source.onmessage = function (event) {
       announced = true;
       announcedRound = JSON.parse(event.data).round;
@@ -142,7 +143,8 @@
     }, WAITING_PERIOD_MS);
   }
   if (app.dataset.statusStreamUrl && window.EventSource) {
-    streamRound(app.dataset.statusStreamUrl);
+    window.setTimeout(function () { streamRound(app.dataset.statusStreamUrl); },
+      app.dataset.round ? OPEN_PERIOD_MS : 0);
   } else {
     window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
   }
