@@ -32,6 +32,7 @@ def create_app(config: str | dict | None = None) -> Flask:
             raise ConfigError("; ".join(problems))
     _database_setup(app)
     _extensions(app)
+    _admission(app)
     _blueprints(app)
     _security_headers(app)
     _template_globals(app)
@@ -90,6 +91,12 @@ def _select_locale() -> str:
     # Accept-Language is ignored, since a hall's machines often ship with English systems.
     chosen = getattr(g, "locale", None) or request.args.get("lang") or session.get("lang")
     return chosen if chosen in ("zh", "en") else "zh"
+
+
+def _admission(app: Flask) -> None:
+    from ballot.web import admission
+
+    admission.install(app)
 
 
 def _blueprints(app: Flask) -> None:

@@ -56,3 +56,27 @@ def test_nul_characters_are_refused_with_a_message_and_change_nothing(client, db
     db.session.expire_all()
     assert db.session.execute(db.select(VoteSession)).scalars().all() == [session]
     assert db.session.execute(db.select(Delegate)).scalars().all() == []
+
+
+def test_requests_beyond_the_connection_slots_wait_then_are_refused_cleanly(app, client):
+    """A gevent worker takes every connection; requests beyond the pool's slots wait their turn
+    and, past REQUEST_WAIT_SECONDS, get a clear 503 instead of a pool time-out's 500."""
+    from ballot.web.admission import EXTENSION
+
+    app.config["REQUEST_WAIT_SECONDS"] = 0.05
+    gate = app.extensions[EXTENSION]
+    taken = 0
+    while gate.acquire(blocking=False):  # every slot busy elsewhere
+        taken += 1
+    assert taken == app.config["DB_POOL_SIZE"] == 10
+    busy = client.get("/healthz")
+    assert busy.status_code == 503 and "服务器正忙" in busy.text
+    api = client.get("/api/v1/sessions")
+    assert api.status_code == 503 and api.json["message"] == "服务器正忙，操作未进行，请稍后重试。"
+    gate.release()
+    assert client.get("/healthz").status_code == 200
+    # Each request gives its slot back, also when it fails.
+    assert client.get("/no-such-page").status_code == 404
+    assert client.get("/healthz").status_code == 200
+    for _ in range(taken - 1):
+        gate.release()
