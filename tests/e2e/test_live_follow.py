@@ -87,7 +87,7 @@ def test_screens_follow_voting_and_ballots_by_themselves(live_server, new_page, 
     back_to_idle(kiosk)
     expect(chair.locator('[data-live="connection"]')).to_be_hidden()
 
-    streamed = [url for url in asked if url.endswith((".stream"))]
+    streamed = [url for url in asked if url.endswith(".stream")]
     polled = [url for url in asked if url.endswith(("/live.json", "/api/vote/status"))]
     if streams == "1":
         assert any(url.endswith("/chair/follow/live.stream") for url in streamed)
