@@ -4,7 +4,7 @@ A kiosk does what kiosk-vote.js does for each delegate: load the idle page (the 
 itself after every receipt) and read its CSRF token, POST the scanned card to /issue, POST the
 choices to /cast. A chair screen loads /chair/<ref> once. Then, as the pages do: where the
 server offers live streams, each page holds its stream open (a kiosk, a round being open, opens
-its stream 15 s after each page load) and the chair's figures arrive as events; otherwise an
+its stream a minute after each page load) and the chair's figures arrive as events; otherwise an
 idle kiosk asks /kiosk/api/vote/status every 15 s (a round is open) and the chair GETs
 live.json and waits 1.5 s after each answer. Every request and every loop is bounded in time.
 """
@@ -24,6 +24,7 @@ import aiohttp
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 CHAIR_PERIOD = 1.5  # chair.js PERIOD
 STATUS_PERIOD = 15.0  # kiosk-vote.js OPEN_PERIOD_MS: an idle kiosk while a round is open
+STATUS_STREAM_DELAY = 60.0  # kiosk-vote.js OPEN_STREAM_DELAY_MS
 REQUEST_TIMEOUT = 30.0
 STREAM_READ_TIMEOUT = 60.0  # the server sends a comment every 15 s of quiet
 CAST_ATTEMPTS = 3  # the page's retry button after an unknown outcome
@@ -146,8 +147,8 @@ async def kiosk(client: Client, slug: str, credential: str, queue: list[tuple[fl
         status_stream = asyncio.create_task(follow_later())
 
     async def follow_later():
-        # kiosk-vote.js: with a round open, the page follows it from 15 s after loading.
-        await asyncio.sleep(STATUS_PERIOD)
+        # kiosk-vote.js: with a round open, the page follows it from a minute after loading.
+        await asyncio.sleep(STATUS_STREAM_DELAY)
         await client.follow("status_stream", "/kiosk/api/vote/status.stream", cookies,
                             lambda _data: None)
 

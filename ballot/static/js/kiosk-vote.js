@@ -95,15 +95,16 @@
   });
 
   // An idle kiosk follows the session: when a round opens or closes (a tie-break round, say) it
-  // redraws itself, unless a card is being scanned or a message is showing. Waiting for voting
-  // to open it follows at once (delegates stand in front of it); while a round is open it starts
-  // following 15 s after the page loaded, since a card scanned after the close is answered with
-  // the reason anyway, and a kiosk with a queue reloads after every ballot: a province's
-  // thousands of kiosks on the same morning cost the server a third as much. Where the server
-  // offers it (data-status-stream-url) the open round is pushed as it changes; otherwise the
-  // page asks every 5 s (waiting) or 15 s (a round is open).
+  // redraws itself, unless a card is being scanned or a message is showing. Where the server
+  // offers it (data-status-stream-url) the open round is pushed as it changes: waiting for voting
+  // to open, the page follows at once (delegates stand in front of it); with a round open, from a
+  // minute after it loaded, since a kiosk with a queue reloads after every ballot anyway and a
+  // card scanned after the close is answered with the reason (a province's thousands of kiosks
+  // on one morning would otherwise open a stream per ballot). Otherwise the page asks every 5 s
+  // (waiting) or 15 s (a round is open).
   var WAITING_PERIOD_MS = 5000;
   var OPEN_PERIOD_MS = 15000;
+  var OPEN_STREAM_DELAY_MS = 60000;
   var announced = false;  // whether the stream has said which round is open (announcedRound)
   var announcedRound = null;
 
@@ -144,7 +145,7 @@
   }
   if (app.dataset.statusStreamUrl && window.EventSource) {
     window.setTimeout(function () { streamRound(app.dataset.statusStreamUrl); },
-      app.dataset.round ? OPEN_PERIOD_MS : 0);
+      app.dataset.round ? OPEN_STREAM_DELAY_MS : 0);
   } else {
     window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
   }
