@@ -97,9 +97,18 @@ class Client:
                     if response.status != 200:
                         self.stats.error(f"{kind} {response.status}")
                         return
+                    event, planned = "message", False
                     async for line in response.content:
-                        if line.startswith(b"data: "):
+                        if line.startswith(b"event: "):
+                            event = line[7:].strip().decode()
+                        elif line.startswith(b"data: ") and event == "message":
                             on_event(json.loads(line[6:]))
+                        elif line.startswith(b"data: ") and event == "reconnect":
+                            planned = True  # the server ends the stream: follow again at once
+                        elif not line.strip():
+                            event = "message"
+                    if planned:
+                        continue
             except (TimeoutError, aiohttp.ClientError, ValueError):
                 self.stats.error(f"{kind} 0")
             await asyncio.sleep(2.0)  # the stream's "retry: 2000"

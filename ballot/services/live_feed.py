@@ -19,6 +19,7 @@ from contextlib import contextmanager
 log = logging.getLogger(__name__)
 
 Figures = dict
+RECONNECT = "reconnect"  # the event that ends a stream on purpose
 Reader = Callable[[list[int]], dict[int, Figures]]
 
 
@@ -120,8 +121,9 @@ def event_stream(feed: LiveFeed, session_id: int, first: Figures,
                  shown: Callable[[Figures], dict] = lambda figures: figures,
                  lifetime: float = 300.0, heartbeat: float = 15.0) -> Iterator[str]:
     """Server-sent events: ``shown(figures)`` now, then each time it changes, for ``lifetime``
-    seconds (the browser reconnects, and is authenticated again); a comment every ``heartbeat``
-    seconds of quiet, so a screen that went away is noticed."""
+    seconds; a comment every ``heartbeat`` seconds of quiet, so a screen that went away is
+    noticed. The stream ends with a ``reconnect`` event: the page opens a new one at once (and is
+    authenticated again), rather than after the ``retry`` pause a lost connection waits."""
     last = shown(first)
     yield f"retry: 2000\ndata: {_json(last)}\n\n"
     with feed.follow(session_id, first) as channel:
@@ -137,6 +139,7 @@ def event_stream(feed: LiveFeed, session_id: int, first: Figures,
             if view != last:
                 last = view
                 yield f"data: {_json(last)}\n\n"
+    yield f"event: {RECONNECT}\ndata: {{}}\n\n"
 
 
 def _json(value: dict) -> str:

@@ -97,3 +97,42 @@ def test_screens_follow_voting_and_ballots_by_themselves(live_server, new_page, 
         assert streamed == []
         assert any(url.endswith("/chair/follow/live.json") for url in polled)
         assert any(url.endswith("/kiosk/api/vote/status") for url in polled)
+
+
+def test_screens_follow_again_at_once_when_the_server_ends_their_stream(live_server, new_page):
+    # Each stream ends after LIVE_STREAM_SECONDS (0.75 to 1 s here) with a "reconnect" event:
+    # the pages open the next one at once, not after the 2 s a lost connection waits, so a
+    # chair screen is never left showing old figures while it reconnects.
+    live_server.app.config.update(LIVE_STREAM="1", LIVE_STREAM_SECONDS=1)
+    base = live_server.url
+    _card, code = _session_in_checkin(live_server)
+    create_users(live_server, ("chair", "chair", "主持人"))
+    streams: dict[str, int] = {"chair": 0, "kiosk": 0}
+
+    def count(request) -> None:
+        if request.url.endswith("/chair/follow/live.stream"):
+            streams["chair"] += 1
+        elif request.url.endswith("/kiosk/api/vote/status.stream"):
+            streams["kiosk"] += 1
+
+    chair = new_page(PROJECTOR)
+    chair.on("request", count)
+    log_in(chair, base, "chair")
+    chair.goto(f"{base}/chair/follow")
+    kiosk = new_page(KIOSK_PORTRAIT)
+    kiosk.on("request", count)
+    kiosk.goto(f"{base}/kiosk")
+    kiosk.get_by_label("配对码").fill(code)
+    kiosk.get_by_role("button", name="配对").click()
+    expect(kiosk.get_by_text("投票尚未开始", exact=False)).to_be_visible()
+    chair.wait_for_timeout(6_000)
+    # Reconnecting after the 2 s pause would allow three streams at most in these 6 s.
+    assert streams["chair"] >= 4 and streams["kiosk"] >= 4, streams
+
+    with live_server.context():
+        session = db.session.execute(select(VoteSession).filter_by(slug="follow")).scalar_one()
+        rounds.open_voting(session, "e2e")
+        db.session.commit()
+    expect(kiosk.locator("#round-label")).to_have_text("第 1 轮", timeout=15_000)
+    expect(chair.locator(".ch-screen")).to_have_attribute("data-state", "voting", timeout=15_000)
+    expect(chair.locator('[data-live="connection"]')).to_be_hidden()

@@ -34,8 +34,9 @@ def wait_until(condition, timeout: float = 5.0) -> None:
 
 
 def events(chunks) -> list[dict]:
-    return [json.loads(line[6:]) for chunk in chunks for line in chunk.splitlines()
-            if line.startswith("data: ")]
+    """The figures sent (the data of unnamed events)."""
+    return [json.loads(line[6:]) for chunk in chunks if not chunk.startswith("event: ")
+            for line in chunk.splitlines() if line.startswith("data: ")]
 
 
 def test_a_change_reaches_every_follower_of_that_session_only():
@@ -84,9 +85,11 @@ def test_the_stream_sends_the_first_figures_then_each_change_and_ends():
     assert events(chunks) == [{"round": 1, "returned": 1}]
     # Quiet: heartbeats (SSE comments) only, so a vanished screen is noticed.
     assert next(stream) == ": \n\n"
-    # The lifetime ends the stream; the browser reconnects (and is authenticated again).
+    # The lifetime ends the stream with the event that has the page reconnect at once (and be
+    # authenticated again).
     rest = list(stream)
-    assert all(chunk == ": \n\n" for chunk in rest)
+    assert rest[-1] == "event: reconnect\ndata: {}\n\n"
+    assert all(chunk == ": \n\n" for chunk in rest[:-1])
     assert feed.followed() == []
 
 

@@ -90,14 +90,17 @@ def test_status_names_the_open_round_so_an_idle_kiosk_can_follow_it(db, kiosk_cl
 
 
 def read_events(response, count: int, limit: float = 10.0) -> list[dict]:
-    """The first ``count`` data events of a server-sent event response (bounded in time)."""
+    """The figures of the first ``count`` data events (unnamed: not the stream's closing
+    ``reconnect``) of a server-sent event response (bounded in time)."""
     import json
     import time
 
     found, deadline = [], time.monotonic() + limit
     for chunk in response.response:
         text = chunk.decode() if isinstance(chunk, bytes) else chunk
-        found += [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
+        if not text.startswith("event: "):
+            found += [json.loads(line[6:]) for line in text.splitlines()
+                      if line.startswith("data: ")]
         if len(found) >= count or time.monotonic() > deadline:
             break
     return found

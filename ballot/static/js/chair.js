@@ -69,6 +69,10 @@
     var source = new window.EventSource(streamUrl);
     source.onopen = function () { failures = 0; connection(true); };
     source.onmessage = function (event) { failures = 0; connection(true); apply(JSON.parse(event.data)); };
+    source.addEventListener("reconnect", function () {  // the server ends each stream after a while
+      source.close();
+      follow(streamUrl);
+    });
     source.onerror = function () {
       if (source.readyState === window.EventSource.CLOSED) {  // refused: ask instead
         source.close();

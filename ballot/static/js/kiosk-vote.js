@@ -131,6 +131,10 @@
       announcedRound = JSON.parse(event.data).round;
       redrawIfMoved(announcedRound);
     };
+    source.addEventListener("reconnect", function () {  // the server ends each stream after a while
+      source.close();
+      streamRound(url);
+    });
     source.onerror = function () {
       if (source.readyState === window.EventSource.CLOSED) {  // refused: ask instead
         source.close();
@@ -138,14 +142,14 @@
         window.setTimeout(followRound, WAITING_PERIOD_MS);
       }  // otherwise the browser reconnects by itself
     };
-    // A change announced while a delegate was busy is acted on once the kiosk is idle again.
-    window.setInterval(function () {
-      if (announced) { redrawIfMoved(announcedRound); }
-    }, WAITING_PERIOD_MS);
   }
   if (app.dataset.statusStreamUrl && window.EventSource) {
     window.setTimeout(function () { streamRound(app.dataset.statusStreamUrl); },
       app.dataset.round ? OPEN_STREAM_DELAY_MS : 0);
+    // A change announced while a delegate was busy is acted on once the kiosk is idle again.
+    window.setInterval(function () {
+      if (announced) { redrawIfMoved(announcedRound); }
+    }, WAITING_PERIOD_MS);
   } else {
     window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
   }
