@@ -7,6 +7,7 @@ aliases; unknown and missing columns are reported, never guessed.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -124,6 +125,12 @@ def read_table(
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text (*.txt)": UTF-16 with a byte-order mark, tab-separated.
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # not really UTF-16: refused below
     if b"\x00" in data[:4096]:
         raise ImportRejected(
             [_error(N_("文件不是文本表格（可能是二进制文件），请另存为 CSV（UTF-8 或 GBK）或 XLSX 后重试。"))]

@@ -1,5 +1,6 @@
 """Roster and candidate imports: encodings, XLSX, all-or-nothing with every bad row listed."""
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,18 @@ def test_roster_imports_in_every_format(db, name):
     assert delegates[0].seat == "1排01座"
     assert delegates[0].phone == "13800000000"
     assert [d.roster_order for d in delegates] == list(range(1, 61))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_roster_saved_as_excel_unicode_text_imports(db, encoding):
+    # Excel's "Unicode text (*.txt)": UTF-16 with a byte-order mark, tab-separated.
+    text = read("roster_utf8.csv").decode("utf-8").replace(",", "\t")
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    session = make_session(delegates=0)
+    assert roster.import_delegates(session, data, "名单.txt", "tester") == 60
+    assert roster.list_delegates(session)[0].name == "王建国"
 
 
 def test_bad_roster_lists_every_bad_row_and_stores_nothing(db):
