@@ -101,6 +101,7 @@ def _strings() -> dict[str, str]:
 
 
 @bp.get("/kiosk/vote/")
+@polled  # read-only, and loaded again after every ballot
 @kiosk_required(mode="voting")
 def idle():
     """The voting kiosk: idle screen, ballot, review, receipt (one page, driven by its script)."""
