@@ -51,7 +51,7 @@ def _database_setup(app: Flask) -> None:
         # and closed after it costs PostgreSQL a new backend and loses its prepared statements;
         # a request beyond the pool waits for a connection instead (gevent workers take many).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_size": app.config.get("DB_POOL_SIZE", 10), "max_overflow": 0,
+            "pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 0,
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     if not app.config.get("KEY_ENCRYPTION_SECRET"):
         app.config["KEY_ENCRYPTION_SECRET"] = app.config["SECRET_KEY"]

@@ -32,7 +32,10 @@ class DefaultConfig:
     KEY_ENCRYPTION_SECRET = _env("BALLOT_KEY_SECRET")
     SQLALCHEMY_DATABASE_URI = _env("BALLOT_DATABASE_URL")  # None → instance/ballot.sqlite
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    DB_POOL_SIZE = int(_env("BALLOT_DB_POOL_SIZE", "10"))  # PostgreSQL connections per process
+    # PostgreSQL connections per process, and so requests at work at once (ballot.web.admission).
+    # On the 2-core machine a gevent worker cast 3,000 ballots 10% faster with 4–6 than with 10:
+    # fewer transactions interleaved, less switching and locking in both processes.
+    DB_POOL_SIZE = int(_env("BALLOT_DB_POOL_SIZE", "6"))
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = _env("BALLOT_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh", "en")

@@ -19,7 +19,7 @@ EXTENSION = "ballot_admission"
 
 def install(app: Flask) -> None:
     """Admit ``app``'s requests through a per-process gate of ``DB_POOL_SIZE`` slots."""
-    app.extensions[EXTENSION] = threading.BoundedSemaphore(app.config.get("DB_POOL_SIZE", 10))
+    app.extensions[EXTENSION] = threading.BoundedSemaphore(app.config["DB_POOL_SIZE"])
     app.before_request_funcs.setdefault(None, []).insert(0, _enter)
     app.teardown_request(_leave)
 

@@ -68,7 +68,7 @@ def test_requests_beyond_the_connection_slots_wait_then_are_refused_cleanly(app,
     taken = 0
     while gate.acquire(blocking=False):  # every slot busy elsewhere
         taken += 1
-    assert taken == app.config["DB_POOL_SIZE"] == 10
+    assert taken == app.config["DB_POOL_SIZE"] == 6
     busy = client.get("/healthz")
     assert busy.status_code == 503 and "服务器正忙" in busy.text
     api = client.get("/api/v1/sessions")
