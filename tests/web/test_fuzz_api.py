@@ -512,7 +512,8 @@ def bad_uploads(kind: str) -> list[tuple[str, bytes, str]]:
         ("broken.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4, "XLSX"),
         ("list.pdf", b"%PDF-1.4\n", "CSV 或 XLSX"),
         ("latin1.csv", f"{header}\n".encode() + b"Jos\xe9 M\xfcller\xff,1\n", "编码"),
-        ("u16.csv", f"{header}\n张三,1\n".encode("utf-16"), "二进制"),
+        # A UTF-16 byte-order mark (Excel's "Unicode text") before bytes that are not UTF-16.
+        ("u16.csv", f"{header}\n张三,1\n".encode("utf-16") + b"\x00\xd8", "二进制"),
         ("formula.csv", f"{header}\n=cmd|' /C calc'!A0,1\n张三,2\n".encode(), "公式"),
         ("formula.xlsx", _xlsx(header.split(","), ["=cmd|' /C calc'!A0", "5"]), "公式"),
     ]
