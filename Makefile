@@ -21,7 +21,7 @@ demo: $(STAMP)
 ## make test: install and run the whole suite (SQLite, then PostgreSQL when configured).
 test: $(STAMP)
 	$(BIN)/python -m tests.setup_env
-	$(BIN)/ruff check ballot config tests wsgi.py
+	$(BIN)/ruff check ballot bench config tests wsgi.py
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -46,7 +46,7 @@ serve: $(STAMP)
 	$(BIN)/ballot serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check ballot config tests wsgi.py
+	$(BIN)/ruff check ballot bench config tests wsgi.py
 
 ## make translations: after adding or changing a _()/gettext()/N_() string, re-extract every
 ## message, merge it into each catalog, then translate the new (empty) entries in

@@ -120,7 +120,18 @@ class Database:
                 login_user(db.session.get(User, item.chair_user_id))
                 item.chair_cookie = self._serializer.dumps(dict(flask.session))
             db.session.commit()
+        self.settle()
         return seeded
+
+    def settle(self) -> None:
+        """On PostgreSQL, VACUUM ANALYZE after a bulk seeding (never timed): a real database's
+        autovacuum has done that long before its session day, and would otherwise do it during
+        the measured window, against the seeding's (and earlier parts') rows."""
+        if self.kind != "postgres":
+            return
+        with self.app.app_context(), db.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
 
     def server(self, config: WorkerConfig) -> Server:
         return Server(config, self.env, self.workdir / f"gunicorn-{self.kind}.log")
