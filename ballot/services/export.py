@@ -12,7 +12,7 @@ import io
 from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ballot import bundle
 from ballot.domain.errors import ResultNotCounted, ResultNotPublished
@@ -227,6 +227,15 @@ def public_audit_log(session: VoteSession) -> list[dict]:
         published.append({"at": entry.at.astimezone(UTC).isoformat(timespec="seconds"),
                           "actor": entry.actor, "action": entry.action, "detail": detail})
     return published
+
+
+def bundle_version(session: VoteSession) -> tuple:
+    """What a published session's bundle is made of, in a few values: once the result is
+    published nothing in the bundle can change (every edit is refused) but the audit log, which
+    only grows, so two equal versions mean byte-identical bundles."""
+    last_audit = db.session.scalar(
+        select(func.max(AuditEntry.id)).where(AuditEntry.session_id == session.id))
+    return (session.id, session.result_signature, last_audit)
 
 
 def to_bundle(session: VoteSession) -> bytes:

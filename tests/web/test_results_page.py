@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 from ballot import crypto
 from ballot.services import keys
 from tests.services.test_export import counted_session, published_session
@@ -48,3 +52,30 @@ def test_staff_download_every_format_once_published(client, db, login):
         assert "attachment" in response.headers["Content-Disposition"]
     page = client.get(f"/admin/sessions/{session.slug}")
     assert f"/admin/sessions/{session.slug}/export/bundle" in page.text
+
+
+def test_bundle_download_is_built_once_until_the_audit_log_grows(client, db, login, monkeypatch):
+    from ballot.services import audit, export
+
+    session = published_session(db)
+    builds = []
+    original = export.to_bundle
+    monkeypatch.setattr(export, "to_bundle", lambda s: builds.append(s.id) or original(s))
+    first = client.get(f"/s/{session.slug}/audit-bundle.zip").data
+    again = client.get(f"/s/{session.slug}/audit-bundle.zip").data
+    login("staff")
+    staff = client.get(f"/admin/sessions/{session.slug}/export/bundle").data
+    assert first == again == staff and first.startswith(b"PK")
+    assert builds == [session.id]
+    audit.record("staff", "result.note", session, note="公告已张贴")
+    db.session.commit()
+    after = client.get(f"/s/{session.slug}/audit-bundle.zip").data
+    assert builds == [session.id, session.id]
+    assert after != first
+    assert "result.note" in _audit_actions(after) and "result.note" not in _audit_actions(first)
+
+
+def _audit_actions(bundle_zip: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(bundle_zip)) as zf:
+        lines = zf.read("audit_log.jsonl").decode("utf-8").splitlines()
+    return [json.loads(line)["action"] for line in lines if line.strip()]
