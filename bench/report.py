@@ -92,6 +92,40 @@ def _province_costs(result: dict) -> list[str]:
     return lines
 
 
+def _busy_ms(cores: dict, per_s: float) -> float:
+    """Milliseconds of machine CPU (load generator, gunicorn, PostgreSQL) per unit of work."""
+    return 1000 * (cores["generator"] + cores["server"] + cores["postgres"]) / per_s
+
+
+def _trivial_bound(result: dict) -> list[str]:
+    """What "ballots/s ÷ trivial ≥ 0.30" asks of one ballot, against what it costs, in health
+    checks of the same run: a ballot is three requests (page, issue, cast), so the ratio stays
+    below 1/3 unless its requests cost less than a health check that touches nothing."""
+    lines = []
+    for row in _rows(result):
+        trivial = result["ceilings"].get(f"trivial_{row['db']}")
+        if not trivial or row["sessions"] != 1 or row["ballots_per_s"] <= 0 or any(
+                r["db"] == row["db"] and r["sessions"] == 1
+                and r["ballots_cast"] > row["ballots_cast"] for r in _rows(result)):
+            continue
+        if not lines:
+            lines = ["", "## What ÷ trivial ≥ 0.30 asks of a ballot (same run)", "",
+                     "| db | health checks/s | ballots/s | machine CPU ms per health check "
+                     "| per ballot | health checks per ballot request (0.30 needs ≤ 1.11) |",
+                     "|---|---|---|---|---|---|"]
+        per_check = _busy_ms(trivial["cpu_cores"], trivial["requests_per_s"])
+        per_ballot = _busy_ms(row["cpu_cores"], row["ballots_per_s"])
+        lines.append(f"| {row['db']} | {trivial['requests_per_s']:,.0f} "
+                     f"| {row['ballots_per_s']:.1f} | {per_check:.2f} | {per_ballot:.2f} "
+                     f"| {trivial['requests_per_s'] / row['ballots_per_s'] / 3:.1f} |")
+    if lines:
+        lines += ["", "A ballot is three requests and two durable commits: even if each request "
+                  "cost no more than a health check, ballots/s ÷ health checks/s would be 1/3. "
+                  "0.30 would need each of them (kiosk authentication, a durable commit, a "
+                  "signature) to cost at most 1.11 health checks of machine CPU."]
+    return lines
+
+
 def markdown(result: dict) -> str:
     """The run as Markdown: load scenarios, ceilings, offline timings, workers, targets."""
     lines = [f"# Benchmark run {result['started_utc']} UTC",
@@ -174,6 +208,7 @@ def markdown(result: dict) -> str:
                          f"| {_ms(row['kiosk_latency']['p50_ms'])} "
                          f"| {_ms(row['kiosk_latency']['p99_ms'])} | {row['errors']} "
                          f"| {cpu['generator']} / {cpu['server']} / {cpu['postgres']} |")
+    lines += _trivial_bound(result)
     lines += ["", "## Targets", "", "| target | wanted | measured | met |", "|---|---|---|---|"]
     for t in result.get("targets", []):
         met = {True: "yes", False: "**no**", None: "not measured"}[t["met"]]
