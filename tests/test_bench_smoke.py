@@ -48,4 +48,9 @@ def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
     table = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "| 10 delegates / 2 kiosks | sqlite | sync×2 | 10 |" in table
     assert "| chair live.json |" in table
+    # What ÷ trivial asks of a ballot: the session's row, its figures from the same run.
+    trivial = saved["ceilings"]["trivial_sqlite"]["requests_per_s"]
+    per_request = trivial / rows[0]["ballots_per_s"] / 3
+    assert f"| sqlite | {trivial:,.0f} | {rows[0]['ballots_per_s']:.1f} |" in table
+    assert f"| {per_request:.1f} |" in table
     assert result["run_seconds"] == saved["run_seconds"]
