@@ -54,7 +54,9 @@ def _without_jit(dbapi_connection, _record) -> None:
     # the estimates assume every session is as large as the average: beside one 100,000-ballot
     # session, the live feed's read of 800 township sessions (68 ms of work) spent 172 ms more
     # compiling itself, every second. No statement here runs long enough to gain from JIT.
-    # Committed at once: a rolled-back first transaction would undo the SET.
+    # Committed at once: a rolled-back first transaction would undo the SET. (JIT came with 11.)
+    if dbapi_connection.info.server_version < 110000:
+        return
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET jit = off")
     dbapi_connection.commit()
