@@ -1,7 +1,7 @@
 """Published audit bundles kept in memory, so a public download does not rebuild the zip.
 
 Anyone may download a published session's audit bundle, and building one reads and zips every
-board entry: about 0.1 s for 3,000 ballots, 4 s for 100,000. Rebuilt per request, a public link
+board entry: about 0.1 s for 3,000 ballots, 3–4 s for 100,000. Rebuilt per request, a public link
 would let anyone keep a server busy. Each process keeps the bundles it built, keyed by
 ``export.bundle_version`` (the result's signature and the audit log's last entry), least
 recently used first out, up to ``max_bytes`` in all.

@@ -20,6 +20,7 @@ from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
 from ballot.services import keys, results, rounds, sessions
+from ballot.services.bundle_cache import BundleCache
 
 FORMATS = ("csv", "xlsx", "pdf", "json", "bundle")
 MIMETYPES = {
@@ -58,7 +59,7 @@ def filename(session: VoteSession, fmt: str) -> str:
 def export(session: VoteSession, fmt: str) -> bytes:
     """The session's result in ``fmt`` (one of FORMATS)."""
     return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf, "json": to_json,
-            "bundle": to_bundle}[fmt](session)
+            "bundle": published_bundle}[fmt](session)
 
 
 def _counted(session: VoteSession) -> results.SessionResults:
@@ -236,6 +237,14 @@ def bundle_version(session: VoteSession) -> tuple:
     last_audit = db.session.scalar(
         select(func.max(AuditEntry.id)).where(AuditEntry.session_id == session.id))
     return (session.id, session.result_signature, last_audit)
+
+
+_BUNDLES = BundleCache()  # this process's published bundles (see bundle_cache)
+
+
+def published_bundle(session: VoteSession) -> bytes:
+    """``to_bundle(session)``, built once per ``bundle_version`` by each server process."""
+    return _BUNDLES.get(bundle_version(session), lambda: to_bundle(session))
 
 
 def to_bundle(session: VoteSession) -> bytes:

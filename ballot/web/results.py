@@ -6,13 +6,11 @@ before the chair publishes, and what appears is byte for byte what was signed.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 
 from ballot.domain import rules
 from ballot.i18n import gettext
-from ballot.models import VoteSession
 from ballot.services import export, keys, results, sessions
-from ballot.services.bundle_cache import BundleCache
 from ballot.web.guards import load_session, role_required
 
 bp = Blueprint("results", __name__)
@@ -22,12 +20,6 @@ def _download(data: bytes, mimetype: str, name: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _bundle(session: VoteSession) -> bytes:
-    """The published bundle, built once per version by each server process (see bundle_cache)."""
-    cache = current_app.extensions.setdefault("ballot_bundle_cache", BundleCache())
-    return cache.get(export.bundle_version(session), lambda: export.to_bundle(session))
 
 
 @bp.get("/s/<ref>/results")
@@ -67,7 +59,7 @@ def audit_bundle(ref: str):
     session = sessions.get_session(ref)
     if session.result_document is None:
         abort(404)
-    return _download(_bundle(session), export.MIMETYPES["bundle"],
+    return _download(export.published_bundle(session), export.MIMETYPES["bundle"],
                      export.filename(session, "bundle"))
 
 
@@ -78,6 +70,5 @@ def export_file(ref: str, fmt: str):
     if fmt not in export.FORMATS:
         abort(404)
     session = load_session(ref)
-    data = _bundle(session) if fmt == "bundle" else export.export(session, fmt)
-    return _download(data, export.MIMETYPES[fmt],
+    return _download(export.export(session, fmt), export.MIMETYPES[fmt],
                      export.filename(session, fmt))
