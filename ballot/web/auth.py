@@ -8,14 +8,13 @@ from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.services import accounts, audit
 from ballot.web.guards import current_user, login_user, logout_user
+from ballot.web.redirects import same_origin_path
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("admin.home")
+    return same_origin_path(target) or url_for("admin.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from ballot.domain.errors import N_, BallotError, ImportRejected, NotReady
 from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.web.guards import LoginRequired, login_redirect
+from ballot.web.redirects import same_origin_path
 
 log = logging.getLogger(__name__)
 
@@ -111,5 +112,4 @@ def register(app: Flask) -> None:
 
         if code in app.config["LANGUAGES"]:
             session["lang"] = code
-        target = request.args.get("next") or "/"
-        return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+        return redirect(same_origin_path(request.args.get("next")) or "/")
