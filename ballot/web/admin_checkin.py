@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.domain import rules
 from ballot.domain.errors import N_
@@ -10,6 +10,7 @@ from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
+from ballot.web.downloads import attachment
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
@@ -83,10 +84,11 @@ def cards_pdf(ref: str):
     """Issue fresh cards to the whole roster and download them as a printable PDF."""
     session = load_session(ref)
     issued = cards.issue_all(session, _actor())
-    pdf = cards.render_pdf(issued)
+    # The whole answer is built before the new cards are committed: should it fail, the old
+    # cards still work and nobody is left without one.
+    response = attachment(cards.render_pdf(issued), "application/pdf", f"cards-{session.slug}.pdf")
     db.session.commit()
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="cards-{session.slug}.pdf"'})
+    return response
 
 
 @bp.route("/checkin")
@@ -109,10 +111,12 @@ def reissue_card(ref: str, did: int):
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     card = cards.reissue_one(session, delegate, _actor())
-    png = cards.render_png(card)
+    # Built in full before the commit, its file name encoded for any seat text (6排05座): the
+    # new card is stored only together with an answer that can be sent.
+    response = attachment(cards.render_png(card), "image/png",
+                          f"card-{session.slug}-{delegate.seat}.png")
     db.session.commit()
-    return Response(png, mimetype="image/png", headers={
-        "Content-Disposition": f'attachment; filename="card-{session.slug}-{delegate.seat}.png"'})
+    return response
 
 
 @bp.route("/delegates/<int:did>/checkin", methods=["POST"])

@@ -6,20 +6,15 @@ before the chair publishes, and what appears is byte for byte what was signed.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 
 from ballot.domain import rules
 from ballot.i18n import gettext
 from ballot.services import export, keys, results, sessions
+from ballot.web.downloads import attachment
 from ballot.web.guards import load_session, role_required
 
 bp = Blueprint("results", __name__)
-
-
-def _download(data: bytes, mimetype: str, name: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 @bp.get("/s/<ref>/results")
@@ -41,7 +36,7 @@ def result_json(ref: str):
     session = sessions.get_session(ref)
     if session.result_document is None:
         abort(404)
-    return _download(session.result_document, "application/json", "result.json")
+    return attachment(session.result_document, "application/json", "result.json")
 
 
 @bp.get("/s/<ref>/result.sig")
@@ -50,7 +45,7 @@ def result_sig(ref: str):
     session = sessions.get_session(ref)
     if session.result_signature is None:
         abort(404)
-    return _download(session.result_signature, "application/octet-stream", "result.sig")
+    return attachment(session.result_signature, "application/octet-stream", "result.sig")
 
 
 @bp.get("/s/<ref>/audit-bundle.zip")
@@ -59,7 +54,7 @@ def audit_bundle(ref: str):
     session = sessions.get_session(ref)
     if session.result_document is None:
         abort(404)
-    return _download(export.published_bundle(session), export.MIMETYPES["bundle"],
+    return attachment(export.published_bundle(session), export.MIMETYPES["bundle"],
                      export.filename(session, "bundle"))
 
 
@@ -70,5 +65,5 @@ def export_file(ref: str, fmt: str):
     if fmt not in export.FORMATS:
         abort(404)
     session = load_session(ref)
-    return _download(export.export(session, fmt), export.MIMETYPES[fmt],
+    return attachment(export.export(session, fmt), export.MIMETYPES[fmt],
                      export.filename(session, fmt))
