@@ -137,6 +137,13 @@ def _template_globals(app: Flask) -> None:
 
     from ballot.i18n import gettext
 
+    def session_title(vote_session) -> str:
+        """A session's title, with 【演练】 (or [DRILL]) in front of a drill's, on every page."""
+        if getattr(vote_session, "is_drill", False):
+            return gettext("【演练】%(title)s", title=vote_session.title)
+        return vote_session.title
+
+    app.jinja_env.filters["session_title"] = session_title
     # ``translate`` renders domain messages (Problem.render(translate)) in the page's language.
     app.jinja_env.globals.update(current_user=current_user, role_label=role_label,
                                  get_locale=get_locale, translate=gettext)

@@ -158,7 +158,7 @@ def list_sessions() -> None:
         click.echo(
             f"{item.id:>4}  {item.slug:<20} {STATE_LABELS[item.state]:<8} {item.date}  "
             f"候选 {counts['candidates']}/应选 {item.quota}  应到 {counts['expected']} 实到 {counts['present']}  "
-            f"{item.title}"
+            f"{item.display_title}"
         )
 
 

@@ -52,6 +52,7 @@ class Report:
     fingerprint: str | None = None  # the bundle key's, whether or not it matched
     fingerprint_checked: bool = False
     entry_count: int = 0
+    drill: bool = False  # the signed result says this was a rehearsal (演练)
 
     @property
     def ok(self) -> bool:
@@ -596,6 +597,8 @@ def _verify(path: str | os.PathLike[str] | IO[bytes], expected_fingerprint: str 
     report = Report(problems=list(bundle.problems))
     key = _check_key(report, bundle, expected_fingerprint)
     result = _check_result(report, bundle, key)
+    header = result.get("session") if result is not None else None
+    report.drill = isinstance(header, dict) and header.get("drill") is True
     rules = _check_manifest(report, bundle.manifest)
     if result is not None and bundle.manifest is not None:
         _check_manifest_against_result(report, bundle.manifest, rules, result)
@@ -638,6 +641,9 @@ def main(bundle: str, expected: str | None) -> None:
     if report.fingerprint:
         click.echo(f"公钥指纹 / key fingerprint: {crypto.format_fingerprint(report.fingerprint)}")
     click.echo(f"选票 / entries: {report.entry_count}")
+    if report.drill:
+        click.echo("注意：这是演练场次的审计包，其结果不作数。\n"
+                   "Note: this bundle is from a drill (rehearsal); its result does not count.")
     if expected is None:
         click.echo("注意：未给出 --fingerprint，只能证明审计包自洽，不能证明它来自本次会议。\n"
                    "Note: without --fingerprint this proves the bundle is self-consistent, not "

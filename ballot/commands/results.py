@@ -25,7 +25,7 @@ def tally(session_ref: str) -> None:
             raise ResultNotCounted()
     except BallotError as error:
         _fail(error)
-    click.echo(session.title)
+    click.echo(session.display_title)
     rows = export.project_rows(session, found)
     for rnd in export.round_rows(session, found):
         click.echo(

@@ -28,6 +28,8 @@ class VoteSession(Base):
     min_excess_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0.20"))
     pass_basis: Mapped[str] = mapped_column(String(10), default="roster")
     state: Mapped[str] = mapped_column(String(20), default="draft")
+    # A rehearsal (演练): marked on every page, export, card and the signed result.
+    is_drill: Mapped[bool] = mapped_column(default=False)
     chief_scrutineer: Mapped[str] = mapped_column(String(80), default="")
     scrutineers: Mapped[str] = mapped_column(String(400), default="")
     counters: Mapped[str] = mapped_column(String(400), default="")
@@ -44,6 +46,14 @@ class VoteSession(Base):
     candidates: Mapped[list[Candidate]] = relationship(
         back_populates="session", order_by="Candidate.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def display_title(self) -> str:
+        """The title as documents print it: a drill's carries 【演练】 in front."""
+        return f"{DRILL_MARK}{self.title}" if self.is_drill else self.title
+
+
+DRILL_MARK = "【演练】"
 
 
 class Candidate(Base):

@@ -37,7 +37,7 @@ class Card:
 
 
 def _card(session: VoteSession, delegate: Delegate, text: str) -> Card:
-    return Card(session.title, delegate.name, delegate.delegation, delegate.seat, text)
+    return Card(session.display_title, delegate.name, delegate.delegation, delegate.seat, text)
 
 
 def issue_all(session: VoteSession, actor: str) -> list[Card]:

@@ -139,7 +139,7 @@ def to_csv(session: VoteSession) -> bytes:
     found = _counted(session)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(session.title)])
+    writer.writerow([neutralise(session.display_title)])
     writer.writerow(PROJECT_HEADERS)
     for row in project_rows(session, found):
         writer.writerow([neutralise(row[h]) for h in PROJECT_HEADERS])
@@ -301,7 +301,7 @@ def to_pdf(session: VoteSession) -> bytes:
     published = session.result_document is not None
     story = [
         Paragraph("民生实事项目人大代表票决结果记录", title),
-        Paragraph(_escape(session.title), ParagraphStyle("sub", parent=body, alignment=1)),
+        Paragraph(_escape(session.display_title), ParagraphStyle("sub", parent=body, alignment=1)),
         Spacer(1, 4 * mm),
         Paragraph(
             f"会议日期：{session.date.isoformat()}　　级别：{_escape(session.level)}　　"
@@ -358,7 +358,7 @@ def to_pdf(session: VoteSession) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
                             topMargin=16 * mm, bottomMargin=16 * mm,
-                            title=f"{session.title} 票决结果", author="票决")
+                            title=f"{session.display_title} 票决结果", author="票决")
     doc.build(story)
     return buffer.getvalue()
 

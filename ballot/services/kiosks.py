@@ -124,7 +124,8 @@ def _kiosk_statement():
                   Kiosk.last_seen_at, Kiosk.revoked_at, Kiosk.failed_scans,
                   Kiosk.failed_scans_since),
         contains_eager(Kiosk.session).load_only(
-            VoteSession.id, VoteSession.slug, VoteSession.title, VoteSession.state,
+            VoteSession.id, VoteSession.slug, VoteSession.title, VoteSession.is_drill,
+            VoteSession.state,
             VoteSession.quota, VoteSession.contested, VoteSession.key_fingerprint,
             VoteSession.private_key_encrypted),
     )

@@ -226,7 +226,7 @@ def decimal_text(value: Decimal | None) -> str:
 def session_header(session: VoteSession) -> dict:
     """The "session" object of the result document and the bundle manifest."""
     return {"id": session.slug, "title": session.title, "date": session.date.isoformat(),
-            "level": session.level}
+            "level": session.level, "drill": session.is_drill}
 
 
 def rules_header(session: VoteSession) -> dict:

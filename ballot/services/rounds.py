@@ -272,7 +272,8 @@ def board_document(session: VoteSession) -> dict:
     for summary in round_summaries(session):
         rounds.append({**summary, "entries": published_entries(session, summary["number"])})
     return {
-        "session": {"id": session.slug, "title": session.title, "state": session.state},
+        "session": {"id": session.slug, "title": session.title, "state": session.state,
+                    "drill": session.is_drill},
         "key_fingerprint": session.key_fingerprint,
         "contested": session.contested,
         "candidates": [{"code": c.code, "title": c.title} for c in session.candidates if c.code],

@@ -124,6 +124,8 @@ def parse_settings(form: dict) -> dict:
     values["pass_basis"] = pass_basis
     for key in ("chief_scrutineer", "scrutineers", "counters"):
         values[key] = (form.get(key) or "").strip()[:400]
+    # An unticked checkbox sends nothing; JSON bodies send true/false.
+    values["is_drill"] = form.get("drill") in (True, "1", "on", "true")
     if errors:
         raise InvalidInput(N_("会议设置有误：%(errors)s"), errors=Listing(errors, MESSAGE_SEPARATOR))
     return values

@@ -94,6 +94,7 @@ def edit_session(ref: str):
         "mode": "contested" if session.contested else "uncontested",
         "pass_basis": session.pass_basis, "chief_scrutineer": session.chief_scrutineer,
         "scrutineers": session.scrutineers, "counters": session.counters,
+        "drill": session.is_drill,
     }
     return render_template("admin/session_form.html", form=form, session=session,
                            levels=rules.LEVELS,

@@ -16,6 +16,7 @@ def session_summary(session: VoteSession) -> dict:
         "slug": session.slug,
         "congress": session.congress,
         "title": session.title,
+        "is_drill": session.is_drill,
         "level": session.level,
         "date": session.date.isoformat(),
         "year": session.year,
