@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres screenshots serve lint translations bench clean
+.PHONY: sodium demo test test-sqlite test-postgres screenshots serve lint translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,26 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
+## libsodium (>= 1.0.18) does the ballot box's group arithmetic; pysodium loads the system library.
+## Installed with apt-get (Debian libsodium23) when missing and possible, else a clear stop.
+sodium: $(BIN)/python
+	@if ! $(BIN)/python -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('sodium') else 1)"; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing libsodium23 (the ballot box's group arithmetic) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libsodium23; \
+	  else \
+	    echo "libsodium is missing: the ballot box needs it (libsodium >= 1.0.18)." >&2; \
+	    echo "Install it and run make again: Debian/Ubuntu 'sudo apt-get install libsodium23', macOS 'brew install libsodium'." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 ## make demo: install, set up the embedded SQLite database, seed the demo session and serve it.
-demo: $(STAMP)
+demo: sodium $(STAMP)
 	$(BIN)/ballot demo --serve
 
 ## make test: install and run the whole suite (SQLite, then PostgreSQL when configured).
-test: $(STAMP)
+test: sodium $(STAMP)
 	$(BIN)/python -m tests.setup_env
 	$(BIN)/ruff check ballot bench config tests wsgi.py
 	$(MAKE) --no-print-directory test-sqlite
@@ -42,7 +56,7 @@ screenshots: $(STAMP)
 	$(BIN)/python -m tests.setup_env
 	env -u BALLOT_TEST_DATABASE_URL BALLOT_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
 
-serve: $(STAMP)
+serve: sodium $(STAMP)
 	$(BIN)/ballot serve
 
 lint: $(STAMP)
@@ -62,7 +76,7 @@ translations: $(STAMP)
 ## make bench: install the bench extras, then benchmark on SQLite and PostgreSQL (127.0.0.1:5432,
 ## user postgres; database ballot_bench is created if missing). About 18 min; see bench/README.md.
 ## Options through BENCH_ARGS, e.g. make bench BENCH_ARGS=--quick
-bench: $(STAMP)
+bench: sodium $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench,postgres]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -1,19 +1,24 @@
 """Install the system packages the test suite needs (Debian), when missing.
 
-Run by `make test`. Browser tests need Debian's chromium (never a downloaded browser) and a CJK
-font so screenshots and PDF renderings show Chinese; PDF checks use poppler's pdftoppm. Without
+Run by `make test`. The ballot box's group arithmetic is libsodium (Debian libsodium23, loaded by
+pysodium; `make` checks it too, see the Makefile's `sodium` target). Browser tests need Debian's
+chromium (never a downloaded browser) and a CJK font so screenshots and PDF renderings show
+Chinese; PDF checks use poppler's pdftoppm. Without
 root or apt-get (a developer laptop) nothing is installed and the tests that need them skip with
 a reason, except in CI (BALLOT_REQUIRE_ALL_TESTS=1), where they fail.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
 import sys
 
+# Debian package -> a file it installs (a glob: libsodium's directory names the architecture).
 PACKAGES = {
+    "libsodium23": "/usr/lib/*/libsodium.so.23",
     "chromium": "/usr/bin/chromium",
     "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "poppler-utils": "/usr/bin/pdftoppm",
@@ -22,7 +27,7 @@ PACKAGES = {
 
 def missing() -> list[str]:
     """Debian packages whose marker file is not on this machine."""
-    return [name for name, marker in PACKAGES.items() if not os.path.exists(marker)]
+    return [name for name, marker in PACKAGES.items() if not glob.glob(marker)]
 
 
 def main() -> int:
