@@ -87,7 +87,8 @@ def init_db() -> None:
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int,
+              envvar="BALLOT_PORT", show_envvar=True)
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the app (for a hall laptop; deployments run gunicorn on wsgi:app)."""
@@ -96,23 +97,38 @@ def serve(host: str, port: int) -> None:
 
 @click.command("demo")
 @click.option("--serve", "then_serve", is_flag=True, help="Serve the app after seeding.")
+@click.option("--reset", is_flag=True,
+              help="Delete the demo session (with its kiosks, ballots and result) and seed it anew.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int,
+              envvar="BALLOT_PORT", show_envvar=True)
 @with_appcontext
-def demo(then_serve: bool, host: str, port: int) -> None:
-    """Seed the demo session (idempotent) and print fresh demo logins."""
+def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
+    """Seed the demo session (a drill, 演练) if missing and print fresh demo logins.
+
+    An existing demo session is kept as it is (a published one stays published) unless
+    --reset is given.
+    """
     from ballot import demo as demo_data
     from ballot.extensions import db
 
     upgrade_database()
+    if reset:
+        removed = demo_data.remove()
+        if removed:
+            click.echo(f"已删除旧的演示会议及其签到机、投票机 / old demo session removed: {removed}")
     created, logins = demo_data.seed()
     db.session.commit()
-    click.echo(("已创建" if created else "已存在") + f"演示会议 / demo session: {demo_data.TITLE} ({demo_data.SLUG})")
+    click.echo(("已创建" if created else "已存在") + "演示会议 / demo session: "
+               f"【演练】{demo_data.TITLE} ({demo_data.SLUG})")
+    if not created:
+        click.echo("  保留原样；要从头再来 / to start afresh: ballot demo --reset")
+    if then_serve:
+        click.echo(f"打开 / open http://{host}:{port}/login  （换端口 / other port: --port 或 BALLOT_PORT）")
     click.echo("演示账号（密码每次运行重新生成）/ demo logins (new passwords each run):")
     for username, password in logins.items():
         click.echo(f"  {username:<11} {password}")
     if then_serve:
-        click.echo(f"打开 / open http://{host}:{port}/login")
         _run(host, port)
 
 

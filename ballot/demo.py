@@ -9,7 +9,7 @@ from decimal import Decimal
 from ballot.domain.errors import NotFound
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, User
-from ballot.services import accounts, sessions
+from ballot.services import accounts, rehearsals, sessions
 
 SLUG = "demo"
 TITLE = "示范镇第十八届人民代表大会第五次会议"
@@ -81,6 +81,7 @@ def seed(actor: str = "demo") -> tuple[bool, dict[str, str]]:
                 "date": dt.date(2027, 1, 15), "year": 2027, "quota": 10, "contested": True,
                 "min_excess_ratio": Decimal("0.20"), "pass_basis": "roster",
                 "chief_scrutineer": "陈立", "scrutineers": "赵敏、孙伟", "counters": "周静、吴磊",
+                "is_drill": True,
             },
             SLUG,
             existing.username,
@@ -95,3 +96,14 @@ def seed(actor: str = "demo") -> tuple[bool, dict[str, str]]:
             db.session.add(Delegate(session_id=session.id, roster_order=order, **row))
         db.session.flush()
     return created, logins
+
+
+def remove(actor: str = "demo") -> str | None:
+    """Delete the demo session (a drill) with its kiosks, ballots and result; its short name or
+    None when there was none. A real session that took the demo's short name is left alone."""
+    try:
+        session = sessions.get_session(SLUG)
+    except NotFound:
+        return None
+    rehearsals.delete_drill(session, actor)
+    return SLUG

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ballot.domain import tally
-from ballot.domain.errors import BallotError
+from ballot.domain.errors import BallotError, NotADrillToSimulate
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession, utcnow
 from ballot.services import credentials, rounds, sessions, voting
@@ -99,16 +99,25 @@ def random_choices(rng: random.Random, candidates: list[str], quota: int,
 @click.option("--turnout", default=0.9, show_default=True, type=click.FloatRange(0, 1),
               help="Share of the roster to check in (if check-in is still open).")
 @click.option("--seed", default=None, type=int, help="Seed for the choices (tokens stay random).")
+@click.option("--real", is_flag=True,
+              help="Also run on a session that is not a drill (its result becomes meaningless).")
 @with_appcontext
-def simulate_command(session_ref: str, turnout: float, seed: int | None) -> None:
+def simulate_command(session_ref: str, turnout: float, seed: int | None, real: bool) -> None:
     """Drill: check delegates in, open voting, cast random valid ballots at a simulated kiosk.
 
-    Every ballot goes through the kiosks' own issue and cast services. NEVER run it on a real
-    session: the ballots it casts are real ballots. Delegates' cards are re-issued for the drill.
+    Every ballot goes through the kiosks' own issue and cast services, so the ballots it casts
+    are real ballots: it refuses a session that is not a drill (演练) unless --real is given.
+    Make a drill with `ballot drill clone SESSION`. Delegates' cards are re-issued for the drill.
     """
     rng = random.Random(seed)
     try:
         session = sessions.get_session(session_ref)
+        if not session.is_drill:
+            if not real:
+                raise NotADrillToSimulate(title=session.title, slug=session.slug)
+            click.secho(f"警告：{session.title} 不是演练场次，模拟选票将作为真实选票计入。/ "
+                        "WARNING: not a drill; simulated ballots count as real ballots.",
+                        fg="red", err=True)
         roster = list(db.session.execute(
             select(Delegate).where(Delegate.session_id == session.id)
             .order_by(Delegate.roster_order)).scalars())

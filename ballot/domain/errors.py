@@ -332,3 +332,19 @@ class NotCheckedInYet(BallotError):
     code = "not_checked_in_yet"
     status = 409
     message = N_("%(name)s 代表尚未签到，无需撤销。")
+
+
+class NotADrill(BallotError):
+    """Only a drill (演练) may be reset or deleted; a real session's record is kept."""
+
+    code = "not_a_drill"
+    status = 409
+    message = N_("“%(title)s”是正式会议，不是演练场次：正式会议不能重置或删除。要彩排，请先“复制为演练场次”。")
+
+
+class NotADrillToSimulate(BallotError):
+    """``simulate`` casts real ballots: it runs on drills unless told explicitly."""
+
+    code = "not_a_drill"
+    status = 409
+    message = N_("“%(title)s”不是演练场次，模拟投票会把随机选票作为真实选票计入。请先用 ballot drill clone %(slug)s 复制一个演练场次，在演练场次上模拟；确需在本场次模拟，请加 --real。")

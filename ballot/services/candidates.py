@@ -187,6 +187,11 @@ def lock_list(session: VoteSession, actor: str, key_secret: str) -> None:
 def unlock_list(session: VoteSession, actor: str) -> None:
     """Reopen a locked list for editing before check-in starts; the session key is discarded."""
     sessions.transition(session, "draft", actor)
+    unlock_keys(session)
+
+
+def unlock_keys(session: VoteSession) -> None:
+    """Drop the ballot numbering and the session key (the list is editable again)."""
     for candidate in session.candidates:
         candidate.code = None
     session.public_key = session.private_key_encrypted = session.key_fingerprint = None
