@@ -33,6 +33,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     _database_setup(app)
     _extensions(app)
     _admission(app)
+    _request_limits(app)
     _blueprints(app)
     _security_headers(app)
     _template_globals(app)
@@ -97,6 +98,12 @@ def _admission(app: Flask) -> None:
     from ballot.web import admission
 
     admission.install(app)
+
+
+def _request_limits(app: Flask) -> None:
+    from ballot.web import request_limits
+
+    request_limits.install(app)
 
 
 def _blueprints(app: Flask) -> None:

@@ -60,8 +60,8 @@ def list_delegates(session: VoteSession) -> list[Delegate]:
 
 def get_delegate(session: VoteSession, delegate_id: int) -> Delegate:
     """A delegate of ``session`` by id, or NotFound."""
-    # Ids outside the id column's range (PostgreSQL INTEGER) name no delegate.
-    delegate = db.session.get(Delegate, delegate_id) if 0 < delegate_id < 2**31 else None
+    # Ids from URLs are in the id column's range already (ballot.web.request_limits).
+    delegate = db.session.get(Delegate, delegate_id)
     if delegate is None or delegate.session_id != session.id:
         raise NotFound(N_("找不到该代表。"))
     return delegate

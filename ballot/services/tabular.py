@@ -155,9 +155,16 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise ImportRejected(
-            [_error(N_("CSV 格式错误（第 %(line)s 行附近）：%(detail)s"), line=reader.line_num, detail=str(exc))]
-        ) from None
+        if "field larger than field limit" in str(exc):
+            problem = RowError(None, None, N_(
+                "第 %(line)s 行附近有一个单元格超过 %(limit)s 个字符，名册和项目表不会有这么长的内容："
+                "请检查引号是否成对，或是否选错了文件。"),
+                {"line": reader.line_num, "limit": csv.field_size_limit()})
+        else:
+            # The line goes in the message itself: csv's own detail names where it stopped.
+            problem = RowError(None, None, N_("CSV 格式错误（第 %(line)s 行附近）：%(detail)s"),
+                               {"line": reader.line_num, "detail": str(exc)})
+        raise ImportRejected([problem]) from None
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:

@@ -1,9 +1,11 @@
 """Security headers on every response (a CSP with no inline script, no framing, no sniffing),
-and requests carrying NUL characters refused before any view sees them."""
+and requests whose body cannot be read or that carry NUL characters refused before any view
+sees them."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from ballot.domain.errors import N_, InvalidInput
 
@@ -23,6 +25,21 @@ CSP = "; ".join([
 ])
 
 
+def _read_body() -> None:
+    """Read the request body now, where a broken one can be answered plainly.
+
+    A chunked body with a bad chunk size (``zz``) makes the server's reader raise its own
+    error (werkzeug an OSError, gunicorn an InvalidChunkSize): from wherever the body is first
+    read, that was a 500. The body is kept, so forms and JSON are parsed from this copy.
+    """
+    try:
+        request.get_data(cache=True)
+    except HTTPException:
+        raise  # 413 over the size cap, 400 on a client that went away: already clear answers
+    except Exception:  # noqa: BLE001 -- each WSGI server raises a class of its own
+        raise InvalidInput(N_("请求内容不完整或格式错误，无法读取，请重新提交。")) from None
+
+
 def _carries_nul() -> bool:
     if "\x00" in request.path:
         return True
@@ -39,6 +56,7 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul():
+        _read_body()
         if _carries_nul():
             raise InvalidInput(N_("提交的内容含有空字符（NUL），请删除后重新提交。"))
 

@@ -232,6 +232,11 @@ def from_schema(schema: dict, world: World, name: str = "") -> st.SearchStrategy
     return st.one_of(choices)
 
 
+# Past the id columns: SQLite's driver overflows at 2**63, PostgreSQL's INTEGER at 2**31.
+OUT_OF_RANGE = [2**31, 2**63, 2**64]
+# Nested deeper than Python's JSON parser recurses (RecursionError, not ValueError).
+DEEP_JSON = [("[" * 5000 + "]" * 5000).encode(), ('{"a":' * 5000 + "1" + "}" * 5000).encode()]
+
 UPLOADS = [
     ("projects.csv", "项目名称,项目简介\n新建幼儿园,两层\n".encode()),
     ("roster.csv", "姓名,座位号\n张三,1\n".encode()),
@@ -280,7 +285,7 @@ def requests(draw, world: World, path: str, method: str, operation: dict):
                          | st.sampled_from(["0", "-1", "99999999999999999999", "%00", "..", "x.json"]))
         else:
             value = str(draw(st.sampled_from(world.delegate_ids)
-                             | st.integers(0, 10**30)))
+                             | st.integers(0, 10**30) | st.sampled_from(OUT_OF_RANGE)))
         url = url.replace("{" + name + "}", urllib.parse.quote(value, safe="") or "x")
     query = draw(st.dictionaries(st.sampled_from(["q", "page", "format", "round", "code"]),
                                  JUNK_TEXT, max_size=2))
@@ -311,7 +316,7 @@ def requests(draw, world: World, path: str, method: str, operation: dict):
             elif kind == "junk":
                 kwargs = {"json": draw(JSON_JUNK)}
             elif kind == "raw":
-                kwargs = {"data": draw(st.binary(max_size=200)),
+                kwargs = {"data": draw(st.binary(max_size=200) | st.sampled_from(DEEP_JSON)),
                           "content_type": draw(st.sampled_from(
                               ["application/json", "text/plain", "application/json; charset=gbk",
                                "application/octet-stream"]))}
@@ -516,6 +521,8 @@ def bad_uploads(kind: str) -> list[tuple[str, bytes, str]]:
         ("u16.csv", f"{header}\n张三,1\n".encode("utf-16") + b"\x00\xd8", "二进制"),
         ("formula.csv", f"{header}\n=cmd|' /C calc'!A0,1\n张三,2\n".encode(), "公式"),
         ("formula.xlsx", _xlsx(header.split(","), ["=cmd|' /C calc'!A0", "5"]), "公式"),
+        # Past csv's 128 KB field limit (was a KeyError: 'line' while wording the message).
+        ("long.csv", f"{header}\n张三,1\n李四,{'x' * 140_000}\n".encode(), "超过 131072 个字符"),
     ]
 
 
@@ -558,3 +565,108 @@ def test_malformed_uploads_are_refused_over_http_and_change_nothing(app, db, log
     assert answer.status_code == 413 and "太大" in answer.json["message"]
     assert _counts(session.id) == before
     assert sessions.get_session("upload").state == "draft"
+
+
+# --- the audit's reports (issue 17 #10): 500s reached from outside the documented schemas ------
+
+
+def _routes(app, where=lambda rule: True):
+    """(rule, method) for every route of the app matching ``where``, HEAD and OPTIONS aside."""
+    for rule in app.url_map.iter_rules():
+        if where(rule):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def _url(rule, ids: int, ref: str = "found") -> str:
+    """The rule's URL with every ``<int:…>`` part set to ``ids`` and every other part to ``ref``."""
+    url = re.sub(r"<int:\w+>", str(ids), rule.rule)
+    return re.sub(r"<(?:\w+:)?\w+>", ref, url)
+
+
+def _callers(app, db, login, client):
+    """An admin (every role guard lets them through) and enrolled kiosks of both modes."""
+    session = make_session(slug="found", delegates=3, state="checkin")
+    login("admin", congress=None)
+    kiosks_by_mode = {}
+    for mode in ("checkin", "voting"):
+        _, code = kiosks.create_pairing(session, f"{mode}机", mode, "staff")
+        kiosk = app.test_client()
+        kiosk.set_cookie(KIOSK_COOKIE, kiosks.enrol(code)[1], path="/kiosk")
+        kiosks_by_mode[mode] = kiosk
+    db.session.commit()
+
+    def caller(url: str):
+        if url.startswith("/kiosk/api/vote/"):
+            return kiosks_by_mode["voting"]
+        return kiosks_by_mode["checkin"] if url.startswith("/kiosk/") else client
+
+    return caller
+
+
+def test_ids_past_the_id_columns_in_every_int_route_answer_404(app, db, login, client):
+    caller = _callers(app, db, login, client)
+    routes = list(_routes(app, lambda rule: "<int:" in rule.rule))
+    assert len(routes) >= 16  # candidates, delegates, kiosks, the board's rounds, the API
+    for rule, method in routes:
+        for number in (*OUT_OF_RANGE, 10**30):
+            url = _url(rule, number)
+            answer = caller(url).open(url, method=method)
+            assert answer.status_code == 404, (method, url, answer.status_code)
+        url = _url(rule, 2**31 - 1)  # the largest id there can be: in range, no such row
+        answer = caller(url).open(url, method=method)
+        assert 400 <= answer.status_code < 500, (method, url, answer.get_data(as_text=True)[:300])
+
+
+def test_json_nested_a_thousand_deep_gets_a_clear_400_on_every_json_route(app, db, login, client):
+    caller = _callers(app, db, login, client)
+    routes = list(_routes(app, lambda rule: rule.rule.startswith(("/api/", "/kiosk/api/"))
+                          or rule.rule.endswith("lookup.json")))
+    posts = [(rule, method) for rule, method in routes if method == "POST"]
+    assert len(posts) >= 12  # 7 API writes, 4 kiosk calls, the public lookup
+    for rule, method in posts:
+        url = _url(rule, 1)
+        for body in DEEP_JSON:
+            answer = caller(url).open(url, method=method, data=body, content_type="application/json")
+            assert 400 <= answer.status_code < 500 and answer.is_json, (url, answer.status_code)
+            assert CJK.search(answer.json["message"]), (url, answer.json)
+
+
+def _gunicorn_chunked(data: bytes):
+    """A request body as gunicorn reads a ``Transfer-Encoding: chunked`` one."""
+    from types import SimpleNamespace
+
+    from gunicorn.http.body import Body, ChunkedReader
+    from gunicorn.http.unreader import IterUnreader
+
+    return Body(ChunkedReader(SimpleNamespace(), IterUnreader([data])))
+
+
+def _werkzeug_chunked(data: bytes):
+    """A request body as `ballot serve` (werkzeug's server) reads a chunked one."""
+    from werkzeug.serving import DechunkedInput
+
+    return DechunkedInput(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("reader", [_gunicorn_chunked, _werkzeug_chunked])
+def test_a_malformed_chunked_body_gets_a_clear_400_on_every_route(app, db, login, client, reader):
+    """A chunk size of ``zz`` raised the server's own error inside the NUL check (a 500)."""
+    caller = _callers(app, db, login, client)
+    for rule, method in _routes(app, lambda rule: rule.endpoint != "static"):
+        url = _url(rule, 1)
+        for content_type in ("application/json", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x"):
+            answer = caller(url).open(
+                url, method=method, headers={"Transfer-Encoding": "chunked",
+                                             "Content-Type": content_type},
+                environ_overrides={"wsgi.input": reader(b"zz\r\nabc\r\n0\r\n\r\n"),
+                                   "wsgi.input_terminated": True})
+            assert answer.status_code == 400, (method, url, content_type, answer.status_code)
+            text = answer.json["message"] if answer.is_json else answer.get_data(as_text=True)
+            assert CJK.search(text), (method, url)
+
+
+def test_a_language_switch_back_to_a_carriage_return_is_not_a_500(client):
+    answer = client.get("/lang/en?next=/%0d/x")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
