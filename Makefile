@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+$(STAMP): $(BIN)/python setup.cfg setup.py pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
@@ -29,8 +29,10 @@ sodium: $(BIN)/python
 	fi
 
 ## make demo: install, set up the embedded SQLite database, seed the demo session and serve it.
+## Another port: make demo PORT=8080. Start the demo afresh: make demo RESET=1.
+PORT ?= 5000
 demo: sodium $(STAMP)
-	$(BIN)/ballot demo --serve
+	@$(BIN)/ballot demo --serve --port $(PORT) $(if $(RESET),--reset)
 
 ## make test: install and run the whole suite (SQLite, then PostgreSQL when configured).
 test: sodium $(STAMP)
@@ -57,7 +59,7 @@ screenshots: $(STAMP)
 	env -u BALLOT_TEST_DATABASE_URL BALLOT_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
 
 serve: sodium $(STAMP)
-	$(BIN)/ballot serve
+	$(BIN)/ballot serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ballot bench config tests wsgi.py

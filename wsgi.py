@@ -1,11 +1,5 @@
-"""WSGI entry point: ``gunicorn wsgi:app``.
+"""WSGI entry point of a source checkout: ``gunicorn wsgi:app`` (installed: ``ballot.wsgi:app``)."""
 
-Production unless BALLOT_CONFIG says otherwise, so a deployment that forgets it still refuses
-to start without a real BALLOT_SECRET_KEY (config.settings.check_production).
-"""
+from ballot.wsgi import app
 
-import os
-
-from ballot.app import create_app
-
-app = create_app(os.environ.get("BALLOT_CONFIG", "production"))
+__all__ = ["app"]

@@ -9,12 +9,25 @@ from flask import Flask, g, request, session
 from config.settings import CONFIGS, ConfigError, check_production, normalise_database_url
 
 
+def template_folder() -> str:
+    """Where the templates are: inside the package in an installed wheel (setup.py copies them
+    there), else the top-level kiosk_templates/ of a source checkout or editable install."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(package, "kiosk_templates")
+    return installed if os.path.isdir(installed) else os.path.join(
+        os.path.dirname(package), "kiosk_templates")
+
+
 def create_app(config: str | dict | None = None) -> Flask:
     """Build the app. ``config``: a name from config.settings (default $BALLOT_CONFIG) or a dict."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package = os.path.dirname(os.path.abspath(__file__))
+    templates = template_folder()
+    # A source checkout keeps its database under ./instance at its root; an installed wheel
+    # under ./instance of the directory it is run from (never inside site-packages).
+    root = os.getcwd() if templates.startswith(package) else os.path.dirname(package)
     app = Flask(
         __name__,
-        template_folder=os.path.join(root, "kiosk_templates"),
+        template_folder=templates,
         instance_path=os.environ.get("BALLOT_INSTANCE_PATH") or os.path.join(root, "instance"),
     )
     overrides = config if isinstance(config, dict) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -59,9 +60,11 @@ def upgrade_database() -> None:
         upgrade(directory=directory)
 
 
-def _run(host: str, port: int) -> None:
+def _run(host: str, port: int, ready=None) -> None:
+    """Serve until Ctrl+C; ``ready()`` runs once the port is bound (it prints the logins, so
+    they are the last thing on the screen before the request log)."""
     # Flask.run() refuses to start inside a CLI command, so serve with werkzeug directly.
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     from config.settings import check_production
 
@@ -73,8 +76,22 @@ def _run(host: str, port: int) -> None:
             raise click.ClickException("; ".join(problems))
     if str(app.config.get("LIVE_STREAM", "auto")).lower() == "auto":
         app.config["LIVE_STREAM"] = "1"  # a thread per connection: open streams cost little here
-    click.echo(f"票决服务已启动 / serving on http://{host}:{port}/  (Ctrl+C 停止)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except (OSError, SystemExit):  # werkzeug exits (after its own English note) on a busy port
+        raise click.ClickException(
+            f"无法在 {host}:{port} 上启动：端口可能已被占用，请换一个端口，例如 --port 8080"
+            f"（make demo PORT=8080）/ cannot listen on {host}:{port}; try another port, "
+            "e.g. --port 8080") from None
+    click.echo(f"票决服务已启动 / serving on http://{host}:{server.port}/  (Ctrl+C 停止)")
+    if ready is not None:
+        ready()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("已停止 / stopped")
+    finally:
+        server.server_close()
 
 
 @click.command("init-db")
@@ -112,7 +129,11 @@ def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
     from ballot import demo as demo_data
     from ballot.extensions import db
 
-    upgrade_database()
+    logging.disable(logging.INFO)  # no migration chatter: the demo's output is the logins
+    try:
+        upgrade_database()
+    finally:
+        logging.disable(logging.NOTSET)
     if reset:
         removed = demo_data.remove()
         if removed:
@@ -122,14 +143,20 @@ def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
     click.echo(("已创建" if created else "已存在") + "演示会议 / demo session: "
                f"【演练】{demo_data.TITLE} ({demo_data.SLUG})")
     if not created:
-        click.echo("  保留原样；要从头再来 / to start afresh: ballot demo --reset")
+        click.echo("  保留原样；要从头再来 / to start afresh: ballot demo --reset (make demo RESET=1)")
+
+    def print_logins() -> None:
+        if then_serve:
+            click.echo(f"登录 / log in: http://{host}:{port}/login   "
+                       "换端口 / another port: --port 8080 (make demo PORT=8080)")
+        click.echo("演示账号（密码每次运行重新生成）/ demo logins (new passwords each run):")
+        for username, password in logins.items():
+            click.echo(f"  {username:<11} {password}")
+
     if then_serve:
-        click.echo(f"打开 / open http://{host}:{port}/login  （换端口 / other port: --port 或 BALLOT_PORT）")
-    click.echo("演示账号（密码每次运行重新生成）/ demo logins (new passwords each run):")
-    for username, password in logins.items():
-        click.echo(f"  {username:<11} {password}")
-    if then_serve:
-        _run(host, port)
+        _run(host, port, ready=print_logins)
+    else:
+        print_logins()
 
 
 @click.command("create-user")

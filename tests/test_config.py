@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,16 +62,35 @@ def no_env_config(monkeypatch, tmp_path):
     monkeypatch.setattr(ProductionConfig, "KEY_ENCRYPTION_SECRET", None)
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
     served = []
-    # Should a check regress, `serve` returns at once instead of serving forever.
-    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *args, **kwargs: served.append(args))
+
+    class Server:
+        """Should a check regress, `serve` returns at once instead of serving forever."""
+
+        port = 5397
+
+        def serve_forever(self):
+            pass
+
+        def server_close(self):
+            pass
+
+    def make_server(*args, **kwargs):
+        served.append(args)
+        return Server()
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", make_server)
     return served
 
 
-def test_wsgi_defaults_to_production_and_refuses_without_a_secret(no_env_config, monkeypatch):
+@pytest.mark.parametrize("entry", ["wsgi.py", "ballot/wsgi.py"])
+def test_wsgi_defaults_to_production_and_refuses_without_a_secret(no_env_config, monkeypatch,
+                                                                  entry):
+    monkeypatch.delitem(sys.modules, "ballot.wsgi", raising=False)  # built afresh each time
     with pytest.raises(ConfigError, match="BALLOT_SECRET_KEY"):
-        runpy.run_path(str(ROOT / "wsgi.py"))
+        runpy.run_path(str(ROOT / entry))
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", GOOD_SECRET)
-    app = runpy.run_path(str(ROOT / "wsgi.py"))["app"]
+    monkeypatch.delitem(sys.modules, "ballot.wsgi", raising=False)
+    app = runpy.run_path(str(ROOT / entry))["app"]
     assert app.config["CONFIG_NAME"] == "production"
 
 
