@@ -72,8 +72,9 @@ def _database_setup(app: Flask) -> None:
 
 
 def _extensions(app: Flask) -> None:
-    from ballot.database import autocommit_polls, configure_engine, lock_before_writing
+    from ballot.database import autocommit_polls, configure_engine
     from ballot.extensions import babel, csrf, db, migrate
+    from ballot.unit_of_work import begin_request
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -84,7 +85,7 @@ def _extensions(app: Flask) -> None:
 
     i18n.install(app)
     app.before_request(_fresh_locale)
-    app.before_request(lock_before_writing)
+    app.before_request(begin_request)
     app.before_request(autocommit_polls)
     with app.app_context():
         configure_engine(db.engine)

@@ -29,9 +29,6 @@ def main() -> None:
 
 
 def _fail(error: BallotError) -> None:
-    from ballot.extensions import db
-
-    db.session.rollback()
     click.secho(error.render(), fg="red", err=True)
     for problem in getattr(error, "problems", []):
         click.echo(f"  - {problem.render()}", err=True)
@@ -127,19 +124,21 @@ def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
     --reset is given.
     """
     from ballot import demo as demo_data
-    from ballot.extensions import db
+    from ballot import unit_of_work
 
     logging.disable(logging.INFO)  # no migration chatter: the demo's output is the logins
     try:
         upgrade_database()
     finally:
         logging.disable(logging.NOTSET)
-    if reset:
-        removed = demo_data.remove()
-        if removed:
-            click.echo(f"已删除旧的演示会议及其签到机、投票机 / old demo session removed: {removed}")
-    created, logins = demo_data.seed()
-    db.session.commit()
+
+    def reseed() -> tuple[str | None, bool, dict[str, str]]:
+        removed = demo_data.remove() if reset else None
+        return (removed, *demo_data.seed())
+
+    removed, created, logins = unit_of_work.run(reseed)
+    if removed:
+        click.echo(f"已删除旧的演示会议及其签到机、投票机 / old demo session removed: {removed}")
     click.echo(("已创建" if created else "已存在") + "演示会议 / demo session: "
                f"【演练】{demo_data.TITLE} ({demo_data.SLUG})")
     if not created:
@@ -170,7 +169,7 @@ def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
 def create_user(username: str, role: str, congress: str | None, display_name: str,
                 password_file) -> None:
     """Create a staff account; the password is prompted (or read from --password-file)."""
-    from ballot.extensions import db
+    from ballot import unit_of_work
     from ballot.services import accounts
 
     if password_file is not None:
@@ -178,11 +177,10 @@ def create_user(username: str, role: str, congress: str | None, display_name: st
     else:
         password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.create_user(username, password, role, "cli", congress=congress,
-                             display_name=display_name)
+        unit_of_work.run(lambda: accounts.create_user(username, password, role, "cli",
+                                                      congress=congress, display_name=display_name))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"已创建账号 / created {role} account: {username}")
 
 
@@ -206,17 +204,17 @@ def list_sessions() -> None:
 
 
 def _import(kind: str, session_ref: str, path: Path, replace: bool) -> None:
-    from ballot.extensions import db
+    from ballot import unit_of_work
     from ballot.services import candidates, roster, sessions
 
+    importer = candidates.import_candidates if kind == "projects" else roster.import_delegates
+    data, max_rows = path.read_bytes(), current_app.config["MAX_IMPORT_ROWS"]
     try:
-        session = sessions.get_session(session_ref)
-        importer = candidates.import_candidates if kind == "projects" else roster.import_delegates
-        count = importer(session, path.read_bytes(), path.name, "cli", replace=replace,
-                         max_rows=current_app.config["MAX_IMPORT_ROWS"])
+        count = unit_of_work.run(lambda: importer(sessions.get_session(session_ref), data,
+                                                  path.name, "cli", replace=replace,
+                                                  max_rows=max_rows))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     noun = "个候选项目 / projects" if kind == "projects" else "名代表 / delegates"
     click.echo(f"已导入 {count} {noun}")
 

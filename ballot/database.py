@@ -1,8 +1,8 @@
 """Engine set-up: SQLite pragmas for durability, and write transactions that lock up front.
 
 SQLite runs in WAL mode with synchronous=FULL, so a ballot is acknowledged only after its commit
-reached the disk. Read-then-write transactions start with ``BEGIN IMMEDIATE`` (see
-``begin_write``) so two kiosks can never both read "not yet issued" and both write.
+reached the disk. Write transactions start with ``BEGIN IMMEDIATE`` (ballot.unit_of_work, which
+owns every transaction) so two kiosks can never both read "not yet issued" and both write.
 """
 
 from __future__ import annotations
@@ -54,33 +54,14 @@ def _without_jit(dbapi_connection, _record) -> None:
     # the estimates assume every session is as large as the average: beside one 100,000-ballot
     # session, the live feed's read of 800 township sessions (68 ms of work) spent 172 ms more
     # compiling itself, every second. No statement here runs long enough to gain from JIT.
-    # Committed at once: a rolled-back first transaction would undo the SET. (JIT came with 11.)
+    # Run outside any transaction: a rolled-back first transaction would undo the SET.
+    # (JIT came with 11.)
     if dbapi_connection.info.server_version < 110000:
         return
+    dbapi_connection.autocommit = True
     with dbapi_connection.cursor() as cursor:
         cursor.execute("SET jit = off")
-    dbapi_connection.commit()
-
-
-def begin_write() -> None:
-    """Start the current transaction holding the write lock (SQLite ``BEGIN IMMEDIATE``).
-
-    Call it before the first query of a read-then-write transaction; if the session already has
-    a transaction open, it is rolled back first so the lock is taken before anything is read,
-    unless that transaction was itself started here (by ``lock_before_writing``, say): it holds
-    the lock already and everything it read was read under it.
-    """
-    session = db.session()
-    current = session.get_transaction()
-    if current is not None and session.info.get(_WRITE_TRANSACTION) is current:
-        return
-    if session.in_transaction():
-        db.session.rollback()
-    if db.engine.dialect.name == "sqlite":
-        db.session.connection(execution_options={BEGIN_OPTION: "IMMEDIATE"})
-    else:
-        db.session.connection()
-    session.info[_WRITE_TRANSACTION] = session.get_transaction()
+    dbapi_connection.autocommit = False
 
 
 def polled(view):
@@ -106,21 +87,3 @@ def read_without_transaction() -> None:
     a transaction is open already."""
     if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
-_WRITE_TRANSACTION = "ballot_write_transaction"
-UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def lock_before_writing() -> None:
-    """Before-request hook: a request that may write takes the write lock before its first read.
-
-    Views read (the login, the session, the kiosk) and then write; SQLite cannot turn that read
-    transaction into a write once another process has committed in between ("database is
-    locked", a 500), so every POST starts with ``BEGIN IMMEDIATE``. A transaction already open
-    (the test suite shares its app context with the test client) is left alone.
-    """
-    from flask import request
-
-    if request.method in UNSAFE_METHODS and not db.session().in_transaction():
-        begin_write()

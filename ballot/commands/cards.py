@@ -21,8 +21,12 @@ def cards_command(session_ref: str, output: Path, yes: bool) -> None:
 
     Each run issues new credentials: cards printed earlier stop working at once.
     """
-    from ballot.extensions import db
+    from ballot import unit_of_work
     from ballot.services import cards, roster, sessions
+
+    def issue() -> tuple[list, bytes]:
+        issued = cards.issue_all(sessions.get_session(session_ref), "cli")
+        return issued, cards.render_pdf(issued)
 
     try:
         session = sessions.get_session(session_ref)
@@ -30,13 +34,10 @@ def cards_command(session_ref: str, output: Path, yes: bool) -> None:
         if issued_before and not yes:
             click.confirm(f"已有 {issued_before} 名代表制过卡。重新生成后，之前打印的代表证全部作废。继续？"
                           " / Earlier cards will stop working. Continue?", abort=True)
-        issued = cards.issue_all(session, "cli")
-        pdf = cards.render_pdf(issued)
-        output.write_bytes(pdf)
-        db.session.commit()
+        issued, pdf = unit_of_work.run(issue)
     except BallotError as error:
-        db.session.rollback()
         raise click.ClickException(error.render()) from None
+    output.write_bytes(pdf)  # after the commit: the cards printed from it are the valid ones
     pages = -(-len(issued) // cards.CARDS_PER_PAGE)
     click.echo(f"已为 {len(issued)} 名代表制卡，共 {pages} 页：{output}"
                f" / {len(issued)} cards on {pages} pages written to {output}")

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ballot import unit_of_work
 from ballot.domain.errors import BallotError, NotADrill
-from ballot.extensions import db
 from ballot.services import rehearsals, sessions
 
 
@@ -27,12 +27,12 @@ def drill_group() -> None:
 @with_appcontext
 def clone_command(session_ref: str) -> None:
     """Copy SESSION's settings, candidates and roster into a new drill with its own key."""
+    secret = current_app.config["KEY_ENCRYPTION_SECRET"]
     try:
-        drill = rehearsals.clone_as_drill(sessions.get_session(session_ref), "cli",
-                                          current_app.config["KEY_ENCRYPTION_SECRET"])
+        drill = unit_of_work.run(lambda: rehearsals.clone_as_drill(
+            sessions.get_session(session_ref), "cli", secret))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"已创建演练场次 / drill created: {drill.slug}  {drill.display_title}")
     click.echo(f"下一步 / next: ballot cards {drill.slug} -o cards-{drill.slug}.pdf，"
                f"然后在会议页配对签到机和投票机 / then pair kiosks on the session page")
@@ -43,12 +43,12 @@ def clone_command(session_ref: str) -> None:
 @with_appcontext
 def reset_command(session_ref: str) -> None:
     """Put a drill back to before check-in (its cards and kiosks keep working); drills only."""
+    secret = current_app.config["KEY_ENCRYPTION_SECRET"]
     try:
         session = sessions.get_session(session_ref)
-        rehearsals.reset_drill(session, "cli", current_app.config["KEY_ENCRYPTION_SECRET"])
+        unit_of_work.run(lambda: rehearsals.reset_drill(session, "cli", secret))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"演练已重置 / drill reset: {session.slug}（签到、选票和结果已清除 / "
                f"check-ins, ballots and result cleared）")
 
@@ -67,10 +67,9 @@ def delete_command(session_ref: str, yes: bool) -> None:
         if not yes:
             click.confirm(f"删除演练场次 {slug}（含名册、选票和已配对的签到机、投票机）？/ "
                           f"delete drill {slug} with its kiosks?", abort=True)
-        rehearsals.delete_drill(session, "cli")
+        unit_of_work.run(lambda: rehearsals.delete_drill(session, "cli"))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"已删除演练场次 / drill deleted: {slug}")
 
 

@@ -49,15 +49,14 @@ def tally(session_ref: str) -> None:
 @with_appcontext
 def publish(session_ref: str) -> None:
     """Publish SESSION's signed result (needs the chief scrutineer's and the chair's confirmation)."""
-    from ballot.extensions import db
+    from ballot import unit_of_work
     from ballot.services import results, sessions
 
     try:
         session = sessions.get_session(session_ref)
-        results.publish(session, "cli")
+        unit_of_work.run(lambda: results.publish(session, "cli"))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"已公布并签名 / published: {session.slug}  指纹 {session.key_fingerprint}")
 
 

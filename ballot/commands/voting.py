@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ballot import unit_of_work
 from ballot.domain import tally
 from ballot.domain.errors import BallotError, NotADrillToSimulate
 from ballot.extensions import db
@@ -29,10 +30,10 @@ def _fail(error: BallotError) -> None:
 def open_command(session_ref: str) -> None:
     """Open voting (check-in → voting, quorum checked): round 1 starts."""
     try:
-        round_ = rounds.open_voting(sessions.get_session(session_ref), "cli")
+        round_ = unit_of_work.run(
+            lambda: rounds.open_voting(sessions.get_session(session_ref), "cli"))
     except BallotError as error:
         _fail(error)
-    db.session.commit()
     click.echo(f"第 {round_.number} 轮投票已开始 / round {round_.number} open: "
                f"应选 {round_.quota}，候选 {len(round_.candidates)}，实到 {round_.present}")
 
@@ -42,17 +43,18 @@ def open_command(session_ref: str) -> None:
 @with_appcontext
 def close_command(session_ref: str) -> None:
     """Close the open round: void unused ballots, commit the board to its Merkle root."""
-    try:
+    def close() -> tuple:
         session = sessions.get_session(session_ref)
         round_ = rounds.close_round(session, "cli")
-        issued = rounds.issued_count(session, round_.number)
-        returned = rounds.returned_count(session, round_.number)
+        return (round_.number, round_.merkle_root, rounds.issued_count(session, round_.number),
+                rounds.returned_count(session, round_.number))
+
+    try:
+        number, root, issued, returned = unit_of_work.run(close)
     except BallotError as error:
         _fail(error)
-    db.session.commit()
-    click.echo(f"第 {round_.number} 轮投票已结束 / round {round_.number} closed: "
-               f"发出 {issued}，收回 {returned}")
-    click.echo(f"默克尔树根 / Merkle root: {round_.merkle_root}")
+    click.echo(f"第 {number} 轮投票已结束 / round {number} closed: 发出 {issued}，收回 {returned}")
+    click.echo(f"默克尔树根 / Merkle root: {root}")
 
 
 def check_in_for_drill(session: VoteSession, delegates: list[Delegate]) -> None:
@@ -124,33 +126,29 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, real: b
         if session.state == "checkin":
             absent = [d for d in roster if d.attendance == "absent"]
             wanted = round(len(roster) * turnout) - sum(d.attendance == "present" for d in roster)
-            check_in_for_drill(session, rng.sample(absent, max(0, min(wanted, len(absent)))))
-            db.session.commit()
-            rounds.open_voting(session, "simulate")
-            db.session.commit()
-        round_ = rounds.open_round(session)
-        if round_ is None:
+            chosen = rng.sample(absent, max(0, min(wanted, len(absent))))
+            unit_of_work.run(lambda: check_in_for_drill(session, chosen))
+            unit_of_work.run(lambda: rounds.open_voting(session, "simulate"))
+        if rounds.open_round(session) is None:
             sessions.require_state(session, "voting")
-        kiosk = _simulator_kiosk(session)
-        db.session.commit()
+        kiosk = unit_of_work.run(lambda: _simulator_kiosk(session))
         voters = [d for d in roster if d.attendance == "present"]
-        cards = credentials.issue_cards(session, voters, "simulate")
-        db.session.commit()
+        cards = unit_of_work.run(lambda: credentials.issue_cards(session, voters, "simulate"))
         cast = skipped = 0
         with click.progressbar(list(zip(voters, cards, strict=True)),
                                label="投票 / casting") as bar:
             for _delegate, card in bar:
                 try:
-                    token, ballot = voting.issue_ballot(session, kiosk, card)
+                    token, ballot = unit_of_work.run(
+                        lambda card=card: voting.issue_ballot(session, kiosk, card))
                 except BallotError:
-                    db.session.rollback()
                     skipped += 1
                     continue
-                db.session.commit()
                 codes = [c["code"] for c in ballot["candidates"]]
-                voting.cast_ballot(session, kiosk, token,
-                                   random_choices(rng, codes, ballot["quota"], ballot["contested"]))
-                db.session.commit()
+                choices = random_choices(rng, codes, ballot["quota"], ballot["contested"])
+                unit_of_work.run(
+                    lambda token=token, choices=choices: voting.cast_ballot(session, kiosk, token,
+                                                                            choices))
                 cast += 1
     except BallotError as error:
         _fail(error)

@@ -131,12 +131,12 @@ def _kiosk_statement():
     )
 
 
-def authenticate(device_credential: str | None, now: datetime | None = None) -> Kiosk | None:
+def authenticate(device_credential: str | None) -> Kiosk | None:
     """The enrolled, unrevoked kiosk holding ``device_credential``, or None.
 
     ``kiosk.session`` comes with it in the same query: every kiosk request, polls included,
-    starts here. Refreshes ``last_seen_at`` at most every SEEN_INTERVAL, so a polling kiosk
-    does not write on every request; the caller commits.
+    starts here. Only reads: the guard refreshes the last-seen time (``seen_is_stale``,
+    ``note_seen``) in a short transaction of its own.
     """
     if not device_credential or len(device_credential) > 200:
         return None
@@ -145,10 +145,19 @@ def authenticate(device_credential: str | None, now: datetime | None = None) -> 
     ).scalar_one_or_none()
     if kiosk is None or kiosk.revoked_at is not None:
         return None
-    now = now or utcnow()
-    if kiosk.last_seen_at is None or now - kiosk.last_seen_at >= SEEN_INTERVAL:
-        kiosk.last_seen_at = now
     return kiosk
+
+
+def seen_is_stale(kiosk: Kiosk, now: datetime) -> bool:
+    """Whether ``last_seen_at`` is due a refresh: at most every SEEN_INTERVAL, so a polling
+    kiosk does not write on every request."""
+    return kiosk.last_seen_at is None or now - kiosk.last_seen_at >= SEEN_INTERVAL
+
+
+def note_seen(kiosk_id: int, now: datetime) -> None:
+    """Store when the kiosk was last seen (one UPDATE; nothing else of the kiosk is written)."""
+    db.session.execute(update(Kiosk).where(Kiosk.id == kiosk_id).values(last_seen_at=now)
+                       .execution_options(synchronize_session=False))
 
 
 def revoke(session: VoteSession, kiosk: Kiosk, actor: str) -> None:

@@ -28,7 +28,6 @@ from ballot.domain.errors import (
 )
 from ballot.domain.tally import (
     DECISION_LEAVE_EMPTY,
-    DECISION_TIE_BREAK,
     FinalResult,
     RoundResult,
     RoundSpec,
@@ -159,10 +158,8 @@ def start_tie_break(session: VoteSession, actor: str) -> Round:
     """The chair's decision 再次投票: a further round on the tied projects for the open slots."""
     last, tie = _undecided_tie(session)
     number = last.number
-    # create_tie_break_round starts its own write transaction, so it records the decision on
-    # the tied round itself; it is set again here in case that round was re-read.
+    # create_tie_break_round records the decision on the tied round itself.
     new_round = rounds.create_tie_break_round(session, list(tie.candidates), tie.slots, actor)
-    rounds.get_round(session, number).decision = DECISION_TIE_BREAK
     audit.record(actor, "round.tie_break", session, number=number,
                  candidates=list(tie.candidates), slots=tie.slots)
     return new_round

@@ -1,7 +1,7 @@
 """Voting rounds: open, close (void tokens, commit to the board), tie-break; the public board.
 
-Opening, closing and starting a tie-break round each begin their own write transaction
-(``begin_write``): call them before making any other change in the unit of work, then commit.
+Opening, closing and starting a tie-break round lock the session row first (``FOR UPDATE`` on
+PostgreSQL; on SQLite the unit of work's ``BEGIN IMMEDIATE`` already holds the write lock).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ballot import crypto, merkle
-from ballot.database import begin_write
 from ballot.domain.errors import N_, InvalidInput, Listing, NotFound, WrongState
 from ballot.domain.rules import STATE_LABELS
 from ballot.domain.tally import DECISION_TIE_BREAK
@@ -22,8 +21,7 @@ from ballot.services import audit, sessions
 
 
 def _locked(session: VoteSession) -> VoteSession:
-    """Take the write lock, then re-read the session row (locked for update on PostgreSQL)."""
-    begin_write()
+    """Re-read the session row, locked for update (PostgreSQL): moves of one session queue."""
     return db.session.execute(
         select(VoteSession).where(VoteSession.id == session.id).with_for_update()
         .execution_options(populate_existing=True)

@@ -6,26 +6,24 @@ token into one signed board entry whose id is derived from the token, so the dat
 exactly one ballot per token and a retried submission gets the same receipt. Nothing here logs or
 audits a token, ballot id, tracking code or choice.
 
-Each public function runs its own write transaction (``begin_write``) and leaves the commit to the
-caller; on PostgreSQL a transaction that lost a race (unique violation, serialization failure,
-deadlock) is re-run, and the re-run's reads then see the winner's committed rows.
+Callers run each function in a unit of work (``ballot.unit_of_work.run``): on PostgreSQL a
+transaction that lost a race (unique violation, serialization failure, deadlock) is re-run there,
+and the re-run's reads then see the winner's committed rows.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
 
 from ballot import crypto
-from ballot.database import begin_write
 from ballot.domain import tally
 from ballot.domain.errors import (
     N_,
@@ -54,11 +52,6 @@ from ballot.models import (
 )
 from ballot.services import audit, credentials, keys
 
-T = TypeVar("T")
-ATTEMPTS = 8
-# PostgreSQL SQLSTATEs that mean "another transaction won a race; run again".
-RETRY_SQLSTATES = {"40001", "40P01", "23505"}
-
 
 @dataclass(frozen=True)
 class Receipt:
@@ -66,20 +59,6 @@ class Receipt:
 
     tracking_code: str
     round_number: int
-
-
-def _transaction(work: Callable[[], T]) -> T:
-    """Run ``work`` in a fresh write transaction, re-running it when it lost a database race."""
-    for attempt in range(ATTEMPTS):
-        begin_write()
-        try:
-            return work()
-        except DBAPIError as error:
-            sqlstate = getattr(error.orig, "sqlstate", None)
-            if sqlstate not in RETRY_SQLSTATES or attempt == ATTEMPTS - 1:
-                raise
-            db.session.rollback()
-    raise AssertionError("unreachable")
 
 
 def _check_kiosk(session: VoteSession, kiosk: Kiosk) -> None:
@@ -177,26 +156,22 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
 
     Returns the one-time token (held only by the kiosk) and the ballot to show.
     """
-
-    def work() -> tuple[bytes, dict]:
-        _check_kiosk(session, kiosk)
-        round_ = _open_round(session)
-        delegate = credentials.identify(session, card_text)
-        if delegate.attendance != "present":
-            raise NotCheckedIn(name=delegate.name)
-        if _issue_of(session.id, round_.number, delegate.id) is not None:
-            raise AlreadyIssued(name=delegate.name)
-        # The primary key (session, round, delegate) makes a second issue impossible; a racing
-        # duplicate fails here and its re-run sees this row and refuses.
-        _run("add_issue", session_id=session.id, round_number=round_.number,
-             delegate_id=delegate.id, kiosk_id=kiosk.id)
-        _run("void_open_tokens", of_kiosk=kiosk.id)
-        token = crypto.new_token()
-        _run("add_token", token_hash=crypto.token_hash(token), session_id=session.id,
-             round_number=round_.number, kiosk_id=kiosk.id, state="open")
-        return token, ballot_view(session, round_)
-
-    return _transaction(work)
+    _check_kiosk(session, kiosk)
+    round_ = _open_round(session)
+    delegate = credentials.identify(session, card_text)
+    if delegate.attendance != "present":
+        raise NotCheckedIn(name=delegate.name)
+    if _issue_of(session.id, round_.number, delegate.id) is not None:
+        raise AlreadyIssued(name=delegate.name)
+    # The primary key (session, round, delegate) makes a second issue impossible; a racing
+    # duplicate fails here and its re-run sees this row and refuses.
+    _run("add_issue", session_id=session.id, round_number=round_.number,
+         delegate_id=delegate.id, kiosk_id=kiosk.id)
+    _run("void_open_tokens", of_kiosk=kiosk.id)
+    token = crypto.new_token()
+    _run("add_token", token_hash=crypto.token_hash(token), session_id=session.id,
+         round_number=round_.number, kiosk_id=kiosk.id, state="open")
+    return token, ballot_view(session, round_)
 
 
 def _clean_choices(choices: Any) -> dict[str, str]:
@@ -222,76 +197,63 @@ def _validate(session: VoteSession, round_: Round, choices: dict[str, str]) -> N
 def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
                 choices: Mapping[str, str]) -> Receipt:
     """Record the ballot for ``token`` (once; the same choices again return the same receipt)."""
-
-    def work() -> Receipt:
-        _check_kiosk(session, kiosk)
-        row = _token_row(session, kiosk, token)
-        clean = _clean_choices(choices)
-        ballot_id = crypto.ballot_id_from_token(token)
-        if row.state != "open":
-            # The entry and the token's "used" state are written in one transaction, so only a
-            # used token can have an entry: a retried submission gets the same receipt.
-            existing = db.session.execute(
-                select(BoardEntry).where(BoardEntry.ballot_id == ballot_id)
-            ).scalar_one_or_none()
-            if existing is None:
-                raise BallotTokenInvalid()
-            if json.loads(existing.payload)["choices"] != clean:
-                raise BallotAlreadyCast()
-            return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
-        round_ = _run("round", session_id=session.id, number=row.round_number).scalar_one()
-        if round_.state != "open":
+    _check_kiosk(session, kiosk)
+    row = _token_row(session, kiosk, token)
+    clean = _clean_choices(choices)
+    ballot_id = crypto.ballot_id_from_token(token)
+    if row.state != "open":
+        # The entry and the token's "used" state are written in one transaction, so only a
+        # used token can have an entry: a retried submission gets the same receipt.
+        existing = db.session.execute(
+            select(BoardEntry).where(BoardEntry.ballot_id == ballot_id)
+        ).scalar_one_or_none()
+        if existing is None:
             raise BallotTokenInvalid()
-        _validate(session, round_, clean)
-        key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
-        entry = crypto.make_entry(key, ballot_id, round_.number, clean)
-        _run("add_entry", ballot_id=ballot_id, session_id=session.id,
-             round_number=round_.number,
-             payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
-             entry_hash=entry["hash"], signature=entry["signature"])
-        _run("use_token", of_token=row.token_hash)
-        return Receipt(crypto.tracking_code(entry["hash"]), round_.number)
-
-    return _transaction(work)
+        if json.loads(existing.payload)["choices"] != clean:
+            raise BallotAlreadyCast()
+        return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
+    round_ = _run("round", session_id=session.id, number=row.round_number).scalar_one()
+    if round_.state != "open":
+        raise BallotTokenInvalid()
+    _validate(session, round_, clean)
+    key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
+    entry = crypto.make_entry(key, ballot_id, round_.number, clean)
+    _run("add_entry", ballot_id=ballot_id, session_id=session.id,
+         round_number=round_.number,
+         payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
+         entry_hash=entry["hash"], signature=entry["signature"])
+    _run("use_token", of_token=row.token_hash)
+    return Receipt(crypto.tracking_code(entry["hash"]), round_.number)
 
 
 def return_token(session: VoteSession, kiosk: Kiosk, token: bytes, card_text: str) -> None:
     """Walk-away: void the kiosk's open token and clear the scanned delegate's issued mark."""
-
-    def work() -> None:
-        _check_kiosk(session, kiosk)
-        row = _token_row(session, kiosk, token)
-        if row.state != "open":
-            raise BallotTokenInvalid()
-        delegate = credentials.identify(session, card_text)
-        issue = _issue_of(session.id, row.round_number, delegate.id)
-        if issue is None or issue.kiosk_id != kiosk.id:
-            raise NotIssuedHere()
-        db.session.delete(issue)
-        row.state = "voided"
-        db.session.flush()
-
-    _transaction(work)
+    _check_kiosk(session, kiosk)
+    row = _token_row(session, kiosk, token)
+    if row.state != "open":
+        raise BallotTokenInvalid()
+    delegate = credentials.identify(session, card_text)
+    issue = _issue_of(session.id, row.round_number, delegate.id)
+    if issue is None or issue.kiosk_id != kiosk.id:
+        raise NotIssuedHere()
+    db.session.delete(issue)
+    row.state = "voided"
+    db.session.flush()
 
 
 def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reason: str) -> None:
     """Staff release (audited): clear the delegate's issued mark, void that kiosk's open token."""
-
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(N_("请填写释放原因。"))
-
-    def work() -> None:
-        round_ = _open_round(session)
-        issue = _issue_of(session.id, round_.number, delegate.id)
-        if issue is None:
-            raise NotIssued(name=delegate.name)
-        if issue.kiosk_id is not None:
-            _run("void_open_tokens", of_kiosk=issue.kiosk_id)
-        db.session.delete(issue)
-        db.session.flush()
-        audit.record(actor, "ballot.release", session, round=round_.number,
-                     delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
-
-    _transaction(work)
+    round_ = _open_round(session)
+    issue = _issue_of(session.id, round_.number, delegate.id)
+    if issue is None:
+        raise NotIssued(name=delegate.name)
+    if issue.kiosk_id is not None:
+        _run("void_open_tokens", of_kiosk=issue.kiosk_id)
+    db.session.delete(issue)
+    db.session.flush()
+    audit.record(actor, "ballot.release", session, round=round_.number,
+                 delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
 

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput
-from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.services import candidates as candidate_service
 from ballot.services import keys, roster, sessions
+from ballot.unit_of_work import transactional, transactional_post
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,6 +41,7 @@ def home():
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @role_required(*STAFF)
+@transactional_post
 def new_session():
     """Create a draft session."""
     form = request.form if request.method == "POST" else {}
@@ -50,7 +51,6 @@ def new_session():
         if user.role != "admin" and user.congress:
             values["congress"] = user.congress
         created = sessions.create_session(values, request.form.get("slug"), _actor())
-        db.session.commit()
         flash(gettext("会议已创建。"), "info")
         return redirect(url_for("admin.session_page", ref=created.slug))
     return render_template("admin/session_form.html", form=form, session=None,
@@ -77,6 +77,7 @@ def session_page(ref: str):
 
 @bp.route("/sessions/<ref>/settings", methods=["GET", "POST"])
 @role_required(*STAFF)
+@transactional_post
 def edit_session(ref: str):
     """Edit a draft session's settings."""
     session = load_session(ref)
@@ -85,7 +86,6 @@ def edit_session(ref: str):
         if current_user().role != "admin" and current_user().congress:
             values["congress"] = current_user().congress
         sessions.update_session(session, values, _actor())
-        db.session.commit()
         flash(gettext("会议设置已保存。"), "info")
         return _back(session.slug)
     form = {
@@ -103,17 +103,18 @@ def edit_session(ref: str):
 
 @bp.route("/sessions/<ref>/scrutiny", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def edit_scrutiny(ref: str):
     """Record the scrutineers and counting staff."""
     session = load_session(ref)
     sessions.update_scrutiny(session, request.form, _actor())
-    db.session.commit()
     flash(gettext("监票、计票人员已保存。"), "info")
     return _back(session.slug, "scrutiny")
 
 
 @bp.route("/sessions/<ref>/transition", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def transition(ref: str):
     """Lock or unlock the candidate list, or open check-in."""
     session = load_session(ref)
@@ -129,31 +130,30 @@ def transition(ref: str):
         message = gettext("签到已开始。")
     else:
         raise InvalidInput(N_("未知的操作。"))
-    db.session.commit()
     flash(message, "info")
     return _back(session.slug)
 
 
 @bp.route("/sessions/<ref>/candidates", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def add_candidate(ref: str):
     """Add a candidate project."""
     session = load_session(ref)
     candidate_service.add_candidate(session, request.form, _actor())
-    db.session.commit()
     flash(gettext("已添加候选项目。"), "info")
     return _back(session.slug, "candidates")
 
 
 @bp.route("/sessions/<ref>/candidates/<int:cid>", methods=["GET", "POST"])
 @role_required(*STAFF)
+@transactional_post
 def edit_candidate(ref: str, cid: int):
     """Edit one candidate project."""
     session = load_session(ref)
     candidate = candidate_service.get_candidate(session, cid)
     if request.method == "POST":
         candidate_service.update_candidate(session, candidate, request.form, _actor())
-        db.session.commit()
         flash(gettext("候选项目已保存。"), "info")
         return _back(session.slug, "candidates")
     return render_template("admin/candidate_form.html", session=session, candidate=candidate)
@@ -161,29 +161,30 @@ def edit_candidate(ref: str, cid: int):
 
 @bp.route("/sessions/<ref>/candidates/<int:cid>/delete", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def delete_candidate(ref: str, cid: int):
     """Delete one candidate project."""
     session = load_session(ref)
     candidate_service.delete_candidate(session, candidate_service.get_candidate(session, cid), _actor())
-    db.session.commit()
     flash(gettext("候选项目已删除。"), "info")
     return _back(session.slug, "candidates")
 
 
 @bp.route("/sessions/<ref>/candidates/<int:cid>/move", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def move_candidate(ref: str, cid: int):
     """Move a candidate up or down the ballot."""
     session = load_session(ref)
     offset = -1 if request.form.get("direction") == "up" else 1
     candidate_service.move_candidate(session, candidate_service.get_candidate(session, cid), offset,
                                      _actor())
-    db.session.commit()
     return _back(session.slug, "candidates")
 
 
 @bp.route("/sessions/<ref>/candidates/import", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def import_candidates(ref: str):
     """Import candidates from an uploaded CSV or XLSX file (all or nothing)."""
     session = load_session(ref)
@@ -191,31 +192,30 @@ def import_candidates(ref: str):
     count = candidate_service.import_candidates(
         session, data, filename, _actor(), replace=request.form.get("replace") == "1",
         max_rows=current_app.config["MAX_IMPORT_ROWS"])
-    db.session.commit()
     flash(gettext("已导入 %(count)s 个候选项目。", count=count), "info")
     return _back(session.slug, "candidates")
 
 
 @bp.route("/sessions/<ref>/delegates", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def add_delegate(ref: str):
     """Add a delegate to the roster."""
     session = load_session(ref)
     roster.add_delegate(session, request.form, _actor())
-    db.session.commit()
     flash(gettext("已添加代表。"), "info")
     return _back(session.slug, "roster")
 
 
 @bp.route("/sessions/<ref>/delegates/<int:did>", methods=["GET", "POST"])
 @role_required(*STAFF)
+@transactional_post
 def edit_delegate(ref: str, did: int):
     """Edit one delegate."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     if request.method == "POST":
         roster.update_delegate(session, delegate, request.form, _actor())
-        db.session.commit()
         flash(gettext("代表信息已保存。"), "info")
         return _back(session.slug, "roster")
     return render_template("admin/delegate_form.html", session=session, delegate=delegate)
@@ -223,24 +223,24 @@ def edit_delegate(ref: str, did: int):
 
 @bp.route("/sessions/<ref>/delegates/<int:did>/delete", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def delete_delegate(ref: str, did: int):
     """Remove a delegate from the roster."""
     session = load_session(ref)
     roster.remove_delegate(session, roster.get_delegate(session, did), _actor())
-    db.session.commit()
     flash(gettext("代表已从名册中删除。"), "info")
     return _back(session.slug, "roster")
 
 
 @bp.route("/sessions/<ref>/delegates/<int:did>/leave", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def delegate_leave(ref: str, did: int):
     """Mark a delegate on leave (请假) or clear the mark; from the check-in desk, back to it."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     roster.set_leave(session, delegate, request.form.get("leave") == "1", _actor(),
                      request.form.get("reason", ""))
-    db.session.commit()
     if request.form.get("back") == "checkin":
         return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
     return _back(session.slug, "roster")
@@ -248,6 +248,7 @@ def delegate_leave(ref: str, did: int):
 
 @bp.route("/sessions/<ref>/delegates/import", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def import_delegates(ref: str):
     """Import the roster from an uploaded CSV or XLSX file (all or nothing)."""
     session = load_session(ref)
@@ -255,6 +256,5 @@ def import_delegates(ref: str):
     count = roster.import_delegates(
         session, data, filename, _actor(), replace=request.form.get("replace") == "1",
         max_rows=current_app.config["MAX_IMPORT_ROWS"])
-    db.session.commit()
     flash(gettext("已导入 %(count)s 名代表。", count=count), "info")
     return _back(session.slug, "roster")

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.domain import rules
 from ballot.domain.errors import N_
-from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
+from ballot.unit_of_work import transactional
 from ballot.web.downloads import attachment
 from ballot.web.guards import current_user, load_session, role_required
 
@@ -44,35 +44,35 @@ def kiosk_list(ref: str):
 
 @bp.route("/kiosks", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def create_kiosk(ref: str):
     """Create a kiosk and show its one-time pairing code (shown once, never stored in clear)."""
     session = load_session(ref)
     kiosk, code = kiosks.create_pairing(session, request.form.get("name", ""),
                                         request.form.get("mode", ""), _actor())
-    db.session.commit()
     return _kiosk_page(session, kiosk, code)
 
 
 @bp.route("/kiosks/<int:kid>/revoke", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def revoke_kiosk(ref: str, kid: int):
     """Revoke a kiosk: its browser can do nothing more."""
     session = load_session(ref)
     kiosk = kiosks.get_kiosk(session, kid)
     kiosks.revoke(session, kiosk, _actor())
-    db.session.commit()
     flash(gettext("设备“%(name)s”已停用。", name=kiosk.name), "info")
     return redirect(url_for("admin_checkin.kiosk_list", ref=session.slug))
 
 
 @bp.route("/kiosks/<int:kid>/language", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def kiosk_language(ref: str, kid: int):
     """Set the language a kiosk shows delegates (中文 or English)."""
     session = load_session(ref)
     kiosk = kiosks.get_kiosk(session, kid)
     kiosks.set_language(session, kiosk, request.form.get("language", ""), _actor())
-    db.session.commit()
     flash(gettext("设备“%(name)s”的语言已设为%(language)s。", name=kiosk.name,
                   language=gettext(LANGUAGE_LABELS[kiosk.language])), "info")
     return redirect(url_for("admin_checkin.kiosk_list", ref=session.slug))
@@ -80,6 +80,7 @@ def kiosk_language(ref: str, kid: int):
 
 @bp.route("/cards.pdf", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def cards_pdf(ref: str):
     """Issue fresh cards to the whole roster and download them as a printable PDF."""
     session = load_session(ref)
@@ -87,7 +88,6 @@ def cards_pdf(ref: str):
     # The whole answer is built before the new cards are committed: should it fail, the old
     # cards still work and nobody is left without one.
     response = attachment(cards.render_pdf(issued), "application/pdf", f"cards-{session.slug}.pdf")
-    db.session.commit()
     return response
 
 
@@ -106,6 +106,7 @@ def checkin_page(ref: str):
 
 @bp.route("/delegates/<int:did>/card.png", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def reissue_card(ref: str, did: int):
     """Replace one delegate's card (lost or damaged) and download the new one as PNG."""
     session = load_session(ref)
@@ -115,18 +116,17 @@ def reissue_card(ref: str, did: int):
     # new card is stored only together with an answer that can be sent.
     response = attachment(cards.render_png(card), "image/png",
                           f"card-{session.slug}-{delegate.seat}.png")
-    db.session.commit()
     return response
 
 
 @bp.route("/delegates/<int:did>/checkin", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def staff_check_in(ref: str, did: int):
     """Check a delegate in by hand, with a reason."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     result = checkin.staff_check_in(session, delegate, _actor(), request.form.get("reason", ""))
-    db.session.commit()
     if result.already:
         flash(gettext("%(name)s 代表此前已签到。", name=delegate.name), "info")
     else:
@@ -136,18 +136,19 @@ def staff_check_in(ref: str, did: int):
 
 @bp.route("/delegates/<int:did>/checkin/undo", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def undo_check_in(ref: str, did: int):
     """Undo a mistaken check-in (only while check-in is open)."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     checkin.undo_check_in(session, delegate, _actor(), request.form.get("reason", ""))
-    db.session.commit()
     flash(gettext("已撤销 %(name)s 代表的签到。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)
 
 
 @bp.route("/delegates/<int:did>/release", methods=["POST"])
 @role_required(*STAFF)
+@transactional
 def release_delegate(ref: str, did: int):
     """Release a delegate whose ballot was issued but who could not vote (audited, with reason).
 
@@ -157,6 +158,5 @@ def release_delegate(ref: str, did: int):
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
-    db.session.commit()
     flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)

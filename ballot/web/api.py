@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from ballot.domain.errors import N_, InvalidInput
-from ballot.extensions import db
 from ballot.services import candidates as candidate_service
 from ballot.services import roster, sessions
+from ballot.unit_of_work import transactional
 from ballot.web import serializers
 from ballot.web.guards import current_user, load_session, role_required
 
@@ -48,6 +48,7 @@ def list_sessions():
 
 @bp.post("/sessions")
 @role_required("staff")
+@transactional
 def create_session():
     """Create a draft session."""
     body = _fields()
@@ -55,7 +56,6 @@ def create_session():
     if current_user().role != "admin" and current_user().congress:
         values["congress"] = current_user().congress
     created = sessions.create_session(values, body.get("slug"), _actor())
-    db.session.commit()
     return jsonify(serializers.session_detail(created)), 201
 
 
@@ -76,6 +76,7 @@ def get_counts(ref: str):
 
 @bp.post("/sessions/<ref>/transition")
 @role_required("staff")
+@transactional
 def transition(ref: str):
     """Lock/unlock the candidate list or open check-in; 409 with every problem when not ready."""
     session = load_session(ref)
@@ -88,7 +89,6 @@ def transition(ref: str):
         sessions.transition(session, "checkin", _actor())
     else:
         raise InvalidInput(N_("target 只能是 locked、draft 或 checkin。"))
-    db.session.commit()
     return jsonify(serializers.session_detail(session))
 
 
@@ -102,16 +102,17 @@ def list_candidates(ref: str):
 
 @bp.post("/sessions/<ref>/candidates")
 @role_required("staff")
+@transactional
 def add_candidate(ref: str):
     """Add a candidate project."""
     session = load_session(ref)
     created = candidate_service.add_candidate(session, _fields(), _actor())
-    db.session.commit()
     return jsonify(serializers.candidate(created)), 201
 
 
 @bp.post("/sessions/<ref>/candidates/import")
 @role_required("staff")
+@transactional
 def import_candidates(ref: str):
     """Import candidates from a multipart upload (field ``file``), all or nothing."""
     session = load_session(ref)
@@ -121,7 +122,6 @@ def import_candidates(ref: str):
     count = candidate_service.import_candidates(
         session, file.read(), file.filename or "", _actor(),
         replace=request.form.get("replace") == "1", max_rows=current_app.config["MAX_IMPORT_ROWS"])
-    db.session.commit()
     return jsonify({"imported": count}), 201
 
 
@@ -134,16 +134,17 @@ def list_delegates(ref: str):
 
 @bp.post("/sessions/<ref>/delegates")
 @role_required("staff")
+@transactional
 def add_delegate(ref: str):
     """Add a delegate."""
     session = load_session(ref)
     created = roster.add_delegate(session, _fields(), _actor())
-    db.session.commit()
     return jsonify(serializers.delegate(created)), 201
 
 
 @bp.post("/sessions/<ref>/delegates/import")
 @role_required("staff")
+@transactional
 def import_delegates(ref: str):
     """Import the roster from a multipart upload (field ``file``), all or nothing."""
     session = load_session(ref)
@@ -153,12 +154,12 @@ def import_delegates(ref: str):
     count = roster.import_delegates(
         session, file.read(), file.filename or "", _actor(),
         replace=request.form.get("replace") == "1", max_rows=current_app.config["MAX_IMPORT_ROWS"])
-    db.session.commit()
     return jsonify({"imported": count}), 201
 
 
 @bp.post("/sessions/<ref>/delegates/<int:did>/leave")
 @role_required("staff")
+@transactional
 def delegate_leave(ref: str, did: int):
     """Mark a delegate on leave (body: {"leave": true, "reason": "..."})."""
     session = load_session(ref)
@@ -166,5 +167,4 @@ def delegate_leave(ref: str, did: int):
     delegate = roster.get_delegate(session, did)
     roster.set_leave(session, delegate, bool(body.get("leave", True)), _actor(),
                      str(body.get("reason", "")))
-    db.session.commit()
     return jsonify(serializers.delegate(delegate))

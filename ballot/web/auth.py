@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.services import accounts, audit
+from ballot.unit_of_work import transactional, transactional_post
 from ballot.web.guards import current_user, login_user, logout_user
 from ballot.web.redirects import same_origin_path
 
@@ -18,6 +18,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@transactional_post
 def login():
     """Show the login form; on POST check the credentials and start a session."""
     if request.method == "POST":
@@ -30,12 +31,10 @@ def login():
         user = accounts.authenticate(username, request.form.get("password", ""))
         if user is None:
             audit.record(username or "?", "user.login_failed", address=address)
-            db.session.commit()
             flash(gettext("用户名或密码不正确，请重新输入。"), "error")
             return render_template("auth/login.html", username=username), 401
         login_user(user)
         audit.record(user.username, "user.login")
-        db.session.commit()
         if user.role == "chair" and not request.args.get("next"):
             return redirect(url_for("admin.home"))
         return redirect(_safe_next(request.args.get("next")))
@@ -45,9 +44,9 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@transactional
 def logout():
     """End the staff session."""
     logout_user()
-    db.session.commit()
     flash(gettext("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))

@@ -12,10 +12,10 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from ballot.database import polled
 from ballot.domain import rules
-from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.services import keys, results, rounds, sessions
 from ballot.services import live as live_service
+from ballot.unit_of_work import transactional
 from ballot.web import streams
 from ballot.web.guards import current_user, load_session, role_required
 
@@ -109,57 +109,57 @@ def live_stream(ref: str):
 
 @bp.post("/<ref>/open")
 @role_required("chair")
+@transactional
 def open_voting(ref: str):
     """Open voting (round 1); refused with the reason when there is no quorum."""
     session = load_session(ref)
     rounds.open_voting(session, current_user().username)
-    db.session.commit()
     flash(gettext("投票已开始。"), "info")
     return _back(ref)
 
 
 @bp.post("/<ref>/close")
 @role_required("chair")
+@transactional
 def close_voting(ref: str):
     """Close the open round and count it."""
     session = load_session(ref)
     results.close_voting(session, current_user().username)
-    db.session.commit()
     flash(gettext("投票已结束，计票完成。"), "info")
     return _back(ref)
 
 
 @bp.post("/<ref>/tie-break")
 @role_required("chair")
+@transactional
 def tie_break(ref: str):
     """Start a further round (再次投票) on the projects tied at the cutoff."""
     session = load_session(ref)
     new_round = results.start_tie_break(session, current_user().username)
-    db.session.commit()
     flash(gettext("第 %(n)s 轮（再次投票）已开始。", n=new_round.number), "info")
     return _back(ref)
 
 
 @bp.post("/<ref>/leave-empty")
 @role_required("chair")
+@transactional
 def leave_empty(ref: str):
     """Leave the tied slots empty, with the reason recorded in the audit log."""
     session = load_session(ref)
     results.leave_empty(session, current_user().username, request.form.get("reason", ""))
-    db.session.commit()
     flash(gettext("已决定该名额空缺。"), "info")
     return _back(ref)
 
 
 @bp.post("/<ref>/publish")
 @role_required("chair")
+@transactional
 def publish(ref: str):
     """The chair confirms and publishes the signed result (after the chief scrutineer)."""
     session = load_session(ref)
     user = current_user()
     results.confirm_as_chair(session, user)
     results.publish(session, user.username)
-    db.session.commit()
     flash(gettext("结果已公布并签名。"), "info")
     return redirect(url_for("results.page", ref=session.slug))
 
@@ -174,10 +174,10 @@ def scrutiny(ref: str):
 
 @bp.post("/<ref>/scrutiny/confirm")
 @role_required("scrutineer")
+@transactional
 def confirm(ref: str):
     """The chief scrutineer confirms the count from their own login."""
     session = load_session(ref)
     results.confirm_as_scrutineer(session, current_user())
-    db.session.commit()
     flash(gettext("已确认计票结果。"), "info")
     return redirect(url_for("chair.scrutiny", ref=ref))

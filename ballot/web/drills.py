@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, url_for
 
 from ballot.domain.errors import NotADrill
-from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.services import rehearsals
+from ballot.unit_of_work import transactional
 from ballot.web import confirm
 from ballot.web.guards import current_user, load_session, role_required
 
@@ -20,12 +20,12 @@ def _session_url(slug: str, anchor: str = "drill") -> str:
 
 @bp.post("/clone")
 @role_required("staff")
+@transactional
 def clone(ref: str):
     """Copy this session's settings, candidates and roster into a new drill with its own key."""
     source = load_session(ref)
     drill = rehearsals.clone_as_drill(source, current_user().username,
                                       current_app.config["KEY_ENCRYPTION_SECRET"])
-    db.session.commit()
     flash(gettext("已创建演练场次“%(slug)s”：名册和候选项目与原会议相同，使用自己的会议密钥和代表证。"
                   "下一步：打印演练代表证、配对签到机和投票机、开始签到。", slug=drill.slug), "info")
     return redirect(_session_url(drill.slug, "actions"))
@@ -33,6 +33,7 @@ def clone(ref: str):
 
 @bp.post("/reset")
 @role_required("staff")
+@transactional
 def reset(ref: str):
     """Put a drill back to before check-in (asks first)."""
     session = load_session(ref)
@@ -46,13 +47,13 @@ def reset(ref: str):
             gettext("确认重置"), _session_url(session.slug))
     rehearsals.reset_drill(session, current_user().username,
                            current_app.config["KEY_ENCRYPTION_SECRET"])
-    db.session.commit()
     flash(gettext("演练已重置：签到、选票和结果已清除，可以重新开始签到。"), "info")
     return redirect(_session_url(session.slug, "actions"))
 
 
 @bp.post("/delete")
 @role_required("staff")
+@transactional
 def delete(ref: str):
     """Delete a drill with its roster, ballots and kiosks (asks first)."""
     session = load_session(ref)
@@ -66,6 +67,5 @@ def delete(ref: str):
             gettext("确认删除"), _session_url(session.slug))
     slug = session.slug
     rehearsals.delete_drill(session, current_user().username)
-    db.session.commit()
     flash(gettext("演练场次“%(slug)s”已删除，它的签到机和投票机已停用。", slug=slug), "info")
     return redirect(url_for("admin.home"))

@@ -8,8 +8,8 @@ from flask import Flask, flash, jsonify, redirect, render_template, request, url
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ballot import unit_of_work
 from ballot.domain.errors import N_, BallotError, ImportRejected, NotReady
-from ballot.extensions import db
 from ballot.i18n import gettext
 from ballot.web.guards import LoginRequired, login_redirect
 from ballot.web.redirects import same_origin_path
@@ -53,7 +53,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(BallotError)
     def domain_error(error: BallotError):
-        db.session.rollback()
+        unit_of_work.discard()
         if _wants_json():
             return jsonify(error_payload(error)), error.status
         if isinstance(error, ImportRejected):
@@ -91,7 +91,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
+        unit_of_work.discard()
         log.exception("unhandled error on %s %s", request.method, request.path)
         message = gettext("服务器内部错误，操作未完成，请重试；如仍失败请联系会务技术人员。")
         if _wants_json():

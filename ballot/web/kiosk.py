@@ -5,13 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time
 
-from ballot.database import begin_write
+from ballot import unit_of_work
 from ballot.domain import rules
-from ballot.domain.errors import CardOfOtherSession, CardReplaced, PairingCodeInvalid, UnknownCard
-from ballot.extensions import db
+from ballot.domain.errors import PairingCodeInvalid
 from ballot.i18n import gettext
 from ballot.services import checkin, kiosks, sessions
-from ballot.web.kiosk_auth import KIOSK_COOKIE, keep_last_seen, kiosk_required, set_kiosk_cookie
+from ballot.web.kiosk_auth import (
+    KIOSK_COOKIE,
+    counting_failed_scans,
+    keep_last_seen,
+    kiosk_required,
+    set_kiosk_cookie,
+)
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
@@ -38,13 +43,12 @@ def enrol():
     """Pair this browser with a kiosk using the one-time code staff created."""
     error = None
     if request.method == "POST":
+        code = request.form.get("code", "")[:40]
         try:
-            kiosk, credential = kiosks.enrol(request.form.get("code", "")[:40])
+            _kiosk, credential = unit_of_work.run(lambda: kiosks.enrol(code))
         except PairingCodeInvalid as exc:
-            db.session.rollback()
             error = exc.render(gettext)
         else:
-            db.session.commit()
             return set_kiosk_cookie(redirect(url_for("kiosk.home")), credential)
     current = kiosks.authenticate(request.cookies.get(KIOSK_COOKIE))
     return render_template("kiosk/enrol.html", error=error, current=current), 400 if error else 200
@@ -92,16 +96,7 @@ def checkin_scan():
     body = request.get_json(silent=True)
     text = str(body.get("text") or "")[:SCAN_MAX_CHARS] if isinstance(body, dict) else ""
     kiosk, session = g.kiosk, g.kiosk_session
-    kiosks.check_scan_allowed(kiosk)
-    try:
-        result = checkin.scan(session, kiosk, text)
-    except (UnknownCard, CardOfOtherSession, CardReplaced):
-        # Count the failure in its own committed write transaction: the error handler rolls back.
-        begin_write()
-        kiosks.note_failed_scan(kiosk)
-        db.session.commit()
-        raise
-    db.session.commit()
+    result = counting_failed_scans(kiosk, lambda: checkin.scan(session, kiosk, text))
     delegate = result.delegate
     return jsonify({
         "status": "already" if result.already else "checked_in",

@@ -1,17 +1,25 @@
-"""The kiosk guard: only a browser enrolled by staff (and not revoked) may use kiosk endpoints."""
+"""The kiosk guard: only a browser enrolled by staff (and not revoked) may use kiosk endpoints.
+
+Also the kiosks' two side writes (the last-seen time, failed scans): short transactions of their
+own (``unit_of_work.side_write``), kept whatever becomes of the request's own unit of work.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
+from typing import TypeVar
 
 from flask import current_app, g, jsonify, redirect, request, url_for
-from sqlalchemy import update
 
-from ballot.database import begin_write
-from ballot.extensions import db
+from ballot import unit_of_work
+from ballot.domain.errors import CardOfOtherSession, CardReplaced, UnknownCard
 from ballot.i18n import gettext
-from ballot.models import Kiosk
+from ballot.models import Kiosk, utcnow
 from ballot.services import kiosks
+
+T = TypeVar("T")
 
 KIOSK_COOKIE = "ballot_kiosk"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a month: kiosks are set up days before the session
@@ -34,7 +42,6 @@ def kiosk_required(mode: str | None = None):
         def wrapped(*args, **kwargs):
             kiosk = kiosks.authenticate(request.cookies.get(KIOSK_COOKIE))
             if kiosk is None:
-                db.session.rollback()
                 return _refuse("kiosk_unknown",
                                gettext("本设备未登记或已被停用，请联系工作人员重新配对。"), 401)
             keep_last_seen(kiosk)
@@ -53,19 +60,26 @@ def kiosk_required(mode: str | None = None):
     return decorator
 
 
-def keep_last_seen(kiosk) -> None:
-    """Commit a moved ``last_seen_at`` now, so the view rolling back its own work keeps it.
+def keep_last_seen(kiosk: Kiosk, now: datetime | None = None) -> None:
+    """Store a kiosk's new last-seen time now (at most once a SEEN_INTERVAL), in a short write
+    transaction of its own: it stays when the request's own work is rolled back, and on SQLite
+    a write inside the read transaction that authenticated the kiosk could fail with "database
+    is locked" once another process committed in between."""
+    now = now or utcnow()
+    if kiosks.seen_is_stale(kiosk, now):
+        kiosk_id = kiosk.id
+        unit_of_work.side_write(lambda: kiosks.note_seen(kiosk_id, now))
 
-    The read that authenticated the kiosk is rolled back first and the write runs in a write
-    transaction of its own (``begin_write``): SQLite refuses to turn a read transaction into a
-    write once another process has committed in between ("database is locked").
-    """
-    if not db.session.dirty:
-        return
-    kiosk_id, seen = kiosk.id, kiosk.last_seen_at
-    begin_write()
-    db.session.execute(update(Kiosk).where(Kiosk.id == kiosk_id).values(last_seen_at=seen))
-    db.session.commit()
+
+def counting_failed_scans(kiosk: Kiosk, work: Callable[[], T]) -> T:
+    """Run ``work`` for a scanned card as one unit of work, counting an unrecognised card
+    against the kiosk's limit in a short transaction of its own (the unit was rolled back)."""
+    kiosks.check_scan_allowed(kiosk)
+    try:
+        return unit_of_work.run(work)
+    except (UnknownCard, CardOfOtherSession, CardReplaced):
+        unit_of_work.side_write(lambda: kiosks.note_failed_scan(kiosk))
+        raise
 
 
 def set_kiosk_cookie(response, credential: str):

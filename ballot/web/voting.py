@@ -13,21 +13,14 @@ import binascii
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 
-from ballot.database import begin_write, polled
-from ballot.domain.errors import (
-    N_,
-    BallotTokenInvalid,
-    CardOfOtherSession,
-    CardReplaced,
-    InvalidInput,
-    UnknownCard,
-)
-from ballot.extensions import db
+from ballot import unit_of_work
+from ballot.database import polled
+from ballot.domain.errors import N_, BallotTokenInvalid, InvalidInput
 from ballot.i18n import gettext
 from ballot.models import VoteSession
-from ballot.services import kiosks, live, rounds, voting
+from ballot.services import live, rounds, voting
 from ballot.web import streams
-from ballot.web.kiosk_auth import kiosk_required
+from ballot.web.kiosk_auth import counting_failed_scans, kiosk_required
 
 bp = Blueprint("voting", __name__)
 
@@ -45,18 +38,6 @@ def _no_store(response):
 
 def _session() -> VoteSession:
     return g.kiosk_session
-
-
-def _scanned(work):
-    """Run ``work`` for a scanned card, counting unrecognised cards against the kiosk's limit."""
-    kiosks.check_scan_allowed(g.kiosk)
-    try:
-        return work()
-    except (UnknownCard, CardOfOtherSession, CardReplaced):
-        begin_write()  # a write transaction of its own: the error handler rolls back
-        kiosks.note_failed_scan(g.kiosk)
-        db.session.commit()
-        raise
 
 
 def _body() -> dict:
@@ -143,8 +124,8 @@ def _open_round(figures: dict) -> dict:
 def issue():
     """Scan a card: issue the delegate a ballot; returns the token and the ballot to show."""
     card = _card(_body())
-    token, view = _scanned(lambda: voting.issue_ballot(_session(), g.kiosk, card))
-    db.session.commit()
+    token, view = counting_failed_scans(
+        g.kiosk, lambda: voting.issue_ballot(_session(), g.kiosk, card))
     return jsonify({"token": base64.urlsafe_b64encode(token).decode("ascii"), "ballot": view})
 
 
@@ -154,9 +135,9 @@ def cast():
     """Submit the ballot; answered only after the commit is durable. Safe to retry."""
     body = _body()
     session = _session()
-    receipt = voting.cast_ballot(session, g.kiosk, _token(body), body.get("choices"))
     board_url = url_for("board.overview", ref=session.slug)  # before the commit expires it
-    db.session.commit()
+    receipt = unit_of_work.run(
+        lambda: voting.cast_ballot(session, g.kiosk, _token(body), body.get("choices")))
     return jsonify({"tracking_code": receipt.tracking_code, "round": receipt.round_number,
                     "board_url": board_url})
 
@@ -167,6 +148,5 @@ def return_ballot():
     """Walk-away: give the unused token back with the card that was scanned."""
     body = _body()
     token, card = _token(body), _card(body)
-    _scanned(lambda: voting.return_token(_session(), g.kiosk, token, card))
-    db.session.commit()
+    counting_failed_scans(g.kiosk, lambda: voting.return_token(_session(), g.kiosk, token, card))
     return jsonify({"returned": True})

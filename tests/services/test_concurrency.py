@@ -7,6 +7,7 @@ import threading
 
 from sqlalchemy import func, select
 
+from ballot import unit_of_work
 from ballot.app import create_app
 from ballot.domain.errors import AlreadyIssued, BallotAlreadyCast
 from ballot.extensions import db as _db
@@ -28,12 +29,10 @@ def _issue_once(url, session_id: int, kiosk_id: int, text: str) -> str:
     app = _app_for(url)
     with app.app_context():
         try:
-            voting.issue_ballot(_db.session.get(VoteSession, session_id),
-                                _db.session.get(Kiosk, kiosk_id), text)
-            _db.session.commit()
+            unit_of_work.run(lambda: voting.issue_ballot(
+                _db.session.get(VoteSession, session_id), _db.session.get(Kiosk, kiosk_id), text))
             return "issued"
         except AlreadyIssued:
-            _db.session.rollback()
             return "refused"
         finally:
             _db.engine.dispose()
@@ -43,12 +42,11 @@ def _cast_once(url, session_id: int, kiosk_id: int, token: bytes, choices: dict)
     app = _app_for(url)
     with app.app_context():
         try:
-            receipt = voting.cast_ballot(_db.session.get(VoteSession, session_id),
-                                         _db.session.get(Kiosk, kiosk_id), token, choices)
-            _db.session.commit()
+            receipt = unit_of_work.run(lambda: voting.cast_ballot(
+                _db.session.get(VoteSession, session_id), _db.session.get(Kiosk, kiosk_id),
+                token, choices))
             return receipt.tracking_code
         except BallotAlreadyCast:
-            _db.session.rollback()
             return "refused"
         finally:
             _db.engine.dispose()

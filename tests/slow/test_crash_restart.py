@@ -483,12 +483,12 @@ def test_kiosk_heartbeat_survives_a_commit_in_between(app, db):
     _, credential = kiosks.enrol(code, now=start)
     db.session.commit()
     later = start + 2 * kiosks.SEEN_INTERVAL
-    kiosk = kiosks.authenticate(credential, now=later)  # a read transaction; last_seen moved
+    kiosk = kiosks.authenticate(credential)  # a read transaction
     other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     with other.begin() as connection:  # another gunicorn worker commits meanwhile
         connection.execute(text("UPDATE delegates SET phone = '110'"))
     other.dispose()
-    keep_last_seen(kiosk)
+    keep_last_seen(kiosk, now=later)
     db.session.expire_all()
     assert db.session.get(Kiosk, kiosk.id).last_seen_at == later
 
@@ -540,7 +540,7 @@ def test_checkin_scan_survives_a_commit_in_between(app, db, client):
 @pytest.mark.sqlite_only
 def test_staff_desk_check_in_survives_a_commit_in_between(app, db, client, login):
     """The same at the staff desk (any POST that reads, then writes): every POST now takes the
-    write lock before its first read (ballot.database.lock_before_writing)."""
+    write lock before its first read (ballot.unit_of_work.begin_request)."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's read-to-write upgrade")
     login("staff")
