@@ -1,4 +1,5 @@
-"""In-process ceilings: Ed25519 sign and verify rates, a raw insert-and-commit rate per database."""
+"""In-process ceilings: Ed25519 sign and verify rates, the ballot box's group operations and
+proofs, a raw insert-and-commit rate per database."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert
 
 from ballot import crypto
+from ballot.ballotbox import group, proofs
+from ballot.ballotbox.shares import deal
 from ballot.database import configure_engine
 from config.settings import normalise_database_url
 
@@ -39,6 +42,31 @@ def ed25519_rates(seconds: float) -> dict[str, float]:
     verify_wall, verify_cpu = _rates(lambda: public.verify(sig, data), seconds)
     return {"sign_per_s": sign_wall, "sign_per_cpu_s": sign_cpu, "verify_per_s": verify_wall,
             "verify_per_cpu_s": verify_cpu, "payload_bytes": len(data)}
+
+
+def ballot_box_rates(seconds: float, projects: int = 12, quota: int = 10) -> dict[str, float]:
+    """ristretto255 scalar multiplications per CPU-second (libsodium, one core), and the CPU
+    milliseconds to encrypt and to verify one ballot of ``projects`` projects and ``quota``."""
+    point, k = group.base_mul(group.random_scalar()), group.random_scalar()
+    _, var_cpu = _rates(lambda: point * k, seconds)
+    _, base_cpu = _rates(lambda: group.base_mul(k), seconds)
+    _, add_cpu = _rates(lambda: point + point, seconds)
+    pk = deal(2, 3)[0]
+    choices = ["for"] * quota + ["against"] * (projects - quota)
+    context = proofs.ballot_context("0" * 64, 1, "0" * 32)
+    encrypted = proofs.encrypt_ballot(pk, choices, quota, context)
+    rounds = max(3, int(seconds * 50))
+    cpu = time.process_time()
+    for _ in range(rounds):
+        proofs.encrypt_ballot(pk, choices, quota, context)
+    encrypt_ms = (time.process_time() - cpu) / rounds * 1000
+    cpu = time.process_time()
+    for _ in range(rounds):
+        proofs.verify_ballot(pk, encrypted, projects, quota, context)
+    verify_ms = (time.process_time() - cpu) / rounds * 1000
+    return {"var_mul_per_cpu_s": var_cpu, "base_mul_per_cpu_s": base_cpu,
+            "add_per_cpu_s": add_cpu, "projects": projects, "quota": quota,
+            "encrypt_ballot_cpu_ms": encrypt_ms, "verify_ballot_cpu_ms": verify_ms}
 
 
 def insert_commit_rate(database_url: str, seconds: float) -> dict[str, float]:

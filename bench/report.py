@@ -171,6 +171,15 @@ def markdown(result: dict) -> str:
                      f"{ed['sign_per_cpu_s']:,.0f} /CPU-s |")
         lines.append(f"| Ed25519 verify, one core | {ed['verify_per_s']:,.0f} /s wall, "
                      f"{ed['verify_per_cpu_s']:,.0f} /CPU-s |")
+    box = ceilings.get("ballot_box", {})
+    if box:
+        lines.append(f"| ristretto255 scalar mult, one core (libsodium) "
+                     f"| {box['var_mul_per_cpu_s']:,.0f} /CPU-s variable base, "
+                     f"{box['base_mul_per_cpu_s']:,.0f} /CPU-s base point, "
+                     f"{box['add_per_cpu_s']:,.0f} additions /CPU-s |")
+        lines.append(f"| ballot box, {box['projects']} projects, quota {box['quota']}, one core "
+                     f"| encrypt with proofs {box['encrypt_ballot_cpu_ms']:.1f} CPU ms, "
+                     f"verify {box['verify_ballot_cpu_ms']:.1f} CPU ms |")
     for name, figure in ceilings.items():
         if name.startswith("trivial_"):
             lines.append(f"| trivial GET {figure['path']} ({name[8:]} server, 64 clients) "

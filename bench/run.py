@@ -321,6 +321,8 @@ def run(plan: Plan, out: Path, log=print) -> dict:
                     "offline": {}, "notes": list(plan.notes)}
     log("Ed25519 rates …")
     result["ceilings"]["ed25519"] = ceilings.ed25519_rates(plan.crypto_seconds)
+    log("ballot box group and proof rates …")
+    result["ceilings"]["ballot_box"] = ceilings.ballot_box_rates(plan.crypto_seconds)
     workdir = Path(tempfile.mkdtemp(prefix="ballot-bench-"))
     try:
         chosen: dict[str, WorkerConfig] = {}

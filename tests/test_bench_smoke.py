@@ -40,6 +40,8 @@ def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
     assert cores["total"] == pytest.approx(sum(v for k, v in cores.items() if k != "total"),
                                            abs=0.02)
     assert saved["ceilings"]["ed25519"]["verify_per_s"] > 0
+    box = saved["ceilings"]["ballot_box"]
+    assert box["var_mul_per_cpu_s"] > 0 and box["verify_ballot_cpu_ms"] > 0
     offline = saved["offline"]
     assert offline["session10_sqlite"]["verify_ok"] and offline["session10_sqlite"]["ballots"] == 10
     assert offline["synthetic_sqlite"]["verify_ok"] and offline["synthetic_sqlite"]["ballots"] == 30
@@ -48,6 +50,7 @@ def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
     table = (tmp_path / "latest.md").read_text(encoding="utf-8")
     assert "| 10 delegates / 2 kiosks | sqlite | sync×2 | 10 |" in table
     assert "| chair live.json |" in table
+    assert "| ballot box, 12 projects, quota 10, one core |" in table
     # What ÷ trivial asks of a ballot: the session's row, its figures from the same run.
     trivial = saved["ceilings"]["trivial_sqlite"]["requests_per_s"]
     per_request = trivial / rows[0]["ballots_per_s"] / 3
