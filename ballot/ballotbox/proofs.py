@@ -395,19 +395,28 @@ def _verify_parsed(pk: Point, pairs: Sequence[tuple[Ciphertext, Ciphertext]],
     raise BallotBoxError(BallotBoxError.BAD_PROOF, where="quota")
 
 
-def tally_product(ballots: Iterable[object], n_candidates: int
+def tally_product(ballots: Iterable[object], n_candidates: int | None = None
                   ) -> list[tuple[Ciphertext, Ciphertext]]:
-    """Per project, the products of the ballots' (赞成, 反对) ciphertexts (ballots verified)."""
-    totals = [(ZERO, ZERO)] * n_candidates
+    """Per project, the products of the ballots' (赞成, 反对) ciphertexts (ballots verified).
+
+    ``n_candidates`` defaults to the first ballot's; give it so that no ballots gives ZEROs.
+    """
+    totals: list[tuple[Ciphertext, Ciphertext]] | None = None
+    if n_candidates is not None:
+        totals = [(ZERO, ZERO)] * n_candidates
     for ballot in ballots:
         projects = ballot.get("projects") if type(ballot) is dict else None
+        if totals is None and type(projects) is list:
+            n_candidates = len(projects)
+            totals = [(ZERO, ZERO)] * n_candidates
         if type(projects) is not list or len(projects) != n_candidates:
             raise BallotBoxError(BallotBoxError.WRONG_COUNT, expected=n_candidates)
         totals = [
-            (f + _ciphertext(p["for"], "ballot"), a + _ciphertext(p["against"], "ballot"))
+            (f + _ciphertext(p.get("for") if type(p) is dict else None, "ballot"),
+             a + _ciphertext(p.get("against") if type(p) is dict else None, "ballot"))
             for (f, a), p in zip(totals, projects, strict=True)
         ]
-    return totals
+    return totals or []
 
 
 def flatten(products: Sequence[tuple[Ciphertext, Ciphertext]]) -> list[Ciphertext]:

@@ -379,6 +379,15 @@ def test_round_with_no_ballots_opens_to_zero(box):
     assert combine(partials, products, 0) == [0] * 6
 
 
+def test_tally_product_infers_the_count_and_refuses_malformed_ballots(box, ballot):
+    ctx, encrypted = ballot
+    assert tally_product([encrypted, encrypted]) == tally_product([encrypted, encrypted], N)
+    assert tally_product([]) == []
+    assert _reason(tally_product, [encrypted], N + 1) == "wrong_count"
+    assert _reason(tally_product, [{"projects": [1, 2, 3, 4]}]) == "bad_format"
+    assert _reason(tally_product, [None], N) == "wrong_count"
+
+
 def test_discrete_log_bounds():
     for m in list(range(0, 70)) + [2999, 3000]:
         assert discrete_log(base_mul(m), 3000) == m
