@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 
 from ballot.domain.errors import N_, ImportRejected, Listing, render_message
@@ -68,7 +67,7 @@ def read_table(
     """Parse ``data`` as CSV or XLSX; raise ImportRejected listing every structural problem."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        raw_rows = _xlsx_rows(data)
+        raw_rows = _xlsx_rows(data, max_rows)
     elif name.endswith((".csv", ".txt")) or not name:
         raw_rows = _csv_rows(data)
     else:
@@ -167,21 +166,10 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
         raise ImportRejected([problem]) from None
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
+def _xlsx_rows(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
+    from ballot.services import xlsx
 
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ImportRejected(
-            [_error(N_("无法读取 XLSX 文件（文件已损坏或不是 Excel 文件），请用 Excel 重新保存后再试。"))]
-        ) from None
-    sheet = workbook.worksheets[0]
-    rows = []
-    for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((line, [_cell_text(v) for v in values]))
-    workbook.close()
-    return rows
+    return [(line, [_cell_text(v) for v in values]) for line, values in xlsx.read_rows(data, max_rows)]
 
 
 def _cell_text(value) -> str:

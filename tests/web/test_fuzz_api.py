@@ -39,6 +39,7 @@ from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import make_session, make_user
 from tests.services.test_export import published_session
 from tests.services.test_voting import session_delegates, voting_session
+from tests.services.test_xlsx_bounds import crafted_xlsx
 
 pytestmark = pytest.mark.slow
 
@@ -523,6 +524,11 @@ def bad_uploads(kind: str) -> list[tuple[str, bytes, str]]:
         ("formula.xlsx", _xlsx(header.split(","), ["=cmd|' /C calc'!A0", "5"]), "公式"),
         # Past csv's 128 KB field limit (was a KeyError: 'line' while wording the message).
         ("long.csv", f"{header}\n张三,1\n李四,{'x' * 140_000}\n".encode(), "超过 131072 个字符"),
+        # A few KB of XLSX with content in Excel's last column and half a million empty cells.
+        ("wide.xlsx", crafted_xlsx('<row r="2"><c r="XFD2"><v>1</v></c></row>',
+                                   tuple(header.split(","))), "第 16384 列"),
+        ("cells.xlsx", crafted_xlsx('<row r="2">' + "<c/>" * 500_000 + "</row>",
+                                    tuple(header.split(","))), "单元格过多"),
     ]
 
 
