@@ -8,6 +8,7 @@ The format is specified in docs/audit-bundle.md. No Flask.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import zipfile
@@ -29,6 +30,7 @@ PUBLIC_KEY = "public_key.pem"
 AUDIT_LOG = "audit_log.jsonl"
 README = "README.txt"
 REQUIRED_MEMBERS = (MANIFEST, ENTRIES, ISSUED, RESULT, RESULT_SIG, PUBLIC_KEY)
+OPTIONAL_MEMBERS = (AUDIT_LOG, README)
 
 # Far above a 3,000-delegate congress's board (a few MB), low enough that a zip bomb handed to
 # the verifier is refused rather than unpacked into memory.
@@ -47,7 +49,8 @@ entries.jsonl（公告板上的每一张选票，按轮次和哈希排序，不�
 issued.json（每轮领票代表名单，按名册顺序）、result.json（签名的结果文件）、
 result.sig（Ed25519 签名，64 字节）、public_key.pem（本次会议的公钥）。
 
-1. 核对公钥指纹：与会上宣读的指纹比较（前 32 位十六进制）。
+1. 核对公钥指纹：与会上宣读的指纹比较（前 32 位十六进制）。只用 OpenSSL 计算指纹：
+   openssl pkey -pubin -in public_key.pem -outform DER | tail -c 32 | sha256sum
 2. 用 OpenSSL 3 核对结果签名：
    openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in result.json -sigfile result.sig
 3. 完整核验（每张选票的签名、每轮 Merkle 根、重新计票）：
@@ -61,6 +64,8 @@ hash, with no time or order), issued.json (delegates issued a ballot per round, 
 result.json (the signed result), result.sig (raw 64-byte Ed25519 signature) and public_key.pem.
 
 1. Compare the key fingerprint with the one read aloud in the hall (first 32 hex digits).
+   With OpenSSL alone:
+   openssl pkey -pubin -in public_key.pem -outform DER | tail -c 32 | sha256sum
 2. Check the result signature with OpenSSL 3:
    openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in result.json -sigfile result.sig
 3. Full check (every ballot signature, each round's Merkle root, recount):
@@ -83,13 +88,15 @@ class Problem:
 
 
 class JsonLine(NamedTuple):
-    """One line of a JSON Lines member: its 1-based number and the parsed object (None if bad).
+    """One line of a JSON Lines member: its 1-based number, the parsed object (None if bad) and
+    the line's bytes without its newline, so a verifier can check they are canonical.
 
     A named tuple, not a dataclass: a bundle holds one per ballot and tuples are built faster.
     """
 
     line: int
     record: dict | None
+    raw: bytes = b""
 
 
 @dataclass
@@ -149,6 +156,17 @@ def _jsonl(records: Iterable[Mapping[str, Any]]) -> bytes:
     return b"".join(canonical_json(record) + b"\n" for record in records)
 
 
+def issued_object(issued: Mapping[int, list[str]]) -> dict[str, list[str]]:
+    """issued.json's content: round number as a decimal string -> names in roster order."""
+    return {str(n): list(issued[n]) for n in sorted(issued)}
+
+
+def issued_digest(issued: Mapping[str, list[str]]) -> str:
+    """The signed result's ``issued_sha256``: SHA-256 of the canonical JSON of issued.json's
+    content (``issued_object``), so no name can be added, dropped or changed after signing."""
+    return hashlib.sha256(canonical_json(dict(issued))).hexdigest()
+
+
 def _entry_sort_key(entry: Mapping[str, Any]) -> tuple[int, str]:
     return entry["payload"]["round"], entry["hash"]
 
@@ -172,7 +190,7 @@ def write_bundle(
     members: list[tuple[str, bytes]] = [
         (MANIFEST, _pretty({**manifest, "format": BUNDLE_FORMAT})),
         (ENTRIES, _jsonl(sorted(entries, key=_entry_sort_key))),
-        (ISSUED, _pretty({str(n): list(issued[n]) for n in sorted(issued)})),
+        (ISSUED, _pretty(issued_object(issued))),
         (RESULT, result_json),
         (RESULT_SIG, result_sig),
         (PUBLIC_KEY, public_key_pem),
@@ -195,12 +213,16 @@ def _problem(problems: list[Problem], code: str, where: str, zh: str, en: str) -
     problems.append(Problem(code=code, where=where, zh=zh, en=en))
 
 
+def _too_large(problems: list[Problem], info: zipfile.ZipInfo) -> None:
+    _problem(problems, "member_too_large", info.filename,
+             f"成员过大（{info.file_size} 字节，上限 {MAX_MEMBER_BYTES} 字节），拒绝读取。",
+             f"member is too large ({info.file_size} bytes, limit {MAX_MEMBER_BYTES}); refused.")
+
+
 def _read_member(zf: zipfile.ZipFile, name: str, problems: list[Problem]) -> bytes | None:
     info = zf.getinfo(name)
     if info.file_size > MAX_MEMBER_BYTES:
-        _problem(problems, "member_too_large", name,
-                 f"成员过大（{info.file_size} 字节），拒绝读取。",
-                 f"member is too large ({info.file_size} bytes); refused.")
+        _too_large(problems, info)
         return None
     try:
         return zf.read(name)
@@ -227,24 +249,34 @@ def _parse_json(data: bytes, name: str, kind: type, problems: list[Problem]) -> 
 
 def _parse_jsonl(data: bytes, name: str, problems: list[Problem]) -> list[JsonLine]:
     lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
+    if lines[-1] == b"":
         lines.pop()  # the final newline ends the last line, it does not start an empty one
+    elif data:
+        # A line without its newline may have been cut short: every line ends in "\n".
+        _problem(problems, "member_malformed", f"{name} line {len(lines)}",
+                 "最后一行缺少换行符（文件可能被截断）。",
+                 "the last line lacks its newline (the file may have been cut short).")
     parsed: list[JsonLine] = []
     for number, raw in enumerate(lines, start=1):
         where = f"{name} line {number}"
+        if raw.endswith(b"\r"):
+            # json accepts the "\r" as whitespace; two spellings of one line are one too many.
+            _problem(problems, "member_malformed", where,
+                     "该行以 CRLF 结尾，应只用 LF（\\n）换行。",
+                     "the line ends in CRLF; lines end in LF (\\n) only.")
         try:
             value = loads_strict(raw)
         except ValueError as exc:
             _problem(problems, "member_malformed", where,
                      f"该行不是有效的 JSON：{exc}", f"the line is not valid JSON: {exc}")
-            parsed.append(JsonLine(number, None))
+            parsed.append(JsonLine(number, None, raw))
             continue
         if not isinstance(value, dict):
             _problem(problems, "member_malformed", where,
                      "该行应为 JSON 对象。", "the line must be a JSON object.")
-            parsed.append(JsonLine(number, None))
+            parsed.append(JsonLine(number, None, raw))
             continue
-        parsed.append(JsonLine(number, value))
+        parsed.append(JsonLine(number, value, raw))
     return parsed
 
 
@@ -266,6 +298,12 @@ def read_bundle(path_or_file: str | os.PathLike[str] | IO[bytes]) -> Bundle:
             _problem(problems, "member_duplicate", name,
                      "压缩包中有多个同名成员，内容有歧义。",
                      "the zip holds more than one member of this name; ambiguous.")
+        for name in sorted(set(names) - {*REQUIRED_MEMBERS, *OPTIONAL_MEMBERS}):
+            # Anything else, "sub/manifest.json" included, is a second story some tool may tell.
+            _problem(problems, "member_unknown", name,
+                     "审计包中不应有此文件（格式只允许规定的成员，且都在顶层）。",
+                     "the bundle may not hold this member (only the listed members, at the top "
+                     "level).")
         for name in REQUIRED_MEMBERS:
             if name not in names:
                 _problem(problems, "member_missing", name,
@@ -275,6 +313,8 @@ def read_bundle(path_or_file: str | os.PathLike[str] | IO[bytes]) -> Bundle:
             for name in (*REQUIRED_MEMBERS, AUDIT_LOG)
             if name in names
         }
+        if README in names and zf.getinfo(README).file_size > MAX_MEMBER_BYTES:
+            _too_large(problems, zf.getinfo(README))  # not read, but no member may be this big
     if data.get(MANIFEST) is not None:
         bundle.manifest = _parse_json(data[MANIFEST], MANIFEST, dict, problems)
     if data.get(ENTRIES) is not None:

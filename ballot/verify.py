@@ -1,9 +1,11 @@
 """The independent verifier: check an audit bundle without trusting the server that made it.
 
-``verify_bundle`` checks the bundle's structure, the session key against the fingerprint read out
-in the hall, the result signature, every board entry's hash and signature, each round's Merkle
-root and entry count, issued against returned, and recounts every round with the same tally code
-the server uses. It reports every problem it finds rather than stopping at the first.
+``verify_bundle`` checks the bundle's structure (no unknown member or field), the session key
+against the fingerprint read out in the hall, the result signature, the rules in force (excess
+ratio, quorum), the signed issued names and scrutineers, every board entry's canonical line, hash
+and signature, each round's Merkle root and entry count, issued against returned, and recounts
+every round with the same tally code the server uses. It reports every problem it finds rather
+than stopping at the first.
 
 Imports nothing from Flask: ``python -m ballot.verify BUNDLE --fingerprint FP`` runs anywhere the
 ``cryptography`` and ``click`` packages are installed.
@@ -18,15 +20,24 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ballot import crypto
-from ballot.bundle import BUNDLE_FORMAT, Bundle, JsonLine, Problem, loads_strict, read_bundle
+from ballot.bundle import (
+    BUNDLE_FORMAT,
+    Bundle,
+    JsonLine,
+    Problem,
+    issued_digest,
+    loads_strict,
+    read_bundle,
+)
+from ballot.domain import rules as session_rules
 from ballot.domain import tally
 from ballot.merkle import round_root
 
@@ -39,6 +50,8 @@ Progress = Callable[[Iterable[JsonLine], int], Iterable[JsonLine]]
 
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
 _BALLOT_ID_RE = re.compile(r"[0-9a-f]{32}")
+_RATIO_RE = re.compile(r"0\.[0-9]{2}|1\.00")
+QUORUM_RULES = ("majority_of_roster",)
 _MISSING = object()
 # Fields a result round carries beyond the tally's own round result.
 _ROUND_EXTRAS = ("merkle_root", "entry_count", "decision")
@@ -125,11 +138,14 @@ def _check_key(
 
 # --- result document --------------------------------------------------------------------------
 
+# Every field of the signed result, exactly: an unknown one is refused, since a field no
+# verifier reads is a claim nobody checks.
 _RESULT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "format": str, "session": dict, "rules": dict, "key_fingerprint": str, "roster_size": int,
     "present": int, "rounds": list, "chosen": list, "open_slots": int, "shortfall": int,
-    "confirmed_by": dict,
+    "confirmed_by": dict, "candidates": list, "scrutineers": dict, "issued_sha256": str,
 }
+_CONFIRMERS = ("chief_scrutineer", "chair")
 _ROUND_FIELDS: dict[str, type] = {
     "number": int, "present": int, "issued": int, "merkle_root": str, "entry_count": int,
 }
@@ -172,6 +188,11 @@ def _check_result(report: Report, bundle: Bundle, key: Ed25519PublicKey | None) 
         if not _typed(result.get(name), kind):
             report.add("result_malformed", f"result.json {name}",
                        f"字段 {name} 缺失或类型错误。", f"field {name} is missing or mistyped.")
+    for name in sorted(set(result) - set(_RESULT_FIELDS)):
+        report.add("result_malformed", f"result.json {name}",
+                   f"未知字段 {name}：格式 1 的结果文件不含此字段。",
+                   f"unknown field {name}: a format 1 result has no such field.")
+    _check_confirmations(report, result.get("confirmed_by"))
     if result.get("format") not in (None, RESULT_FORMAT):
         report.add("result_format_unsupported", "result.json format",
                    f"不支持的结果格式 {result.get('format')!r}。",
@@ -204,11 +225,136 @@ def _check_result(report: Report, bundle: Bundle, key: Ed25519PublicKey | None) 
     return result
 
 
+def _check_confirmations(report: Report, confirmed: Any) -> None:
+    # Who confirmed is attested only by the signature; a blank name attests nothing.
+    if not isinstance(confirmed, dict):
+        return  # reported with the other fields
+    for name in sorted(set(confirmed) - set(_CONFIRMERS)):
+        report.add("confirmation_missing", f"result.json confirmed_by.{name}",
+                   f"未知的确认人 {name}。", f"unknown confirmer {name}.")
+    for name in _CONFIRMERS:
+        value = confirmed.get(name)
+        if not isinstance(value, str) or not value.strip():
+            who = ("总监票人", "chief scrutineer") if name == "chief_scrutineer" else (
+                "主持人", "chair")
+            report.add("confirmation_missing", f"result.json confirmed_by.{name}",
+                       f"缺少{who[0]}的确认（姓名为空）：结果未经确认不得公布。",
+                       f"the {who[1]}'s confirmation is missing (empty name): an unconfirmed "
+                       "result may not be published.")
+
+
+def _check_present(report: Report, result: dict, rules: _Rules | None) -> None:
+    """The top-level ``present`` is round 1's, within the roster, and meets the quorum."""
+    present = result.get("present")
+    if not _is_int(present):
+        return  # reported as malformed
+    first = next((r for r in result["rounds"] if r["number"] == 1), None)
+    if first is not None and first["present"] != present:
+        report.add("present_mismatch", "result.json present",
+                   f"结果文件记载实到 {present} 人，第 1 轮记为 {first['present']} 人。",
+                   f"the result says {present} present, round 1 says {first['present']}.")
+    if rules is None:
+        return
+    if present > rules.roster_size:
+        report.add("present_exceeds_roster", "result.json present",
+                   f"实到 {present} 人，多于应到 {rules.roster_size} 人。",
+                   f"{present} present, more than the roster's {rules.roster_size}.")
+    elif not session_rules.quorum_met(rules.roster_size, present):
+        needed = session_rules.quorum_needed(rules.roster_size)
+        report.add("quorum_not_met", "result.json present",
+                   f"实到 {present} 人，未超过应到 {rules.roster_size} 人的半数（至少 {needed} "
+                   "人）：不足法定人数，不能投票。",
+                   f"{present} present is not more than half of the roster's "
+                   f"{rules.roster_size} (at least {needed}): no quorum, no vote.")
+
+
 # --- manifest and issued list -----------------------------------------------------------------
 
 
 def _bad_manifest(report: Report, where: str, zh: str, en: str) -> None:
     report.add("manifest_invalid", f"manifest.json {where}", zh, en)
+
+
+_MANIFEST_FIELDS = ("format", "session", "rules", "candidates", "roster_size", "scrutineers",
+                    "rounds")
+_SESSION_FIELDS = ("id", "title", "date", "level")
+_RULE_FIELDS = ("quota", "contested", "min_excess_ratio", "pass_basis", "quorum")
+_CANDIDATE_FIELDS = ("code", "title", "department", "budget")
+_SCRUTINEER_FIELDS = ("chief", "scrutineers", "counters")
+_MANIFEST_ROUND_FIELDS = ("number", "candidates", "quota")
+
+
+def _unknown_fields(report: Report, where: str, obj: dict, known: Iterable[str]) -> None:
+    for name in sorted(set(obj) - set(known)):
+        _bad_manifest(report, f"{where}{name}", f"未知字段 {name}。", f"unknown field {name}.")
+
+
+def candidate_code(position: int, count: int) -> str:
+    """The ballot code of the candidate at 1-based ``position`` of ``count``: "01" … "99",
+    three digits when there are more than 99 candidates."""
+    return f"{position:0{3 if count > 99 else 2}d}"
+
+
+def _check_candidates(report: Report, candidates: Any) -> list[str]:
+    codes: list[str] = []
+    if not isinstance(candidates, list):
+        _bad_manifest(report, "candidates", "候选项目列表缺失。", "the candidate list is missing.")
+        return codes
+    for i, cand in enumerate(candidates):
+        if not isinstance(cand, dict) or not all(
+            isinstance(cand.get(k), str) for k in _CANDIDATE_FIELDS
+        ):
+            _bad_manifest(report, f"candidates[{i}]", "候选项目缺少编号、名称、部门或预算。",
+                          "the candidate lacks a code, title, department or budget.")
+            continue
+        _unknown_fields(report, f"candidates[{i}].", cand, _CANDIDATE_FIELDS)
+        expected = candidate_code(i + 1, len(candidates))
+        if cand["code"] != expected:
+            _bad_manifest(report, f"candidates[{i}].code",
+                          f"第 {i + 1} 个候选项目的编号应为 {expected}，不是 {cand['code']!r}。",
+                          f"candidate {i + 1}'s code must be {expected}, not {cand['code']!r}.")
+        codes.append(cand["code"])
+    if len(set(codes)) != len(codes):
+        _bad_manifest(report, "candidates", "候选项目编号重复。", "candidate codes repeat.")
+    return codes
+
+
+def _check_rules(report: Report, rules: Any, codes: list[str]) -> bool:
+    """The rules' shape, and that the candidate list obeys them (差额/等额); False if unusable."""
+    if not isinstance(rules, dict):
+        _bad_manifest(report, "rules", "规则缺失。", "the rules are missing.")
+        return False
+    _unknown_fields(report, "rules.", rules, _RULE_FIELDS)
+    usable = True
+    for name, ok in (
+        ("quota", _is_int(rules.get("quota")) and rules["quota"] > 0),
+        ("contested", isinstance(rules.get("contested"), bool)),
+        ("pass_basis", rules.get("pass_basis") in tally.PASS_BASES),
+        ("min_excess_ratio", isinstance(rules.get("min_excess_ratio"), str)
+         and _RATIO_RE.fullmatch(rules["min_excess_ratio"])),
+        ("quorum", rules.get("quorum") in QUORUM_RULES),
+    ):
+        if not ok:
+            usable = False
+            _bad_manifest(report, f"rules.{name}", f"规则 {name} 缺失或无效。",
+                          f"rule {name} is missing or invalid.")
+    if not usable or not codes:
+        return usable
+    quota, ratio, count = rules["quota"], rules["min_excess_ratio"], len(codes)
+    if rules["contested"]:
+        needed = session_rules.required_candidates(quota, ratio, True)
+        if count < needed:
+            report.add("excess_ratio_not_met", "manifest.json candidates",
+                       f"差额票决：应选 {quota} 个、差额比例不低于 {ratio}，至少需要 {needed} "
+                       f"个候选项目，只有 {count} 个。",
+                       f"contested vote: {quota} slots at an excess ratio of at least {ratio} "
+                       f"need at least {needed} candidates; there are {count}.")
+    elif count != quota or ratio != "0.00":
+        report.add("excess_ratio_not_met", "manifest.json candidates",
+                   f"等额票决：候选项目数（{count}）应等于应选数（{quota}），差额比例应为 0.00。",
+                   f"uncontested vote: the candidates ({count}) must equal the slots ({quota}) "
+                   "and the excess ratio must be 0.00.")
+    return True
 
 
 def _check_manifest(report: Report, manifest: dict | None) -> _Rules | None:
@@ -218,38 +364,35 @@ def _check_manifest(report: Report, manifest: dict | None) -> _Rules | None:
         report.add("bundle_format_unsupported", "manifest.json format",
                    f"不支持的审计包格式 {manifest.get('format')!r}。",
                    f"unsupported bundle format {manifest.get('format')!r}.")
-    codes: list[str] = []
-    candidates = manifest.get("candidates")
-    if not isinstance(candidates, list):
-        _bad_manifest(report, "candidates", "候选项目列表缺失。", "the candidate list is missing.")
+    _unknown_fields(report, "", manifest, _MANIFEST_FIELDS)
+    session = manifest.get("session")
+    if not isinstance(session, dict) or not all(
+        isinstance(session.get(k), str) for k in _SESSION_FIELDS
+    ) or not isinstance(session.get("drill", False), bool):
+        _bad_manifest(report, "session", "会议信息缺少编号、名称、日期或级别，或演练标记不是布尔值。",
+                      "the session lacks an id, title, date or level, or its drill flag is not "
+                      "a boolean.")
     else:
-        for i, cand in enumerate(candidates):
-            if not isinstance(cand, dict) or not all(
-                isinstance(cand.get(k), str) for k in ("code", "title")
-            ):
-                _bad_manifest(report, f"candidates[{i}]", "候选项目缺少编号或名称。",
-                              "the candidate lacks a code or title.")
-            else:
-                codes.append(cand["code"])
-        if len(set(codes)) != len(codes):
-            _bad_manifest(report, "candidates", "候选项目编号重复。", "candidate codes repeat.")
+        _unknown_fields(report, "session.", session, (*_SESSION_FIELDS, "drill"))
+    codes = _check_candidates(report, manifest.get("candidates"))
     scrutineers = manifest.get("scrutineers")
-    if not isinstance(scrutineers, dict) or not isinstance(scrutineers.get("chief"), str):
-        _bad_manifest(report, "scrutineers", "缺少总监票人。", "the chief scrutineer is missing.")
-    rules = manifest.get("rules")
-    rules = rules if isinstance(rules, dict) else {}
-    roster_size = manifest.get("roster_size")
-    usable = True
-    for name, ok in (
-        ("roster_size", _is_int(roster_size) and roster_size > 0),
-        ("rules.quota", _is_int(rules.get("quota")) and rules["quota"] > 0),
-        ("rules.contested", isinstance(rules.get("contested"), bool)),
-        ("rules.pass_basis", rules.get("pass_basis") in tally.PASS_BASES),
+    if not (
+        isinstance(scrutineers, dict) and isinstance(scrutineers.get("chief"), str)
+        and all(isinstance(scrutineers.get(k), list)
+                and all(isinstance(n, str) for n in scrutineers[k])
+                for k in ("scrutineers", "counters"))
     ):
-        if not ok:
-            usable = False
-            _bad_manifest(report, name, f"字段 {name} 缺失或无效。",
-                          f"field {name} is missing or invalid.")
+        _bad_manifest(report, "scrutineers", "监票人名单应含总监票人、监票人和计票人。",
+                      "the scrutineers must list the chief, the scrutineers and the counters.")
+    else:
+        _unknown_fields(report, "scrutineers.", scrutineers, _SCRUTINEER_FIELDS)
+    rules = manifest.get("rules")
+    usable = _check_rules(report, rules, codes)
+    roster_size = manifest.get("roster_size")
+    if not (_is_int(roster_size) and roster_size > 0):
+        usable = False
+        _bad_manifest(report, "roster_size", "名册人数缺失或无效。",
+                      "the roster size is missing or invalid.")
     rounds: dict[int, tuple[tuple[str, ...], int]] = {}
     listed = manifest.get("rounds")
     for i, rnd in enumerate(listed if isinstance(listed, list) else []):
@@ -261,6 +404,7 @@ def _check_manifest(report: Report, manifest: dict | None) -> _Rules | None:
             _bad_manifest(report, f"rounds[{i}]", "轮次记录缺少编号、候选项目或应选数。",
                           "the round lacks a number, candidates or quota.")
             continue
+        _unknown_fields(report, f"rounds[{i}].", rnd, _MANIFEST_ROUND_FIELDS)
         unknown = sorted(set(rnd["candidates"]) - set(codes))
         if unknown or rnd["number"] in rounds:
             _bad_manifest(report, f"rounds[{i}]",
@@ -273,22 +417,23 @@ def _check_manifest(report: Report, manifest: dict | None) -> _Rules | None:
         _bad_manifest(report, "rounds", "没有任何轮次。", "no rounds are listed.")
     if not usable:
         return None
+    first = rounds.get(1)
+    if first is not None and (list(first[0]) != codes or first[1] != rules["quota"]):
+        # Recounting a round 1 without some project would "verify" a vote nobody held.
+        report.add("round_chain_invalid", "manifest.json rounds[0]",
+                   "第 1 轮必须按票面顺序包含全部候选项目，应选数为规则中的应选数。",
+                   "round 1 must list every candidate, in ballot order, for the rules' quota.")
     return _Rules(roster_size, rules["contested"], rules["pass_basis"], rules["quota"], rounds)
 
 
 def _check_manifest_against_result(
     report: Report, manifest: dict, rules: _Rules | None, result: dict
 ) -> None:
-    for name in ("session", "rules", "roster_size"):
+    for name in ("session", "rules", "roster_size", "candidates", "scrutineers"):
         if manifest.get(name) != result.get(name):
             report.add("manifest_result_mismatch", f"manifest.json {name}",
                        f"清单中的 {name} 与签名结果文件不一致。",
                        f"{name} in the manifest differs from the signed result.")
-    # Optional in format 1: a result that signs the candidate list pins what each code means.
-    if "candidates" in result and result["candidates"] != manifest.get("candidates"):
-        report.add("manifest_result_mismatch", "manifest.json candidates",
-                   "清单中的候选项目与签名结果文件不一致。",
-                   "the candidate list in the manifest differs from the signed result.")
     if rules is None:
         return
     stated = {r["number"]: r for r in result["rounds"]}
@@ -325,15 +470,54 @@ def _check_issued(report: Report, issued: dict | None, rules: _Rules | None) -> 
     return lists
 
 
+def _check_issued_digest(report: Report, issued: dict | None, result: dict) -> None:
+    """The signed result fixes the issued names: ``issued_sha256`` is their digest."""
+    if issued is None or not isinstance(result.get("issued_sha256"), str):
+        return  # missing or malformed: reported already
+    try:
+        digest = issued_digest(issued)
+    except (TypeError, ValueError):
+        return  # not lists of names: reported as issued_malformed
+    if digest != result["issued_sha256"]:
+        report.add("issued_digest_mismatch", "issued.json",
+                   "领票名单与签名结果文件中的摘要（issued_sha256）不符：名单在签名后被改动。",
+                   "the issued lists do not match the digest in the signed result "
+                   "(issued_sha256): names were changed after signing.")
+
+
 # --- board entries ----------------------------------------------------------------------------
+#
+# What a ballot holds is known to two functions only: _read_entry (the entry format of §5: shape,
+# canonical line, hash) and _count_entry (the ballot against its round, kept for the recount).
+# Signatures, duplicates, order and the Merkle roots (_check_entries) do not look inside a ballot.
 
 
 @dataclass
 class _Board:
-    """Entries grouped by round: their stated hashes (for the Merkle root) and choices (recount)."""
+    """Entries grouped by round: their stated hashes (for the Merkle root) and ballots (recount)."""
 
     hashes: dict[int, list[str]] = field(default_factory=dict)
-    ballots: dict[int, list[Mapping[str, str]]] = field(default_factory=dict)
+    ballots: dict[int, list[Any]] = field(default_factory=dict)
+
+
+class _Entry(NamedTuple):
+    """A board entry whose format is sound, as the rest of the check needs it."""
+
+    signed: bytes  # the bytes the session key signed
+    hash: str | None  # the stated hash; None when it is malformed (reported)
+    round: int
+    ballot_id: str
+    signature: Any  # as written; decoded and checked by _check_entries
+    ballot: Any  # what the count takes: in format 1 the choices
+
+
+_PAYLOAD_KEYS = {"ballot_id", "round", "choices"}
+_RECORD_KEYS = {"payload", "hash", "signature"}
+
+
+def _where(line: JsonLine, stated: str | None) -> str:
+    place = f"entries.jsonl line {line.line}"
+    return f"{place} ({crypto.tracking_code(stated)})" if stated is not None else place
 
 
 def _payload_problem(payload: Any) -> str | None:
@@ -351,90 +535,77 @@ def _payload_problem(payload: Any) -> str | None:
     return None
 
 
-_PAYLOAD_KEYS = {"ballot_id", "round", "choices"}
-_RECORD_KEYS = {"payload", "hash", "signature"}
-
-
-def _check_entry(
-    report: Report, line: JsonLine, key: Ed25519PublicKey | None, rules: _Rules | None,
-    board: _Board, seen: dict[str, dict[str, int]],
-) -> None:
+def _read_entry(report: Report, line: JsonLine) -> _Entry | None:
+    """The entry-format check (format 1, §5); None when the entry is too broken to go on."""
     # Runs once per ballot next to an Ed25519 verification: the valid path does only what it
     # must, and the place of a problem is spelt out only when there is one.
     record = line.record
     if record is None:
-        return  # the reader already reported the line
-
-    def where() -> str:
-        place = f"entries.jsonl line {line.line}"
-        return f"{place} ({crypto.tracking_code(stated)})" if stated is not None else place
-
-    stated = None
+        return None  # the reader already reported the line
     if record.keys() != _RECORD_KEYS:
-        report.add("entry_malformed", where(), "记录应恰好包含 payload、hash、signature。",
+        report.add("entry_malformed", _where(line, None),
+                   "记录应恰好包含 payload、hash、signature。",
                    "the record must hold exactly payload, hash and signature.")
-        return
+        return None
     stated = record["hash"]
     if not isinstance(stated, str) or not _HASH_RE.fullmatch(stated):
         stated = None
-        report.add("entry_malformed", where(), "hash 应为 64 位小写十六进制。",
+        report.add("entry_malformed", _where(line, None), "hash 应为 64 位小写十六进制。",
                    "hash must be 64 lowercase hex digits.")
     payload = record["payload"]
     problem = _payload_problem(payload)
-    data = None
+    data = b""
     if problem is None:
         try:
             data = crypto.canonical_json(payload, plain=True)  # _payload_problem checked it
         except (TypeError, ValueError) as exc:
             problem = str(exc)
     if problem is not None:
-        report.add("entry_malformed", where(), f"选票内容格式错误：{problem}",
+        report.add("entry_malformed", _where(line, stated), f"选票内容格式错误：{problem}",
                    f"the payload is malformed: {problem}")
-    # crypto.entry_hash(payload), without serialising the payload a second time:
-    elif stated is not None and hashlib.sha256(data).hexdigest() != stated:
-        report.add("entry_hash_mismatch", where(),
-                   "哈希与选票内容不符：内容或哈希被改动。",
-                   "the hash does not match the payload: one of them was altered.")
-    if data is not None and key is not None:
-        try:
-            sig = crypto.decode_signature(record["signature"])
-        except (ValueError, AttributeError):
-            sig = b""
-        if not crypto.verify_signature(key, data, sig):
-            report.add("entry_signature_invalid", where(),
-                       "选票签名无效：不是会议密钥对这张选票内容的签名。",
-                       "the signature is not the session key's signature of this payload.")
-    for kind, value in (("ballot_id", payload["ballot_id"] if data else None),
-                        ("hash", stated)):
-        if value is None:
-            continue
-        first = seen[kind].setdefault(value, line.line)
-        if first != line.line:
-            report.add(f"entry_duplicate_{kind}", where(),
-                       f"{kind} 与第 {first} 行重复：同一张选票出现两次。",
-                       f"{kind} repeats line {first}: the same ballot appears twice.")
-    if data is None:
-        return
-    number = payload["round"]
+        return None
+    signature = record["signature"]
     if stated is not None:
-        board.hashes.setdefault(number, []).append(stated)
-    if rules is None:
-        return
+        # crypto.entry_hash(payload), without serialising the payload a second time:
+        if hashlib.sha256(data).hexdigest() != stated:
+            report.add("entry_hash_mismatch", _where(line, stated),
+                       "哈希与选票内容不符：内容或哈希被改动。",
+                       "the hash does not match the payload: one of them was altered.")
+        # The line itself must be canonical_json(record): one text per entry, no CRLF, no
+        # spaces. Built from parts already at hand; the full serialisation only to be sure.
+        if not isinstance(signature, str) or (
+            line.raw != b'{"hash":"' + stated.encode() + b'","payload":' + data
+            + b',"signature":"' + signature.encode() + b'"}'
+            and line.raw != crypto.canonical_json(record)
+        ):
+            report.add("entry_not_canonical", _where(line, stated),
+                       "该行不是规范 JSON（键排序、无空白、LF 换行）：每条记录只有一种写法。",
+                       "the line is not canonical JSON (sorted keys, no whitespace, LF line "
+                       "end): each entry has exactly one spelling.")
+    return _Entry(data, stated, payload["round"], payload["ballot_id"], signature,
+                  payload["choices"])
+
+
+def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
+                 board: _Board) -> None:
+    """Check a format 1 ballot against its round and keep its choices for the recount."""
+    number = entry.round
     if number not in rules.rounds:
-        report.add("entry_unknown_round", where(), f"清单中没有第 {number} 轮。",
+        report.add("entry_unknown_round", _where(line, entry.hash), f"清单中没有第 {number} 轮。",
                    f"the manifest has no round {number}.")
         return
-    choices = payload["choices"]
+    choices = entry.ballot
     board.ballots.setdefault(number, []).append(choices)
     codes = rules.rounds[number][0]
     if not set(choices) <= set(codes):
         unknown = sorted(set(choices) - set(codes))
-        report.add("entry_unknown_candidate", where(),
+        report.add("entry_unknown_candidate", _where(line, entry.hash),
                    f"选票含第 {number} 轮之外的项目编号 {unknown}。",
                    f"the ballot names projects {unknown} that are not in round {number}.")
     if not set(choices.values()) <= tally.CHOICES:
         bad = sorted(c for c, v in choices.items() if v not in tally.CHOICES)
-        report.add("entry_invalid_choice", where(), f"项目 {bad} 的表态不是赞成/反对/弃权。",
+        report.add("entry_invalid_choice", _where(line, entry.hash),
+                   f"项目 {bad} 的表态不是赞成/反对/弃权。",
                    f"the choice for {bad} is not for/against/abstain.")
 
 
@@ -448,19 +619,37 @@ def _check_entries(
     unsorted_reported = False
     items = progress(lines, len(lines)) if progress else lines
     for line in items:
-        _check_entry(report, line, key, rules, board, seen)
-        record = line.record or {}
-        payload = record.get("payload")
-        if isinstance(payload, dict) and _is_int(payload.get("round")) and isinstance(
-            record.get("hash"), str
-        ):
-            order = (payload["round"], record["hash"])
+        entry = _read_entry(report, line)
+        if entry is None:
+            continue
+        if key is not None:
+            try:
+                sig = crypto.decode_signature(entry.signature)
+            except (ValueError, AttributeError, TypeError):
+                sig = b""
+            if not crypto.verify_signature(key, entry.signed, sig):
+                report.add("entry_signature_invalid", _where(line, entry.hash),
+                           "选票签名无效：不是会议密钥对这张选票内容的签名。",
+                           "the signature is not the session key's signature of this payload.")
+        for kind, value in (("ballot_id", entry.ballot_id), ("hash", entry.hash)):
+            if value is None:
+                continue
+            first = seen[kind].setdefault(value, line.line)
+            if first != line.line:
+                report.add(f"entry_duplicate_{kind}", _where(line, entry.hash),
+                           f"{kind} 与第 {first} 行重复：同一张选票出现两次。",
+                           f"{kind} repeats line {first}: the same ballot appears twice.")
+        if entry.hash is not None:
+            board.hashes.setdefault(entry.round, []).append(entry.hash)
+            order = (entry.round, entry.hash)
             if previous is not None and order < previous and not unsorted_reported:
                 unsorted_reported = True
                 report.add("entries_not_sorted", f"entries.jsonl line {line.line}",
                            "公告板未按轮次和哈希排序，可能泄露投票顺序。",
                            "the board is not sorted by round and hash; it may leak casting order.")
             previous = order
+        if rules is not None:
+            _count_entry(report, line, entry, rules, board)
     report.entry_count = len(lines)
     return board
 
@@ -606,6 +795,8 @@ def _verify(path: str | os.PathLike[str] | IO[bytes], expected_fingerprint: str 
     board = _check_entries(report, bundle.entries, key, rules, progress)
     if result is None:
         return report
+    _check_present(report, result, rules)
+    _check_issued_digest(report, bundle.issued, result)
     stray = sorted(set(board.hashes) - {r["number"] for r in result["rounds"]})
     for number in stray:
         if rules is not None and number not in rules.rounds:
@@ -634,24 +825,56 @@ def _progressbar(lines: Iterable[JsonLine], count: int) -> Iterator[JsonLine]:
 @click.command()
 @click.argument("bundle", type=click.Path(dir_okay=False))
 @click.option("--fingerprint", "expected", metavar="FP",
-              help="会上宣读的密钥指纹 / the key fingerprint read out in the hall.")
-def main(bundle: str, expected: str | None) -> None:
-    """Verify an audit bundle: signatures, Merkle roots and a full recount. 核验审计包。"""
+              help="会上宣读的密钥指纹（至少 32 位）/ the key fingerprint read out in the hall "
+                   "(at least 32 hex digits).")
+@click.option("--no-fingerprint", "unchecked", is_flag=True,
+              help="不核对指纹：只能证明审计包自洽 / skip the fingerprint: proves only that the "
+                   "bundle is self-consistent.")
+def main(bundle: str, expected: str | None, unchecked: bool) -> None:
+    """Verify an audit bundle: signatures, Merkle roots and a full recount. 核验审计包。
+
+    Give the fingerprint read out in the hall (--fingerprint); without it anyone's key would do.
+    """
+    if expected is None and not unchecked:
+        raise click.UsageError(
+            "请用 --fingerprint 给出会上宣读的密钥指纹；确实无法得到时，用 --no-fingerprint 明确跳过。\n"
+            "Give the fingerprint read out in the hall with --fingerprint, or skip it explicitly "
+            "with --no-fingerprint.")
+    if expected is not None and unchecked:
+        raise click.UsageError("--fingerprint 与 --no-fingerprint 只能选一个。 / "
+                               "--fingerprint and --no-fingerprint exclude each other.")
     report = verify_bundle(bundle, expected, progress=_progressbar)
     if report.fingerprint:
-        click.echo(f"公钥指纹 / key fingerprint: {crypto.format_fingerprint(report.fingerprint)}")
+        click.echo(f"审计包公钥指纹 / bundle key fingerprint: "
+                   f"{crypto.format_fingerprint(report.fingerprint)}")
+    if expected is not None:
+        try:
+            given = crypto.normalize_fingerprint(expected).upper()
+            trusted = " ".join(given[i : i + 4] for i in range(0, len(given), 4))
+        except ValueError:
+            trusted = expected
+        click.echo(f"信任的指纹（命令行给出）/ trusted fingerprint (given): {trusted}")
+    else:
+        shown = crypto.format_fingerprint(report.fingerprint) if report.fingerprint else "—"
+        click.echo(f"信任的指纹 / trusted fingerprint: {shown} — 取自审计包本身，未经核对 / taken "
+                   "from the bundle itself, NOT checked")
+        click.echo("警告：未核对指纹（--no-fingerprint），只能证明审计包自洽；任何人都能用自己的密钥"
+                   "做出自洽的审计包。\n"
+                   "WARNING: fingerprint not checked (--no-fingerprint): this proves only that the "
+                   "bundle is self-consistent; anyone can make a consistent bundle with their own "
+                   "key.", err=True)
     click.echo(f"选票 / entries: {report.entry_count}")
     if report.drill:
         click.echo("注意：这是演练场次的审计包，其结果不作数。\n"
                    "Note: this bundle is from a drill (rehearsal); its result does not count.")
-    if expected is None:
-        click.echo("注意：未给出 --fingerprint，只能证明审计包自洽，不能证明它来自本次会议。\n"
-                   "Note: without --fingerprint this proves the bundle is self-consistent, not "
-                   "that it is the session's.")
     for problem in report.problems:
         click.echo(str(problem))
     if report.ok:
-        click.echo("核验通过 / verified: no problems found.")
+        if expected is not None:
+            click.echo("核验通过 / verified: no problems found.")
+        else:
+            click.echo("审计包自洽，但未核对指纹 / self-consistent, but the fingerprint was not "
+                       "checked.")
         return
     click.echo(f"核验失败：发现 {len(report.problems)} 个问题 / "
                f"verification FAILED: {len(report.problems)} problem(s).")

@@ -1,4 +1,5 @@
-"""``ballot verify BUNDLE [--fingerprint FP]``: the Flask-free verifier as a subcommand."""
+"""``ballot verify BUNDLE --fingerprint FP | --no-fingerprint``: the Flask-free verifier as a
+subcommand."""
 
 from ballot.verify import main as verify
 

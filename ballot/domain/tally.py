@@ -416,8 +416,9 @@ def combine_rounds(
     """Fold round 1 and its tie-break rounds into the final result.
 
     Round 1 votes on all candidates for `quota` slots; each later round breaks the previous
-    round's tie, on exactly the tied projects, for its open slots. ``decisions[n]`` says what
-    follows a tie in round n: "tie_break" (round n+1) or "leave_empty" (those slots stay empty).
+    round's tie, on exactly the tied projects (in ballot order), for its open slots.
+    ``decisions[n]`` says what follows a tie in round n: "tie_break" (round n+1) or
+    "leave_empty" (those slots stay empty).
     Chosen projects come in final rank order: earlier rounds' chosen first, then tie-break winners.
 
     Raises ValueError when the rounds do not form such a chain, a round is void (returned >
@@ -446,7 +447,7 @@ def combine_rounds(
                 raise ValueError(f"round {result.number} follows no tie_break decision")
             if (
                 result.number != rounds[index - 1].number + 1
-                or set(result.candidates) != set(expected.candidates)
+                or tuple(result.candidates) != tuple(expected.candidates)  # ballot order too
                 or result.quota != expected.slots
             ):
                 raise ValueError(f"round {result.number} does not break round {index}'s tie")

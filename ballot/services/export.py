@@ -192,11 +192,6 @@ def to_json(session: VoteSession) -> bytes:
     return session.result_document
 
 
-def _scrutineer_names(text: str) -> list[str]:
-    return [n for n in (part.strip() for part in
-                        text.replace("，", "、").replace(",", "、").split("、")) if n]
-
-
 def manifest(session: VoteSession) -> dict:
     """The bundle manifest (docs/audit-bundle.md §4)."""
     return {
@@ -205,9 +200,7 @@ def manifest(session: VoteSession) -> dict:
         "rules": results.rules_header(session),
         "candidates": results.candidate_list(session),
         "roster_size": sessions.counts(session)["expected"],
-        "scrutineers": {"chief": session.chief_scrutineer,
-                        "scrutineers": _scrutineer_names(session.scrutineers),
-                        "counters": _scrutineer_names(session.counters)},
+        "scrutineers": results.scrutineer_header(session),
         "rounds": [{"number": r.number, "candidates": list(r.candidates), "quota": r.quota}
                    for r in rounds.list_rounds(session)],
     }

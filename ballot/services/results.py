@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import select
 
-from ballot import crypto
+from ballot import bundle, crypto
 from ballot.domain import rules
 from ballot.domain.errors import (
     MESSAGE_SEPARATOR,
@@ -242,6 +242,17 @@ def candidate_list(session: VoteSession) -> list[dict]:
     ]
 
 
+def _names(text: str) -> list[str]:
+    return [n for n in (part.strip() for part in
+                        text.replace("，", "、").replace(",", "、").split("、")) if n]
+
+
+def scrutineer_header(session: VoteSession) -> dict:
+    """The "scrutineers" object of the result document and the bundle manifest."""
+    return {"chief": session.chief_scrutineer, "scrutineers": _names(session.scrutineers),
+            "counters": _names(session.counters)}
+
+
 def result_document(session: VoteSession, results: SessionResults) -> dict:
     """The signed result document (docs/audit-bundle.md §7), from a ready SessionResults."""
     final = results.final
@@ -264,6 +275,12 @@ def result_document(session: VoteSession, results: SessionResults) -> dict:
         "confirmed_by": {"chief_scrutineer": session.scrutineer_confirmed_by or "",
                          "chair": session.chair_confirmed_by or ""},
         "candidates": candidate_list(session),
+        "scrutineers": scrutineer_header(session),
+        # The names themselves are in the bundle's issued.json; signing their digest means
+        # none can be added, dropped or changed after publication.
+        "issued_sha256": bundle.issued_digest(bundle.issued_object(
+            {o.round.number: rounds.issued_names(session, o.round.number)
+             for o in results.rounds})),
     }
 
 

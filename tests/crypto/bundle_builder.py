@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballot import crypto
-from ballot.bundle import write_bundle
+from ballot.bundle import issued_digest, issued_object, write_bundle
 from ballot.domain import tally
 from ballot.merkle import round_root
 
@@ -125,6 +125,7 @@ def make_session(
     decisions: Mapping[int, str] | None = None,
     key: Ed25519PrivateKey | None = None,
     rng: random.Random | None = None,
+    candidate_codes: Sequence[str] | None = None,
 ) -> Session:
     """A signed session whose result is the honest tally of `ballots` (round number -> ballots).
 
@@ -133,8 +134,10 @@ def make_session(
     rng = rng or random.Random(0)
     key = key or crypto.generate_key()
     names = roster(roster_size)
-    all_codes = codes(n_candidates)
-    rules = {"quota": quota, "contested": n_candidates > quota, "min_excess_ratio": "0.20",
+    all_codes = list(candidate_codes or codes(n_candidates))
+    contested = n_candidates > quota
+    rules = {"quota": quota, "contested": contested,
+             "min_excess_ratio": "0.20" if contested else "0.00",
              "pass_basis": "roster", "quorum": "majority_of_roster"}
     session = {"id": "dl-2027", "title": "大岭镇第十八届人民代表大会第三次会议",
                "date": "2027-01-15", "level": "乡镇"}
@@ -197,10 +200,31 @@ def make_session(
         "open_slots": final.open_slots,
         "shortfall": final.shortfall,
         "confirmed_by": {"chief_scrutineer": names[0], "chair": names[-1]},
+        "candidates": copy.deepcopy(manifest["candidates"]),
+        "scrutineers": copy.deepcopy(manifest["scrutineers"]),
+        "issued_sha256": issued_digest(issued_object(issued_lists)),
     }
     audit_log = [{"action": "session.locked", "actor": "staff:admin"},
                  {"action": "round.closed", "actor": "chair", "round": 1}]
     return Session(key, manifest, entries, issued_lists, result_doc, audit_log)
+
+
+def resign(session: Session, key: Ed25519PrivateKey | None = None) -> Session:
+    """What a key holder can do: re-sign every entry (with `key`, else the session's), recompute
+    each round's Merkle root and entry count, the issued digest and the key fingerprint. The
+    result itself is signed by Session.write."""
+    if key is not None:
+        session.key = key
+    for entry in session.entries:
+        p = entry["payload"]
+        entry.update(crypto.make_entry(session.key, p["ballot_id"], p["round"], p["choices"]))
+    for rnd in session.result["rounds"]:
+        hashes = [e["hash"] for e in session.entries if e["payload"]["round"] == rnd["number"]]
+        rnd["merkle_root"] = round_root(hashes)
+        rnd["entry_count"] = len(hashes)
+    session.result["key_fingerprint"] = crypto.fingerprint(session.key)
+    session.result["issued_sha256"] = issued_digest(issued_object(session.issued))
+    return session
 
 
 def build_realistic(seed: int = 1, key: Ed25519PrivateKey | None = None) -> Session:

@@ -171,8 +171,53 @@ def test_cli_exit_codes(session, bundle_path, tmp_path):
     bad = runner.invoke(main, [str(bundle_path), "--fingerprint", "AB" * 16])
     assert bad.exit_code == 1
     assert "[fingerprint_mismatch]" in bad.output
-    missing = runner.invoke(main, [str(tmp_path / "nope.zip")])
+    missing = runner.invoke(main, [str(tmp_path / "nope.zip"), "--no-fingerprint"])
     assert missing.exit_code == 1 and "[bundle_unreadable]" in missing.output
+
+
+def test_cli_requires_the_fingerprint_or_an_explicit_no(session, bundle_path):
+    runner = CliRunner()
+    bare = runner.invoke(main, [str(bundle_path)])
+    assert bare.exit_code == 2
+    assert "--fingerprint" in bare.output and "--no-fingerprint" in bare.output
+    both = runner.invoke(main, [str(bundle_path), "--no-fingerprint", "--fingerprint",
+                                crypto.fingerprint(session.key)])
+    assert both.exit_code == 2
+
+
+def test_cli_prints_the_trusted_fingerprint(session, bundle_path):
+    fp = crypto.fingerprint(session.key)
+    given = CliRunner().invoke(main, [str(bundle_path), "--fingerprint", fp[:40]])
+    assert given.exit_code == 0, given.output
+    grouped = " ".join(fp[:40].upper()[i:i + 4] for i in range(0, 40, 4))
+    assert f"trusted fingerprint (given): {grouped}" in given.output
+
+
+def _forged_with_another_key(session: Session) -> Session:
+    forged = session.copy()
+    forged.key = crypto.generate_key()
+    for entry in forged.entries:
+        p = entry["payload"]
+        entry.update(crypto.make_entry(forged.key, p["ballot_id"], p["round"], p["choices"]))
+    forged.result["key_fingerprint"] = crypto.fingerprint(forged.key)
+    return forged
+
+
+def test_cli_complete_forgery_with_another_key(session, tmp_path):
+    """Only the fingerprint from the hall tells a complete forgery from the real bundle."""
+    forged = _forged_with_another_key(session)
+    path = forged.write(tmp_path / "forged.zip")
+    runner = CliRunner()
+    hall = crypto.format_fingerprint(crypto.fingerprint(session.key))
+    checked = runner.invoke(main, [str(path), "--fingerprint", hall])
+    assert checked.exit_code == 1 and "[fingerprint_mismatch]" in checked.output
+    assert runner.invoke(main, [str(path)]).exit_code == 2
+    unchecked = runner.invoke(main, [str(path), "--no-fingerprint"])
+    assert unchecked.exit_code == 0
+    forged_fp = crypto.format_fingerprint(crypto.fingerprint(forged.key))
+    assert f"trusted fingerprint: {forged_fp}" in unchecked.output
+    assert "NOT checked" in unchecked.output and "WARNING" in unchecked.stderr
+    assert "verified: no problems found" not in unchecked.output
 
 
 def test_python_dash_m(bundle_path, session):
@@ -203,7 +248,7 @@ def test_progress_over_large_boards(tmp_path):
 
     assert verify_bundle(path, progress=progress).ok
     assert seen == [1001]
-    result = CliRunner().invoke(main, [str(path)])
+    result = CliRunner().invoke(main, [str(path), "--fingerprint", crypto.fingerprint(big.key)])
     assert result.exit_code == 0, result.output
 
 

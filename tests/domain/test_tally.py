@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -548,3 +549,13 @@ def test_final_result_accounts_for_every_slot(
         results[-1].tie is None or decisions.get(results[-1].number) == "leave_empty"
     )
     assert FinalResult.from_dict(json.loads(json.dumps(final.to_dict()))) == final
+
+
+def test_combine_compares_tie_break_candidates_in_ballot_order() -> None:
+    """Issue 17.9: the tie-break round lists the tied projects in ballot order, not as a set."""
+    spec1, round1 = _tied_first_round()
+    spec2 = next_round_spec(spec1, round1, present=56, issued=56)
+    swapped = dataclasses.replace(spec2, candidates=("11", "10"))
+    round2 = tally_round(swapped, ballots_for({"10": 20, "11": 34}, 56))
+    with pytest.raises(ValueError, match="does not break"):
+        combine_rounds(10, [round1, round2], {1: "tie_break"})

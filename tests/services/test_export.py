@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import zipfile
 
 import pytest
 
+from ballot import bundle as bundle_mod
 from ballot.bundle import read_bundle
 from ballot.domain.errors import ResultNotCounted, ResultNotPublished
 from ballot.models import Candidate
@@ -164,6 +166,44 @@ def test_bundle_verifies_and_a_changed_byte_fails(db, tmp_path):
     (tmp_path / "x" / "result.json").write_bytes(document[:index] + b"2" + document[index + 1:])
     bad = subprocess.run(command, cwd=tmp_path / "x", capture_output=True, text=True)
     assert bad.returncode != 0
+
+
+def _rewritten(bundle_bytes: bytes, name: str, change) -> io.BytesIO:
+    source = zipfile.ZipFile(io.BytesIO(bundle_bytes))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, change(data) if info.filename == name else data)
+    return io.BytesIO(buffer.getvalue())
+
+
+def test_the_signature_covers_issued_names_and_scrutineers(db):
+    """Issue 17.8: changing a name in issued.json or the scrutineers breaks verification."""
+    session = published_session(db)
+    document = json.loads(session.result_document)
+    assert document["scrutineers"] == {"chief": "陈立", "scrutineers": ["赵敏", "孙伟"],
+                                       "counters": ["周静", "吴磊"]}
+    original = export.to_bundle(session)
+    issued = read_bundle(io.BytesIO(original)).issued
+    assert document["issued_sha256"] == bundle_mod.issued_digest(issued)
+
+    def other_name(data: bytes) -> bytes:
+        lists = json.loads(data)
+        lists["1"][0] = "另一位代表"
+        return json.dumps(lists, ensure_ascii=False, indent=2, sort_keys=True).encode() + b"\n"
+
+    def other_chief(data: bytes) -> bytes:
+        return data.replace("陈立".encode(), "王五".encode())
+
+    fp = session.key_fingerprint
+    assert verify_bundle(io.BytesIO(original), fp).ok
+    found = {p.code for p in verify_bundle(_rewritten(original, "issued.json", other_name),
+                                           fp).problems}
+    assert found == {"issued_digest_mismatch"}
+    found = {p.code for p in verify_bundle(_rewritten(original, "manifest.json", other_chief),
+                                           fp).problems}
+    assert found == {"manifest_result_mismatch"}
 
 
 def test_one_changed_byte_in_an_entry_fails_verification(db, tmp_path):

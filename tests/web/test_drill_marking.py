@@ -105,5 +105,6 @@ def test_verify_says_a_drill_bundle_is_a_drill(db, tmp_path):
     path.write_bytes(export.to_bundle(session))
     report = verify_bundle(path, session.key_fingerprint[:32])
     assert report.ok and report.drill
-    output = CliRunner().invoke(main, [str(path)]).output
-    assert "演练场次" in output and "drill" in output
+    run = CliRunner().invoke(main, [str(path), "--fingerprint", session.key_fingerprint])
+    assert run.exit_code == 0, run.output
+    assert "演练场次" in run.output and "drill" in run.output

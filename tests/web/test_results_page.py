@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import zipfile
@@ -31,6 +32,10 @@ def test_published_results_page_and_downloads(client, db):
     assert document == session.result_document
     assert crypto.verify_signature(keys.public_key(session), document, signature)
     assert f"/s/{session.slug}/results" in client.get(f"/s/{session.slug}/").text
+    # How to check the bundle, with the fingerprint the verifier now requires.
+    spoken = keys.spoken_fingerprint(session)
+    assert (f'ballot verify {session.slug}-audit-bundle.zip --fingerprint "{spoken}"'
+            in html.unescape(page.text))
 
 
 def test_staff_exports_need_a_login_and_a_count(app, client, db, login):
