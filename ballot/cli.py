@@ -25,7 +25,22 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,
              add_default_commands=False)
 def main() -> None:
-    """票决: livelihood-project ballots for people's congresses."""
+    """票决: livelihood-project ballots for people's congresses.
+
+    Configured by the BALLOT_* environment variables (README: Configuration). Every step of a
+    session day is a command here, in order: lock, pair-kiosk, open-checkin, checkin / leave,
+    open, close, tie-break / leave-empty, confirm, publish (chair and chief scrutineer steps
+    take --as USERNAME); `ballot simulate` runs a drill to a closed round. COMMAND --help says
+    more.
+    """
+
+
+# Flask's own group options mean nothing here: the app is always ballot's (--app), settings
+# come from BALLOT_* variables, not .env files (--env-file), and debug mode is for development
+# only (production refuses it). Hidden, not removed: FlaskGroup still reads them.
+for _param in main.params:
+    if _param.name in ("app", "env_file", "debug"):
+        _param.hidden = True
 
 
 def _fail(error: BallotError) -> None:

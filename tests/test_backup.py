@@ -16,7 +16,8 @@ def test_backup_restore_mid_vote(app, db, tmp_path):
     candidates.lock_list(session, "test", app.config["KEY_ENCRYPTION_SECRET"])
     sessions.transition(session, "checkin", "test")
     db.session.commit()
-    result = runner.invoke(args=["simulate", "demo", "--turnout", "0.6", "--seed", "7"])
+    result = runner.invoke(args=["simulate", "demo", "--turnout", "0.6", "--seed", "7",
+                                 "--keep-open"])
     assert result.exit_code == 0, result.output
     entries = db.session.execute(select(func.count()).select_from(BoardEntry)).scalar_one()
     present = db.session.execute(select(func.count()).select_from(Delegate).where(
@@ -33,7 +34,7 @@ def test_backup_restore_mid_vote(app, db, tmp_path):
     assert result.exit_code == 0, result.output
     db.session.remove()
     assert db.session.execute(select(func.count()).select_from(BoardEntry)).scalar_one() == entries
-    assert runner.invoke(args=["close", "demo"]).exit_code == 0
+    assert runner.invoke(args=["close", "demo", "--as", "chair"]).exit_code == 0
 
 
 def test_restore_refuses_a_foreign_file(app, db, tmp_path):

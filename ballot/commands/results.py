@@ -1,4 +1,4 @@
-"""``ballot tally``, ``ballot publish`` and ``ballot export``: the count from the command line."""
+"""``ballot tally`` and ``ballot export``: the count and the result files from the command line."""
 
 from __future__ import annotations
 
@@ -44,22 +44,6 @@ def tally(session_ref: str) -> None:
                    + ("；有同票待决定" if final.pending_tie else ""))
 
 
-@click.command("publish")
-@click.argument("session_ref", metavar="SESSION")
-@with_appcontext
-def publish(session_ref: str) -> None:
-    """Publish SESSION's signed result (needs the chief scrutineer's and the chair's confirmation)."""
-    from ballot import unit_of_work
-    from ballot.services import results, sessions
-
-    try:
-        session = sessions.get_session(session_ref)
-        unit_of_work.run(lambda: results.publish(session, "cli"))
-    except BallotError as error:
-        _fail(error)
-    click.echo(f"已公布并签名 / published: {session.slug}  指纹 {session.key_fingerprint}")
-
-
 @click.command("export")
 @click.argument("session_ref", metavar="SESSION")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "json", "bundle"]),
@@ -79,4 +63,4 @@ def export_result(session_ref: str, fmt: str, output: Path) -> None:
     click.echo(f"已导出 / wrote {output} ({len(data)} bytes)")
 
 
-COMMANDS = [tally, publish, export_result]
+COMMANDS = [tally, export_result]

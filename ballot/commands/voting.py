@@ -1,21 +1,35 @@
-"""``ballot open|close|simulate SESSION``: open and close voting, and run a drill with fake ballots."""
+"""``ballot simulate SESSION``: run a drill session through to a closed round with random ballots."""
 
 from __future__ import annotations
 
 import random
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ballot import unit_of_work
 from ballot.domain import tally
-from ballot.domain.errors import BallotError, NotADrillToSimulate
+from ballot.domain.errors import BallotError, NotADrillToSimulate, SimulateTooLate, WrongState
+from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession, utcnow
-from ballot.services import credentials, rounds, sessions, voting
+from ballot.services import (
+    accounts,
+    candidates,
+    checkin,
+    credentials,
+    results,
+    roster,
+    rounds,
+    sessions,
+    voting,
+)
 
 SIMULATOR_KIOSK = "模拟投票机（演练）"
+DRILL_REASON = "演练模拟签到"
+
 
 
 def _fail(error: BallotError) -> None:
@@ -24,46 +38,11 @@ def _fail(error: BallotError) -> None:
     fail(error)
 
 
-@click.command("open")
-@click.argument("session_ref", metavar="SESSION")
-@with_appcontext
-def open_command(session_ref: str) -> None:
-    """Open voting (check-in → voting, quorum checked): round 1 starts."""
-    try:
-        round_ = unit_of_work.run(
-            lambda: rounds.open_voting(sessions.get_session(session_ref), "cli"))
-    except BallotError as error:
-        _fail(error)
-    click.echo(f"第 {round_.number} 轮投票已开始 / round {round_.number} open: "
-               f"应选 {round_.quota}，候选 {len(round_.candidates)}，实到 {round_.present}")
-
-
-@click.command("close")
-@click.argument("session_ref", metavar="SESSION")
-@with_appcontext
-def close_command(session_ref: str) -> None:
-    """Close the open round: void unused ballots, commit the board to its Merkle root."""
-    def close() -> tuple:
-        session = sessions.get_session(session_ref)
-        round_ = rounds.close_round(session, "cli")
-        return (round_.number, round_.merkle_root, rounds.issued_count(session, round_.number),
-                rounds.returned_count(session, round_.number))
-
-    try:
-        number, root, issued, returned = unit_of_work.run(close)
-    except BallotError as error:
-        _fail(error)
-    click.echo(f"第 {number} 轮投票已结束 / round {number} closed: 发出 {issued}，收回 {returned}")
-    click.echo(f"默克尔树根 / Merkle root: {root}")
-
-
-def check_in_for_drill(session: VoteSession, delegates: list[Delegate]) -> None:
-    """Mark ``delegates`` present for a drill (the check-in kiosks' service has no bulk form)."""
-    now = utcnow()
-    for delegate in delegates:
-        delegate.attendance = "present"
-        delegate.checked_in_at = now
-    db.session.flush()
+def check_in_for_drill(session: VoteSession, delegates: list[Delegate], actor: str) -> int:
+    """Check ``delegates`` in as the staff desk would (audited, with the drill as the reason);
+    returns how many were not checked in before."""
+    return sum(not checkin.staff_check_in(session, delegate, actor, DRILL_REASON).already
+               for delegate in delegates)
 
 
 def _simulator_kiosk(session: VoteSession) -> Kiosk:
@@ -99,60 +78,113 @@ def random_choices(rng: random.Random, candidates: list[str], quota: int,
 @click.command("simulate")
 @click.argument("session_ref", metavar="SESSION")
 @click.option("--turnout", default=0.9, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of the roster to check in (if check-in is still open).")
+              help="Share of the roster present (checked in as needed while check-in is open).")
 @click.option("--seed", default=None, type=int, help="Seed for the choices (tokens stay random).")
+@click.option("--as", "as_user", metavar="USERNAME", default=None,
+              help="The chair account that opens and closes voting (default: simulate).")
+@click.option("--keep-open", is_flag=True, help="Cast the ballots but leave the round open.")
 @click.option("--real", is_flag=True,
               help="Also run on a session that is not a drill (its result becomes meaningless).")
 @with_appcontext
-def simulate_command(session_ref: str, turnout: float, seed: int | None, real: bool) -> None:
-    """Drill: check delegates in, open voting, cast random valid ballots at a simulated kiosk.
+def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user: str | None,
+                     keep_open: bool, real: bool) -> None:
+    """Drill: from any state before voting, run SESSION through to a closed, counted round.
 
-    Every ballot goes through the kiosks' own issue and cast services, so the ballots it casts
-    are real ballots: it refuses a session that is not a drill (演练) unless --real is given.
-    Make a drill with `ballot drill clone SESSION`. Delegates' cards are re-issued for the drill.
+    Locks the candidate list (draft), opens check-in (locked), checks delegates in up to
+    --turnout (check-in), opens voting, casts random valid ballots at a simulated kiosk through
+    the kiosks' own issue and cast services, and closes and counts the round as the chair's
+    close does; with a round open already (a tie-break), it votes and closes that one. Each
+    step is printed. The ballots are real ballots: it refuses a session that is not a drill
+    (演练) unless --real is given (make one with `ballot drill clone SESSION`). The voters'
+    cards are re-issued for the drill.
     """
+    from ballot.commands.session_day import step
+
     rng = random.Random(seed)
+    secret = current_app.config["KEY_ENCRYPTION_SECRET"]
     try:
         session = sessions.get_session(session_ref)
+        if as_user is not None:
+            accounts.acting_as(as_user, "chair")
         if not session.is_drill:
             if not real:
                 raise NotADrillToSimulate(title=session.title, slug=session.slug)
             click.secho(f"警告：{session.title} 不是演练场次，模拟选票将作为真实选票计入。/ "
                         "WARNING: not a drill; simulated ballots count as real ballots.",
                         fg="red", err=True)
-        roster = list(db.session.execute(
-            select(Delegate).where(Delegate.session_id == session.id)
-            .order_by(Delegate.roster_order)).scalars())
-        if session.state == "checkin":
-            absent = [d for d in roster if d.attendance == "absent"]
-            wanted = round(len(roster) * turnout) - sum(d.attendance == "present" for d in roster)
-            chosen = rng.sample(absent, max(0, min(wanted, len(absent))))
-            unit_of_work.run(lambda: check_in_for_drill(session, chosen))
-            unit_of_work.run(lambda: rounds.open_voting(session, "simulate"))
-        if rounds.open_round(session) is None:
-            sessions.require_state(session, "voting")
-        kiosk = unit_of_work.run(lambda: _simulator_kiosk(session))
-        voters = [d for d in roster if d.attendance == "present"]
-        cards = unit_of_work.run(lambda: credentials.issue_cards(session, voters, "simulate"))
-        cast = skipped = 0
-        with click.progressbar(list(zip(voters, cards, strict=True)),
-                               label="投票 / casting") as bar:
-            for _delegate, card in bar:
-                try:
-                    token, ballot = unit_of_work.run(
-                        lambda card=card: voting.issue_ballot(session, kiosk, card))
-                except BallotError:
-                    skipped += 1
-                    continue
-                codes = [c["code"] for c in ballot["candidates"]]
-                choices = random_choices(rng, codes, ballot["quota"], ballot["contested"])
-                unit_of_work.run(
-                    lambda token=token, choices=choices: voting.cast_ballot(session, kiosk, token,
-                                                                            choices))
-                cast += 1
+        if session.state in ("closed", "published"):
+            raise SimulateTooLate(state=STATE_LABELS[session.state])
     except BallotError as error:
         _fail(error)
-    click.echo(f"已投 {cast} 张，跳过 {skipped} 人（本轮已领票）/ cast {cast}, skipped {skipped}")
+    actor, chair = "simulate", as_user or "simulate"
+
+    if session.state == "draft":
+        step(lambda: candidates.lock_list(sessions.get_session(session_ref), actor, secret))
+        click.echo("· 已锁定候选名单，生成会议密钥 / candidate list locked, key made")
+    if sessions.get_session(session_ref).state == "locked":
+        step(lambda: sessions.transition(sessions.get_session(session_ref), "checkin", actor))
+        click.echo("· 已开始签到 / check-in opened")
+    if sessions.get_session(session_ref).state == "checkin":
+        roster_now = roster.list_delegates(session)
+        absent = [d for d in roster_now if d.attendance == "absent"]
+        wanted = round(len(roster_now) * turnout) - sum(d.attendance == "present" for d in roster_now)
+        chosen = [d.id for d in rng.sample(absent, max(0, min(wanted, len(absent))))]
+        added = step(lambda: check_in_for_drill(
+            sessions.get_session(session_ref),
+            [roster.get_delegate(session, i) for i in chosen], actor))
+        click.echo(f"· 已签到 {added} 名代表（原因：{DRILL_REASON}）/ {added} delegates checked in")
+        number = step(lambda: _open(session_ref, chair))
+        click.echo(f"· 第 {number} 轮投票已开始 / round {number} opened")
+    if rounds.open_round(sessions.get_session(session_ref)) is None:
+        _fail(WrongState(state=STATE_LABELS[sessions.get_session(session_ref).state]))
+    cast, skipped = _cast_all(session_ref, rng)
+    click.echo(f"· 已投 {cast} 张，跳过 {skipped} 人（本轮已领票）/ cast {cast}, skipped {skipped}")
+    if keep_open:
+        click.echo("· 投票仍在进行 / the round stays open: ballot close SESSION --as CHAIR")
+        return
+    result = step(lambda: results.close_voting(sessions.get_session(session_ref), chair))
+    click.echo(f"· 第 {result.number} 轮投票已结束并计票 / round {result.number} closed and counted:"
+               f" 收回 {result.returned}，有效 {result.valid}，入选 {len(result.chosen)}")
+    if result.tie is not None:
+        click.echo(f"· 同票跨越入选线 / tie across the cutoff: {'、'.join(result.tie.candidates)}"
+                   f" 争 {result.tie.slots} 个名额：ballot tie-break {session_ref} --as CHAIR"
+                   f" 然后 / then ballot simulate {session_ref}，或 / or ballot leave-empty")
 
 
-COMMANDS = [open_command, close_command, simulate_command]
+def _open(session_ref: str, chair: str) -> int:
+    return rounds.open_voting(sessions.get_session(session_ref), chair).number
+
+
+def _cast_all(session_ref: str, rng: random.Random) -> tuple[int, int]:
+    """Issue and cast a ballot for every present delegate through the kiosk services, each in
+    a unit of work of its own as at a kiosk; (cast, skipped because already issued)."""
+    from ballot.commands.session_day import step
+
+    def prepare() -> tuple[int, list[str]]:
+        session = sessions.get_session(session_ref)
+        voters = [d for d in roster.list_delegates(session) if d.attendance == "present"]
+        return _simulator_kiosk(session).id, credentials.issue_cards(session, voters, "simulate")
+
+    kiosk_id, cards = step(prepare)
+    cast = skipped = 0
+    with click.progressbar(cards, label="投票 / casting") as bar:
+        for card in bar:
+            try:
+                token, ballot = unit_of_work.run(
+                    lambda card=card: voting.issue_ballot(*_at_kiosk(session_ref, kiosk_id), card))
+            except BallotError:
+                skipped += 1
+                continue
+            choices = random_choices(rng, [c["code"] for c in ballot["candidates"]],
+                                     ballot["quota"], ballot["contested"])
+            step(lambda token=token, choices=choices: voting.cast_ballot(
+                *_at_kiosk(session_ref, kiosk_id), token, choices))
+            cast += 1
+    return cast, skipped
+
+
+def _at_kiosk(session_ref: str, kiosk_id: int) -> tuple[VoteSession, Kiosk]:
+    return sessions.get_session(session_ref), db.session.get(Kiosk, kiosk_id)
+
+
+COMMANDS = [simulate_command]

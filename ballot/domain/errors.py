@@ -348,3 +348,10 @@ class NotADrillToSimulate(BallotError):
     code = "not_a_drill"
     status = 409
     message = N_("“%(title)s”不是演练场次，模拟投票会把随机选票作为真实选票计入。请先用 ballot drill clone %(slug)s 复制一个演练场次，在演练场次上模拟；确需在本场次模拟，请加 --real。")
+
+
+class SimulateTooLate(WrongState):
+    """``simulate`` runs a session up to a closed round; this one is past voting."""
+
+    message = N_("当前会议状态为“%(state)s”，投票已结束，不能再模拟。如有同票待决定，先执行"
+                 " ballot tie-break（再次投票）再模拟；要从头再演练，用 ballot drill reset。")

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, func, or_, select
 
-from ballot.domain.errors import N_, InvalidInput, Listing
+from ballot.domain.errors import N_, InvalidInput, Listing, PermissionDenied
 from ballot.extensions import db
 from ballot.models import AuditEntry, LoginSession, User, utcnow
 from ballot.models.accounts import ROLES
@@ -45,6 +45,21 @@ def create_user(username: str, password: str, role: str, actor: str, *,
 def find_user(username: str) -> User | None:
     """The account called ``username``, if any."""
     return db.session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+
+
+def acting_as(username: str, *roles: str) -> User:
+    """The active account ``username`` a command acts as (``--as``), if its role is one of
+    ``roles`` (admin always is), as the screens' role guard would allow; else an error that
+    names what to give instead."""
+    user = find_user(username or "")
+    if user is None or not user.active:
+        raise InvalidInput(N_("没有名为“%(name)s”的有效账号。请在 --as 后写一个已有账号的用户名"
+                              "（ballot create-user 可以创建）。"), name=(username or "")[:80])
+    if user.role != "admin" and user.role not in roles:
+        raise PermissionDenied(N_("账号“%(name)s”的角色是 %(role)s，这一步须由以下角色的账号执行："
+                                  "%(roles)s。"), name=user.username, role=user.role,
+                               roles=Listing(roles))
+    return user
 
 
 def authenticate(username: str, password: str) -> User | None:

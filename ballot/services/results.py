@@ -306,6 +306,12 @@ def publish(session: VoteSession, actor: str) -> bytes:
     return document
 
 
+def publish_as_chair(session: VoteSession, user: User) -> bytes:
+    """The chair's 公布 (screen, command and API alike): confirm as chair, then publish."""
+    confirm_as_chair(session, user)
+    return publish(session, user.username)
+
+
 def published_document(session: VoteSession) -> dict | None:
     """The signed result document as a dict, or None before publication."""
     if session.result_document is None:

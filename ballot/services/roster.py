@@ -67,6 +67,27 @@ def get_delegate(session: VoteSession, delegate_id: int) -> Delegate:
     return delegate
 
 
+def find_delegate(session: VoteSession, *, seat: str | None = None,
+                  name: str | None = None) -> Delegate:
+    """The delegate of ``session`` in ``seat`` (座位号) or called ``name``: exactly one of the two;
+    NotFound when nobody matches, InvalidInput when a name is shared (then the seat decides)."""
+    seat, name = (seat or "").strip(), (name or "").strip()
+    if bool(seat) == bool(name):
+        raise InvalidInput(N_("请给出代表的座位号或姓名（二者选一）。"))
+    column, value = (Delegate.seat, seat) if seat else (Delegate.name, name)
+    found = list(db.session.execute(
+        select(Delegate).where(Delegate.session_id == session.id, column == value)
+        .order_by(Delegate.roster_order)).scalars())
+    if not found:
+        if seat:
+            raise NotFound(N_("名册中没有座位号为“%(seat)s”的代表。"), seat=seat[:40])
+        raise NotFound(N_("名册中没有名为“%(name)s”的代表。"), name=name[:40])
+    if len(found) > 1:
+        raise InvalidInput(N_("名册中有 %(count)s 名代表叫“%(name)s”，请改用座位号。"),
+                           count=len(found), name=name[:40])
+    return found[0]
+
+
 def _check_unique(session: VoteSession, clean: dict, exclude: int | None = None) -> None:
     clash = db.session.execute(
         select(Delegate).where(Delegate.session_id == session.id, Delegate.seat == clean["seat"])

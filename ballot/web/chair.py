@@ -157,9 +157,7 @@ def leave_empty(ref: str):
 def publish(ref: str):
     """The chair confirms and publishes the signed result (after the chief scrutineer)."""
     session = load_session(ref)
-    user = current_user()
-    results.confirm_as_chair(session, user)
-    results.publish(session, user.username)
+    results.publish_as_chair(session, current_user())
     flash(gettext("结果已公布并签名。"), "info")
     return redirect(url_for("results.page", ref=session.slug))
 

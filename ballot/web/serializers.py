@@ -75,3 +75,30 @@ def delegate(item: Delegate) -> dict:
         "attendance": item.attendance,
         "checked_in_at": item.checked_in_at.isoformat() if item.checked_in_at else None,
     }
+
+
+def round_opened(item) -> dict:
+    """A round's rules and state (no count)."""
+    return {"number": item.number, "state": item.state, "quota": item.quota,
+            "candidates": list(item.candidates), "present": item.present,
+            "decision": item.decision}
+
+
+def session_results(found) -> dict:
+    """Every round with issued/returned and, once closed, its count; the pending tie; the final
+    result over the counted rounds (``results.SessionResults``)."""
+    final = found.final
+    return {
+        "rounds": [
+            {**round_opened(o.round), "issued": o.issued, "returned": o.returned,
+             "merkle_root": o.round.merkle_root,
+             "result": o.result.to_dict() if o.result is not None else None}
+            for o in found.rounds
+        ],
+        "void_round": found.void_round,
+        "final": None if final is None else {
+            "chosen": list(final.chosen), "open_slots": final.open_slots,
+            "shortfall": final.shortfall,
+            "pending_tie": final.pending_tie.to_dict() if final.pending_tie else None},
+        "ready": found.ready,
+    }

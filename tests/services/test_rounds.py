@@ -9,6 +9,7 @@ from ballot import merkle
 from ballot.domain.errors import BallotTokenInvalid, InvalidInput, NotReady, WrongState
 from ballot.models import BallotToken, BoardEntry, Round
 from ballot.services import rounds, voting
+from tests.conftest import make_user
 from tests.services.test_voting import (
     cast,
     issue,
@@ -94,15 +95,18 @@ def test_tie_break_round(db):
 
 def test_cli_open_simulate_close(app, db):
     session, _ = voting_session(delegates=30, present=0, open_round=False)
+    make_user("chair", "chair")
+    db.session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["open", session.slug])
+    result = runner.invoke(args=["open", session.slug, "--as", "chair"])
     assert result.exit_code == 1 and "未达到法定人数" in result.output
-    result = runner.invoke(args=["simulate", session.slug, "--turnout", "0.8", "--seed", "7"])
+    result = runner.invoke(args=["simulate", session.slug, "--turnout", "0.8", "--seed", "7",
+                                 "--real", "--keep-open"])
     assert result.exit_code == 0, result.output
     assert "已投 24 张" in result.output
     db.session.expire_all()
     assert rounds.returned_count(session, 1) == rounds.issued_count(session, 1) == 24
-    result = runner.invoke(args=["close", session.slug])
+    result = runner.invoke(args=["close", session.slug, "--as", "chair"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert rounds.get_round(session, 1).merkle_root in result.output

@@ -1,0 +1,193 @@
+"""JSON API, /api/v1/sessions/<ref>/…: the session-day steps, as the screens and the ``ballot``
+commands do them (the same services, checks and audit entries). Described in docs/openapi.yaml.
+
+Staff check delegates in, mark leave and pair kiosks; the chair opens and closes voting, decides
+ties and publishes; the chief scrutineer confirms the count. Locking the list and opening
+check-in are ``POST /api/v1/sessions/<ref>/transition`` (ballot.web.api).
+"""
+
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, jsonify, request, url_for
+
+from ballot.domain.errors import N_, InvalidInput
+from ballot.models import Delegate, VoteSession
+from ballot.models.kiosks import KIOSK_MODES
+from ballot.services import checkin, kiosks, results, roster, rounds
+from ballot.unit_of_work import transactional
+from ballot.web import serializers
+from ballot.web.guards import current_user, load_session, role_required
+
+bp = Blueprint("api_steps", __name__, url_prefix="/api/v1/sessions/<ref>")
+READERS = ("staff", "chair", "scrutineer")
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if data is None and not request.get_data():
+        return {}  # a step without details may be posted without a body
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("请求体须为 JSON 对象。"))
+    return data
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or "\x00" in value:
+        raise InvalidInput(N_("字段“%(field)s”须为文字。"), field=key)
+    return value
+
+
+def _delegate(session: VoteSession, body: dict) -> Delegate:
+    """The delegate named by ``seat``, ``name`` or ``delegate_id`` in the body."""
+    if "delegate_id" in body:
+        did = body["delegate_id"]
+        if isinstance(did, bool) or not isinstance(did, int) or not 1 <= did < 2**31:
+            raise InvalidInput(N_("字段“%(field)s”须为正整数。"), field="delegate_id")
+        return roster.get_delegate(session, did)
+    return roster.find_delegate(session, seat=_text(body, "seat"), name=_text(body, "name"))
+
+
+def _actor() -> str:
+    return current_user().username
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+
+@bp.post("/checkin")
+@role_required("staff")
+@transactional
+def check_in(ref: str):
+    """Check a delegate in by hand (seat, name or id; a reason), as at the staff desk."""
+    session = load_session(ref)
+    body = _body()
+    delegate = _delegate(session, body)
+    result = checkin.staff_check_in(session, delegate, _actor(), _text(body, "reason"))
+    return jsonify({"already": result.already, "delegate": serializers.delegate(delegate)})
+
+
+@bp.post("/checkin/undo")
+@role_required("staff")
+@transactional
+def undo_check_in(ref: str):
+    """Undo a mistaken check-in while check-in is open (a reason)."""
+    session = load_session(ref)
+    body = _body()
+    delegate = _delegate(session, body)
+    checkin.undo_check_in(session, delegate, _actor(), _text(body, "reason"))
+    return jsonify({"delegate": serializers.delegate(delegate)})
+
+
+@bp.post("/leave")
+@role_required("staff")
+@transactional
+def leave(ref: str):
+    """Mark a delegate (seat, name or id) on leave, or clear it with ``"leave": false``."""
+    session = load_session(ref)
+    body = _body()
+    on_leave = body.get("leave", True)
+    if not isinstance(on_leave, bool):
+        raise InvalidInput(N_("字段“%(field)s”须为 true 或 false。"), field="leave")
+    delegate = _delegate(session, body)
+    roster.set_leave(session, delegate, on_leave, _actor(), _text(body, "reason"))
+    return jsonify({"delegate": serializers.delegate(delegate)})
+
+
+@bp.post("/kiosks")
+@role_required("staff")
+@transactional
+def pair_kiosk(ref: str):
+    """Register a kiosk; the answer carries its one-time pairing code (shown once)."""
+    session = load_session(ref)
+    body = _body()
+    mode = _text(body, "mode")
+    if mode not in KIOSK_MODES:
+        raise InvalidInput(N_("设备用途只能是签到或投票。"))
+    kiosk, code = kiosks.create_pairing(session, _text(body, "name"), mode, _actor())
+    return jsonify({"id": kiosk.id, "name": kiosk.name, "mode": kiosk.mode,
+                    "pairing_code": kiosks.format_pairing_code(code),
+                    "expires_at": kiosk.pairing_expires_at.isoformat(),
+                    "enrol_url": url_for("kiosk.enrol")}), 201
+
+
+# --- the count, for everyone who watches it ---------------------------------------------------
+
+
+@bp.get("/rounds")
+@role_required(*READERS)
+def list_rounds(ref: str):
+    """Every round with its count once closed, the tie awaiting a decision, the final result."""
+    return jsonify(serializers.session_results(results.session_results(load_session(ref))))
+
+
+# --- the chair and the chief scrutineer -------------------------------------------------------
+
+
+@bp.post("/open")
+@role_required("chair")
+@transactional
+def open_voting(ref: str):
+    """Open voting (round 1); 409 with every problem when there is no quorum."""
+    round_ = rounds.open_voting(load_session(ref), _actor())
+    return jsonify(serializers.round_opened(round_)), 201
+
+
+@bp.post("/close")
+@role_required("chair")
+@transactional
+def close_voting(ref: str):
+    """Close the open round and count it, as the chair's screen does."""
+    session = load_session(ref)
+    result = results.close_voting(session, _actor())
+    round_ = rounds.get_round(session, result.number)
+    return jsonify({**serializers.round_opened(round_), "merkle_root": round_.merkle_root,
+                    "result": result.to_dict()})
+
+
+@bp.post("/tie-break")
+@role_required("chair")
+@transactional
+def tie_break(ref: str):
+    """再次投票: a further round on the projects tied across the cutoff."""
+    round_ = results.start_tie_break(load_session(ref), _actor())
+    return jsonify(serializers.round_opened(round_)), 201
+
+
+@bp.post("/leave-empty")
+@role_required("chair")
+@transactional
+def leave_empty(ref: str):
+    """Leave the tied slots empty, with the reason (kept in the audit log)."""
+    round_ = results.leave_empty(load_session(ref), _actor(), _text(_body(), "reason"))
+    return jsonify({"number": round_.number, "decision": round_.decision})
+
+
+@bp.post("/confirm")
+@role_required("scrutineer")
+@transactional
+def confirm(ref: str):
+    """The chief scrutineer confirms the count (their own scrutineer login)."""
+    session = load_session(ref)
+    results.confirm_as_scrutineer(session, current_user())
+    return jsonify({"confirmed_by": session.scrutineer_confirmed_by})
+
+
+@bp.post("/publish")
+@role_required("chair")
+@transactional
+def publish(ref: str):
+    """The chair confirms and publishes the signed result (after the chief scrutineer)."""
+    session = load_session(ref)
+    results.publish_as_chair(session, current_user())
+    return jsonify({
+        "session": serializers.session_summary(session),
+        "result": results.published_document(session),
+        "signature": base64.b64encode(session.result_signature).decode("ascii"),
+        "result_url": url_for("results.result_json", ref=session.slug),
+        "bundle_url": url_for("results.audit_bundle", ref=session.slug),
+    })

@@ -1,0 +1,132 @@
+"""A whole session through /api/v1 (and the kiosks' own calls): set-up, check-in, a tie, a
+tie-break, the chief scrutineer's confirmation, publication and a verified audit bundle."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from sqlalchemy import select
+
+from ballot import crypto
+from ballot.models import AuditEntry, Delegate
+from ballot.services import credentials, sessions
+from ballot.verify import verify_bundle
+from ballot.web.kiosk_auth import KIOSK_COOKIE
+from tests.conftest import make_user
+
+# Twelve delegates, three projects for two slots; round 1 ties all three at 8 赞成 each.
+ROUND_1 = [{"01": "for", "02": "for", "03": "against"}] * 4 \
+    + [{"01": "for", "02": "against", "03": "for"}] * 4 \
+    + [{"01": "against", "02": "for", "03": "for"}] * 4
+
+
+def _client(app, username: str, role: str):
+    make_user(username, role)
+    from ballot.extensions import db
+
+    db.session.commit()
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": "correct-horse"}
+                       ).status_code == 302
+    return client
+
+
+def _ok(answer, status: int = 200) -> dict:
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
+def _vote(app, ref: str, credential: str, cards: list[str], ballots: list[dict]) -> None:
+    kiosk = app.test_client()
+    kiosk.set_cookie(KIOSK_COOKIE, credential, path="/kiosk")
+    for card, choices in zip(cards, ballots, strict=True):
+        issued = _ok(kiosk.post("/kiosk/api/vote/issue", json={"card": card}))
+        receipt = _ok(kiosk.post("/kiosk/api/vote/cast",
+                                 json={"token": issued["token"], "choices": choices}))
+        assert len(receipt["tracking_code"]) == 14
+
+
+def test_a_whole_session_through_the_api(app, db):
+    staff = _client(app, "staff", "staff")
+    chair = _client(app, "chair", "chair")
+    scrutineer = _client(app, "scrut", "scrutineer")
+    ref = "api-day"
+    _ok(staff.post("/api/v1/sessions", json={
+        "title": "示范镇人民代表大会", "slug": ref, "date": "2027-01-15", "quota": 2,
+        "chief_scrutineer": "陈立"}), 201)
+    for title in ("新建幼儿园", "道路改造", "养老服务中心"):
+        _ok(staff.post(f"/api/v1/sessions/{ref}/candidates", json={"title": title}), 201)
+    for seat in range(1, 14):
+        _ok(staff.post(f"/api/v1/sessions/{ref}/delegates",
+                       json={"name": f"代表{seat}", "seat": f"{seat:03d}"}), 201)
+    locked = _ok(staff.post(f"/api/v1/sessions/{ref}/transition", json={"target": "locked"}))
+    fingerprint = locked["key_fingerprint"]
+    pairing = _ok(staff.post(f"/api/v1/sessions/{ref}/kiosks",
+                             json={"name": "投票机 1 号", "mode": "voting"}), 201)
+    kiosk = app.test_client()
+    enrolled = kiosk.post(pairing["enrol_url"], data={"code": pairing["pairing_code"]})
+    assert enrolled.status_code == 302
+    credential = kiosk.get_cookie(KIOSK_COOKIE, path="/kiosk").value
+    on_leave = _ok(staff.post(f"/api/v1/sessions/{ref}/leave",
+                              json={"seat": "013", "reason": "出差"}))
+    assert on_leave["delegate"]["attendance"] == "leave"
+    _ok(staff.post(f"/api/v1/sessions/{ref}/transition", json={"target": "checkin"}))
+    # No quorum yet: the chair's open is refused with the reason.
+    refused = chair.post(f"/api/v1/sessions/{ref}/open")
+    assert refused.status_code == 409 and refused.get_json()["problems"]
+    assert staff.post(f"/api/v1/sessions/{ref}/open").status_code == 403
+    for seat in range(1, 13):
+        body = {"seat": f"{seat:03d}", "reason": "忘带代表证"} if seat > 1 \
+            else {"name": "代表1", "reason": "忘带代表证"}
+        checked = _ok(staff.post(f"/api/v1/sessions/{ref}/checkin", json=body))
+        assert checked["already"] is False
+    opened = _ok(chair.post(f"/api/v1/sessions/{ref}/open"), 201)
+    assert (opened["number"], opened["quota"], opened["present"]) == (1, 2, 12)
+
+    # The delegates' printed cards (the PDF's QR texts), then the kiosk's own calls.
+    session = sessions.get_session(ref)
+    present = db.session.execute(select(Delegate).where(
+        Delegate.session_id == session.id, Delegate.attendance == "present")
+        .order_by(Delegate.roster_order)).scalars().all()
+    cards = credentials.issue_cards(session, present, "staff")
+    db.session.commit()
+    _vote(app, ref, credential, cards, ROUND_1)
+
+    closed = _ok(chair.post(f"/api/v1/sessions/{ref}/close"))
+    assert closed["result"]["tie"] == {"candidates": ["01", "02", "03"], "slots": 2}
+    assert closed["merkle_root"]
+    report = _ok(scrutineer.get(f"/api/v1/sessions/{ref}/rounds"))
+    assert report["final"]["pending_tie"] == {"candidates": ["01", "02", "03"], "slots": 2}
+    assert report["ready"] is True  # counted; the tie still blocks the confirmation
+    early = scrutineer.post(f"/api/v1/sessions/{ref}/confirm")
+    assert early.status_code == 409
+
+    second = _ok(chair.post(f"/api/v1/sessions/{ref}/tie-break"), 201)
+    assert (second["number"], second["quota"]) == (2, 2)
+    _vote(app, ref, credential, cards, [{"01": "for", "02": "for", "03": "against"}] * 12)
+    closed = _ok(chair.post(f"/api/v1/sessions/{ref}/close"))
+    assert closed["result"]["chosen"] == ["01", "02"] and closed["result"]["tie"] is None
+
+    assert chair.post(f"/api/v1/sessions/{ref}/publish").status_code == 409  # no confirmation
+    confirmed = _ok(scrutineer.post(f"/api/v1/sessions/{ref}/confirm"))
+    assert confirmed["confirmed_by"] == "scrut"
+    published = _ok(chair.post(f"/api/v1/sessions/{ref}/publish"))
+    assert published["session"]["state"] == "published"
+    assert published["result"]["chosen"] == ["01", "02"]
+    document = crypto.canonical_json(published["result"])
+    key = crypto.load_public_key_pem(sessions.get_session(ref).public_key)
+    assert crypto.verify_signature(key, document, base64.b64decode(published["signature"]))
+
+    bundle = app.test_client().get(published["bundle_url"])
+    assert bundle.status_code == 200
+    report = verify_bundle(io.BytesIO(bundle.data), fingerprint)
+    assert report.ok, report
+    db.session.expire_all()
+    actors = dict(db.session.execute(select(AuditEntry.action, AuditEntry.actor).where(
+        AuditEntry.session_id == session.id, AuditEntry.action.in_(
+            ["round.count", "round.tie_break", "result.scrutineer_confirmed",
+             "result.published", "checkin.staff"]))).all())
+    assert actors == {"round.count": "chair", "round.tie_break": "chair",
+                      "result.scrutineer_confirmed": "scrut", "result.published": "chair",
+                      "checkin.staff": "staff"}
