@@ -7,6 +7,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from hypothesis import settings
 
 from ballot.app import create_app
 from ballot.extensions import db as _db
@@ -15,6 +16,11 @@ from ballot.services import accounts
 
 PG_URL = os.environ.get("BALLOT_TEST_DATABASE_URL")
 REQUIRE_ALL = os.environ.get("BALLOT_REQUIRE_ALL_TESTS") == "1"
+
+# Property tests judge correctness, not speed (speed targets live in bench/): no per-example
+# deadline, which a loaded CI machine can overrun with a correct example.
+settings.register_profile("ballot", deadline=None)
+settings.load_profile("ballot")
 
 
 def pytest_report_header(config):
