@@ -1,4 +1,4 @@
-"""The count: per-project votes, pass threshold, ranking, cutoff, ties, and satisfaction grading.
+"""The 票决 count: per-project votes, pass threshold, ranking, cutoff and ties.
 
 Pure functions over plain data (DESIGN §2, "Pass and rank"). No Flask, no database, no crypto: the
 server, the chair screen and the offline ``verify`` command all recount with this module, so it
@@ -31,11 +31,6 @@ PROBLEM_TOO_MANY_FOR = "too_many_for"
 DECISION_TIE_BREAK = "tie_break"
 DECISION_LEAVE_EMPTY = "leave_empty"
 DECISIONS: frozenset[str] = frozenset({DECISION_TIE_BREAK, DECISION_LEAVE_EMPTY})
-
-SATISFIED = "satisfied"
-BASICALLY_SATISFIED = "basically_satisfied"
-DISSATISFIED = "dissatisfied"
-
 
 def _check_count(name: str, value: int) -> None:
     # bool is an int subclass; a True roster size is a caller bug, not a roster of one.
@@ -475,28 +470,3 @@ def combine_rounds(
     return FinalResult(
         chosen=tuple(chosen), open_slots=open_slots, shortfall=shortfall, pending_tie=pending
     )
-
-
-def grade_satisfaction(satisfied: int, basically: int, dissatisfied: int, voters: int) -> str:
-    """Year-end 满意度测评 grade for one project: satisfied / basically_satisfied / dissatisfied.
-
-    Halves are of *all* voters (blank or invalid ballots included), so a project cannot be rated
-    satisfied by a minority that happened to mark it.
-    """
-    for name, value in (
-        ("satisfied", satisfied),
-        ("basically", basically),
-        ("dissatisfied", dissatisfied),
-        ("voters", voters),
-    ):
-        _check_count(name, value)
-    if voters == 0:
-        raise ValueError("cannot grade a project with no voters")
-    if satisfied + basically + dissatisfied > voters:
-        raise ValueError("more marks than voters")
-    # Compare doubled counts to avoid fractions: "more than half" means 2 * x > voters.
-    if 2 * satisfied > voters:
-        return SATISFIED
-    if 2 * (satisfied + basically) > voters:
-        return BASICALLY_SATISFIED
-    return DISSATISFIED
