@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from flask import Flask, g, request, session
 
-from config.settings import CONFIGS, ConfigError, check_production, normalise_database_url
+from config.settings import (
+    CONFIGS,
+    ConfigError,
+    check_production,
+    instance_secret,
+    normalise_database_url,
+)
 
 
 def template_folder() -> str:
@@ -39,6 +46,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.from_object(CONFIGS[name])
     app.config.update(overrides)
     app.config["CONFIG_NAME"] = name
+    if name == "default":
+        _instance_secrets(app)
     if name == "production":
         problems = check_production(app.config)
         if problems:
@@ -54,6 +63,30 @@ def create_app(config: str | dict | None = None) -> Flask:
     return app
 
 
+def _instance_secrets(app: Flask) -> None:
+    """Give the hall laptop's mode (``ballot serve``, ``ballot demo``) secrets nobody knows.
+
+    A secret not set in the environment is a random one kept in the instance folder (mode 0600),
+    made on the first run, which says so: a published default would let anyone holding the
+    database file decrypt the session keys and forge entries.
+    """
+    for key, filename, variable in (("SECRET_KEY", "secret_key", "BALLOT_SECRET_KEY"),
+                                    ("KEY_ENCRYPTION_SECRET", "key_secret", "BALLOT_KEY_SECRET")):
+        if app.config.get(key):
+            continue
+        try:
+            app.config[key], created = instance_secret(app.instance_path, filename)
+        except OSError as error:
+            raise ConfigError(f"无法在 {app.instance_path} 保存随机密钥（{error.strerror}），请设置 "
+                              f"{variable} / cannot keep a random secret in {app.instance_path} "
+                              f"({error.strerror}): set {variable}") from None
+        if created:
+            path = os.path.join(app.instance_path, filename)
+            print(f"已生成随机密钥 {path}（仅本账户可读，0600），代替未设置的 {variable}；"
+                  f"请与数据库分开备份 / made a random secret in {path} (mode 0600) for the unset "
+                  f"{variable}; back it up apart from the database", file=sys.stderr)
+
+
 def _database_setup(app: Flask) -> None:
     from ballot.database import sqlite_url
 
@@ -67,8 +100,6 @@ def _database_setup(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_size": app.config["DB_POOL_SIZE"], "max_overflow": 0,
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
-    if not app.config.get("KEY_ENCRYPTION_SECRET"):
-        app.config["KEY_ENCRYPTION_SECRET"] = app.config["SECRET_KEY"]
 
 
 def _extensions(app: Flask) -> None:

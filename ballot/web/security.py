@@ -60,8 +60,14 @@ def install(app: Flask) -> None:
         if _carries_nul():
             raise InvalidInput(N_("提交的内容含有空字符（NUL），请删除后重新提交。"))
 
+    # Only a site served over HTTPS (secure cookies) may tell browsers to insist on HTTPS:
+    # the hall laptop's plain-HTTP `ballot serve` must stay reachable.
+    hsts = app.config.get("HSTS_SECONDS", 0) if app.config.get("SESSION_COOKIE_SECURE") else 0
+
     @app.after_request
     def _headers(response: Response) -> Response:
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
