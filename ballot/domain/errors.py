@@ -201,10 +201,25 @@ class NotCheckedIn(BallotError):
 
 
 class AlreadyIssued(AlreadyVoted):
-    """The delegate was already issued a ballot in this round."""
+    """The delegate holds an unused ballot of this round at another kiosk."""
 
     code = "already_issued"
-    message = N_("%(name)s 代表在本轮已经领取过选票（或已投票），不能重复领取。如尚未投票，请联系工作人员处理。")
+    message = N_("%(name)s 代表的选票已在“%(kiosk)s”领取，尚未投出。请回到该投票机重新刷卡继续投票；如需改在本机投票，请联系工作人员释放选票。")
+
+
+class AlreadyCast(AlreadyVoted):
+    """The delegate's ballot of this round was cast: no second ballot."""
+
+    code = "already_cast"
+    message = N_("%(name)s 代表在本轮已经投票，不能再次领取选票。")
+
+
+class BallotCastNotReleasable(BallotError):
+    """Staff tried to release a delegate whose ballot of this round was cast."""
+
+    code = "ballot_cast"
+    status = 409
+    message = N_("%(name)s 代表在本轮已经投票，选票已投出，不能释放，也不能再次投票。")
 
 
 class BallotAlreadyCast(AlreadyVoted):

@@ -1,7 +1,10 @@
 """The append-only audit log of staff actions.
 
 Never write anything here that could link a delegate to a ballot: no tokens, ballot ids,
-tracking codes, choices, or the moment a ballot was issued.
+tracking codes, choices, or the moment a ballot was issued. The one exception is what DESIGN §3
+asks to audit: a kiosk's return, a staff release and a kiosk's reissue after a rescan record
+when a delegate's unused ballot was voided, at which kiosk and why (a reissue thereby also when a
+fresh one was issued there); none of them names a token or a ballot.
 """
 
 from __future__ import annotations

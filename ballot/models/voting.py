@@ -1,10 +1,12 @@
 """Rounds, ballot issue marks, one-time ballot tokens and board entries.
 
 Secrecy rules (DESIGN §3): no table here has a timestamp or a sequential key that follows the
-order of casting, and nothing links a token or a board entry to a delegate. ``BallotIssue`` says
-*that* a delegate was issued a ballot (public: the issued list); ``BallotToken`` knows only its
-kiosk; ``BoardEntry`` knows only its round. Tokens and entries are keyed by random hashes and
-stored WITHOUT ROWID on SQLite, so even the physical row order carries no casting order.
+order of casting, and nothing links a board entry to a delegate. ``BallotIssue`` says *that* a
+delegate was issued a ballot (public: the issued list) and which token hash it issued (to clear
+the mark only with its own unused token); ``BallotToken`` knows only its kiosk; ``BoardEntry``
+knows only its round, and its id cannot be computed from a token hash. Tokens and entries are
+keyed by random hashes and stored WITHOUT ROWID on SQLite, so even the physical row order
+carries no casting order.
 """
 
 from __future__ import annotations
@@ -36,9 +38,17 @@ class Round(Base):
 
 
 class BallotIssue(Base):
-    """That a delegate was handed a ballot in a round (发出), and at which kiosk. No time."""
+    """That a delegate was handed a ballot in a round (发出), at which kiosk, with which token.
+
+    ``token_hash`` names the token this mark issued (its ``BallotToken`` key, never the token),
+    so the mark can be cleared only by voiding that very token while it is unused, and a
+    delegate whose token was used is never released. The board's ballot id is derived from the
+    raw token by another derivation (ballot/crypto.py), so the stored hash yields no ballot id,
+    entry or tracking code. No time.
+    """
 
     __tablename__ = "ballot_issues"
+    __table_args__ = (UniqueConstraint("token_hash"),)
 
     session_id: Mapped[int] = mapped_column(
         ForeignKey("vote_sessions.id", ondelete="CASCADE"), primary_key=True
@@ -48,6 +58,7 @@ class BallotIssue(Base):
         ForeignKey("delegates.id", ondelete="CASCADE"), primary_key=True
     )
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64))
 
 
 class BallotToken(Base):

@@ -1,10 +1,17 @@
 """Secret ballots at voting kiosks: issue a one-time token, accept one ballot per token, return.
 
-DESIGN §3. Issuing marks *that* a delegate got a ballot (BallotIssue) and hands the kiosk a random
-token stored only as a hash, bound to the kiosk, with no delegate and no time. Casting turns the
-token into one signed board entry whose id is derived from the token, so the database accepts
-exactly one ballot per token and a retried submission gets the same receipt. Nothing here logs or
-audits a token, ballot id, tracking code or choice.
+DESIGN §3. Issuing marks *that* a delegate got a ballot (BallotIssue, which keeps the hash of the
+token it issued) and hands the kiosk a random token stored only as a hash, bound to the kiosk,
+with no delegate and no time. Casting turns the token into one signed board entry whose id is
+derived from the raw token by another derivation, so the database accepts exactly one ballot per
+token and a retried submission gets the same receipt.
+
+An issue mark is cleared only by voiding the very token it issued, and only while that token is
+unused: the kiosk gives it back (walk-away), the kiosk issues its next ballot (the previous
+delegate left without voting), the same card is scanned again at the same kiosk (the page was
+reloaded and lost the token: a fresh one is issued), or staff release it. A delegate whose token
+was used is never released. Each of these is audited (who, which kiosk, why); nothing here logs
+or audits a token, ballot id, tracking code or choice.
 
 Callers run each function in a unit of work (``ballot.unit_of_work.run``): on PostgreSQL a
 transaction that lost a race (unique violation, serialization failure, deadlock) is re-run there,
@@ -21,14 +28,17 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Row
 
 from ballot import crypto
 from ballot.domain import tally
 from ballot.domain.errors import (
     N_,
+    AlreadyCast,
     AlreadyIssued,
     BallotAlreadyCast,
+    BallotCastNotReleasable,
     BallotTokenInvalid,
     InvalidBallot,
     InvalidInput,
@@ -41,6 +51,7 @@ from ballot.domain.errors import (
 )
 from ballot.extensions import db
 from ballot.models import (
+    AuditEntry,
     BallotIssue,
     BallotToken,
     BoardEntry,
@@ -73,6 +84,7 @@ def _check_kiosk(session: VoteSession, kiosk: Kiosk) -> None:
 @functools.cache
 def _statements() -> dict[str, Any]:
     session_id, number = bindparam("session_id"), bindparam("number")
+    issues, tokens = BallotIssue.__table__, BallotToken.__table__
     # Share locks on the round: casts and issues run side by side, close_round (FOR UPDATE)
     # waits for them. populate_existing: a re-run after a lost race must see the new state.
     return {
@@ -80,15 +92,22 @@ def _statements() -> dict[str, Any]:
         .with_for_update(read=True).execution_options(populate_existing=True),
         "round": select(Round).where(Round.session_id == session_id, Round.number == number)
         .with_for_update(read=True).execution_options(populate_existing=True),
-        "issue_of": select(BallotIssue).where(
-            BallotIssue.session_id == session_id, BallotIssue.round_number == number,
-            BallotIssue.delegate_id == bindparam("delegate_id")),
-        "add_issue": insert(BallotIssue.__table__),
-        # Core, not ORM statements: nothing in the session needs to follow these rows.
-        "void_open_tokens": update(BallotToken.__table__).where(
-            BallotToken.__table__.c.kiosk_id == bindparam("of_kiosk"),
-            BallotToken.__table__.c.state == "open").values(state="voided"),
-        "add_token": insert(BallotToken.__table__),
+        # Core, not ORM statements: nothing in the session needs to follow these rows. The
+        # issue mark is locked: a release, a return and a rescan of one delegate take turns.
+        "issue_of": select(issues).where(
+            issues.c.session_id == session_id, issues.c.round_number == number,
+            issues.c.delegate_id == bindparam("delegate_id")).with_for_update(),
+        "issue_of_token": select(issues).where(
+            issues.c.token_hash == bindparam("of_token")).with_for_update(),
+        "add_issue": insert(issues),
+        "clear_issue": delete(issues).where(issues.c.token_hash == bindparam("of_token")),
+        "void_kiosk_token": update(tokens).where(
+            tokens.c.kiosk_id == bindparam("of_kiosk"), tokens.c.state == "open")
+        .values(state="voided").returning(tokens.c.token_hash),
+        "void_token": update(tokens).where(
+            tokens.c.token_hash == bindparam("of_token"), tokens.c.state == "open")
+        .values(state="voided"),
+        "add_token": insert(tokens),
         "token": select(BallotToken).where(BallotToken.token_hash == bindparam("token_hash"))
         .with_for_update().execution_options(populate_existing=True),
         "use_token": update(BallotToken.__table__).where(
@@ -111,9 +130,52 @@ def _open_round(session: VoteSession) -> Round:
     return round_
 
 
-def _issue_of(session_id: int, number: int, delegate_id: int) -> BallotIssue | None:
+def _issue_of(session_id: int, number: int, delegate_id: int) -> Row | None:
     return _run("issue_of", session_id=session_id, number=number,
-                delegate_id=delegate_id).scalar_one_or_none()
+                delegate_id=delegate_id).one_or_none()
+
+
+def _token_state(token_hash: str) -> str:
+    """The state of the token with ``token_hash`` (locked until the transaction ends)."""
+    row = _run("token", token_hash=token_hash).scalar_one_or_none()
+    return "voided" if row is None else row.state
+
+
+def _kiosk_name(kiosk_id: int | None) -> str:
+    kiosk = db.session.get(Kiosk, kiosk_id) if kiosk_id is not None else None
+    return kiosk.name if kiosk is not None else "—"
+
+
+def _clear(session: VoteSession, issue: Row, actor: str, action: str, reason: str) -> None:
+    """Void the unused token ``issue`` holds and clear the mark, audited in the same transaction.
+
+    The caller has locked the token and seen it unused (or already voided, at a close)."""
+    _run("void_token", of_token=issue.token_hash)
+    _run("clear_issue", of_token=issue.token_hash)
+    delegate = db.session.get(Delegate, issue.delegate_id)
+    audit.record(actor, action, session, round=issue.round_number, delegate_id=issue.delegate_id,
+                 name=delegate.name if delegate is not None else "—",
+                 kiosk=_kiosk_name(issue.kiosk_id), reason=reason)
+
+
+def _void_previous_at(session: VoteSession, kiosk: Kiosk) -> None:
+    """The kiosk starts a new ballot: its open token, if any, was left unused by the delegate
+    before (a reloaded page); void it and clear that delegate's mark, who may scan again."""
+    for token_hash in _run("void_kiosk_token", of_kiosk=kiosk.id).scalars().all():
+        issue = _run("issue_of_token", of_token=token_hash).one_or_none()
+        if issue is not None:
+            _clear(session, issue, _kiosk_actor(kiosk), "ballot.return",
+                   REASON_NEXT_DELEGATE)
+
+
+def _kiosk_actor(kiosk: Kiosk) -> str:
+    return f"kiosk:{kiosk.id}"
+
+
+# Why a kiosk cleared a mark, as the audit log shows it (data, like the reasons staff type).
+REASON_WALKAWAY = "代表离开投票机未投票，选票由投票机收回"
+REASON_NEXT_DELEGATE = "投票机为下一位代表发放选票，上一张未投出的选票作废"
+REASON_RESCAN = "代表在同一投票机再次刷卡（页面重新载入后选票丢失），原选票作废并重新发放"
 
 
 def _token_row(session: VoteSession, kiosk: Kiosk, token: bytes) -> BallotToken:
@@ -161,15 +223,23 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
     delegate = credentials.identify(session, card_text)
     if delegate.attendance != "present":
         raise NotCheckedIn(name=delegate.name)
-    if _issue_of(session.id, round_.number, delegate.id) is not None:
-        raise AlreadyIssued(name=delegate.name)
+    issued = _issue_of(session.id, round_.number, delegate.id)
+    if issued is not None:
+        state = _token_state(issued.token_hash)
+        if state == "used":
+            raise AlreadyCast(name=delegate.name)
+        if state == "open" and issued.kiosk_id != kiosk.id:
+            raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
+        # Scanned again where the unused ballot was issued: the page lost its token.
+        _clear(session, issued, _kiosk_actor(kiosk), "ballot.reissue", REASON_RESCAN)
+    _void_previous_at(session, kiosk)
+    token = crypto.new_token()
+    token_hash = crypto.token_hash(token)
     # The primary key (session, round, delegate) makes a second issue impossible; a racing
     # duplicate fails here and its re-run sees this row and refuses.
     _run("add_issue", session_id=session.id, round_number=round_.number,
-         delegate_id=delegate.id, kiosk_id=kiosk.id)
-    _run("void_open_tokens", of_kiosk=kiosk.id)
-    token = crypto.new_token()
-    _run("add_token", token_hash=crypto.token_hash(token), session_id=session.id,
+         delegate_id=delegate.id, kiosk_id=kiosk.id, token_hash=token_hash)
+    _run("add_token", token_hash=token_hash, session_id=session.id,
          round_number=round_.number, kiosk_id=kiosk.id, state="open")
     return token, ballot_view(session, round_)
 
@@ -227,22 +297,22 @@ def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
 
 
 def return_token(session: VoteSession, kiosk: Kiosk, token: bytes, card_text: str) -> None:
-    """Walk-away: void the kiosk's open token and clear the scanned delegate's issued mark."""
+    """Walk-away: void the kiosk's unused token and clear the mark it issued, which must be the
+    scanned delegate's (audited as the kiosk's)."""
     _check_kiosk(session, kiosk)
     row = _token_row(session, kiosk, token)
     if row.state != "open":
         raise BallotTokenInvalid()
     delegate = credentials.identify(session, card_text)
-    issue = _issue_of(session.id, row.round_number, delegate.id)
-    if issue is None or issue.kiosk_id != kiosk.id:
+    issue = _run("issue_of_token", of_token=row.token_hash).one_or_none()
+    if issue is None or issue.delegate_id != delegate.id:
         raise NotIssuedHere()
-    db.session.delete(issue)
-    row.state = "voided"
-    db.session.flush()
+    _clear(session, issue, _kiosk_actor(kiosk), "ballot.return", REASON_WALKAWAY)
 
 
 def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reason: str) -> None:
-    """Staff release (audited): clear the delegate's issued mark, void that kiosk's open token."""
+    """Staff release (audited): void the delegate's own unused token, wherever it is, and clear
+    the mark; refused once that token was used (the delegate voted)."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(N_("请填写释放原因。"))
@@ -250,10 +320,42 @@ def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reaso
     issue = _issue_of(session.id, round_.number, delegate.id)
     if issue is None:
         raise NotIssued(name=delegate.name)
-    if issue.kiosk_id is not None:
-        _run("void_open_tokens", of_kiosk=issue.kiosk_id)
-    db.session.delete(issue)
-    db.session.flush()
-    audit.record(actor, "ballot.release", session, round=round_.number,
-                 delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
+    # Locks the token: a cast of it racing this release either finished first (used: refused
+    # here) or waits and then finds it voided.
+    if _token_state(issue.token_hash) == "used":
+        raise BallotCastNotReleasable(name=delegate.name)
+    _clear(session, issue, actor, "ballot.release", reason[:200])
 
+
+@dataclass(frozen=True)
+class BallotState:
+    """Where a delegate's ballot of a round stands, for the staff desk."""
+
+    state: str  # "open" (issued, unused), "cast" or "returned" (voided, may scan again)
+    kiosk: str | None = None
+
+
+def ballot_states(session: VoteSession, number: int) -> dict[int, BallotState]:
+    """Per delegate id: their ballot of round ``number`` open (at which kiosk), cast, or
+    returned (voided by a kiosk or a release, not issued again); delegates never issued one are
+    missing."""
+    states: dict[int, BallotState] = {}
+    for action in ("ballot.return", "ballot.release"):
+        for detail in db.session.execute(
+            select(AuditEntry.detail)
+            .where(AuditEntry.session_id == session.id, AuditEntry.action == action)
+        ).scalars():
+            if detail.get("round") == number and isinstance(detail.get("delegate_id"), int):
+                states[detail["delegate_id"]] = BallotState("returned")
+    rows = db.session.execute(
+        select(BallotIssue.delegate_id, BallotToken.state, Kiosk.name)
+        .join(BallotToken, BallotToken.token_hash == BallotIssue.token_hash, isouter=True)
+        .join(Kiosk, Kiosk.id == BallotIssue.kiosk_id, isouter=True)
+        .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
+    )
+    for delegate_id, token_state, kiosk_name in rows:
+        if token_state == "used":
+            states[delegate_id] = BallotState("cast")
+        else:  # open, or voided by the close: issued and unused
+            states[delegate_id] = BallotState("open", kiosk_name)
+    return states

@@ -97,10 +97,10 @@ def checkin_page(ref: str):
     """Staff check-in desk: every delegate with attendance, and the hand actions."""
     session = load_session(ref)
     current = rounds.current_round(session)
-    issued = (rounds.issued_delegate_ids(session, current.number)
-              if current is not None and session.state == "voting" else set())
+    ballots = (voting.ballot_states(session, current.number)
+               if current is not None and session.state == "voting" else {})
     return render_template("admin_checkin/checkin.html", session=session,
-                           delegates=roster.list_delegates(session), issued=issued,
+                           delegates=roster.list_delegates(session), ballots=ballots,
                            counts=sessions.counts(session), labels=rules.STATE_LABELS)
 
 
@@ -150,11 +150,9 @@ def undo_check_in(ref: str, did: int):
 @role_required(*STAFF)
 @transactional
 def release_delegate(ref: str, did: int):
-    """Release a delegate whose ballot was issued but who could not vote (audited, with reason).
-
-    The server cannot tell whether that delegate already cast a ballot (nothing links them), so
-    the page warns staff; a wrongful release shows up as returned > issued on the board.
-    """
+    """Release a delegate whose ballot was issued but not cast (audited, with reason): their
+    unused token is voided wherever it is and they may scan again. Refused, with a plain
+    message, once that ballot was cast."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))

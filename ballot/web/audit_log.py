@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "kiosk.revoke": N_("停用设备"), "kiosk.language": N_("设定设备语言"),
     "checkin.kiosk": N_("签到机签到"), "checkin.staff": N_("人工签到"),
     "checkin.undo": N_("撤销签到"), "ballot.release": N_("释放选票"),
+    "ballot.return": N_("投票机收回未投选票"), "ballot.reissue": N_("投票机重新发放选票"),
     "round.open": N_("开始投票"), "round.close": N_("结束投票"), "round.count": N_("计票"),
     "round.tie_break": N_("再次投票"), "round.leave_empty": N_("名额空缺"),
     "result.scrutineer_confirmed": N_("总监票人确认"), "result.chair_confirmed": N_("主持人确认"),

@@ -100,7 +100,10 @@ def _check_one_delegate_and_one_token(app, db, run) -> None:
     assert _counts(db, session) == (1, 0)
 
     other = session_delegates(session)[1]
-    kiosk = db.session.get(Kiosk, kiosk_ids[0])
+    # A kiosk of its own: at the winner's kiosk a new issue would void the first delegate's
+    # unused token and clear that mark (the kiosk moved on to its next delegate).
+    kiosk = add_kiosk(session, "投票机Z")
+    db.session.commit()
     token, _ = issue(session, kiosk, other)
     same = {"01": "for", "02": "against"}
     different = {"01": "against"}

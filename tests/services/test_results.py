@@ -48,7 +48,7 @@ def cast(session: VoteSession, ballots: list[dict[str, str]], issued: int | None
         .order_by(Delegate.roster_order).all()
     for delegate in present[: len(ballots) if issued is None else issued]:
         _db.session.add(BallotIssue(session_id=session.id, round_number=round_.number,
-                                    delegate_id=delegate.id))
+                                    delegate_id=delegate.id, token_hash=secrets.token_hex(32)))
     for choices in ballots:
         entry = crypto.make_entry(key, secrets.token_hex(16), round_.number, choices)
         _db.session.add(BoardEntry(ballot_id=entry["payload"]["ballot_id"], session_id=session.id,

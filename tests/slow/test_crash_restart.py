@@ -9,11 +9,11 @@ a kiosk was told is lost and nothing half-written is left.
 A client behaves as ballot/static/js/kiosk-vote.js and the people at the kiosk do:
 
 * issue, no answer (connection lost, server down): the kiosk says "network failure, scan
-  again"; the delegate scans the same card again. If the lost issue had committed, the answer is
-  ``already_issued`` ("contact staff"): staff release the delegate at the desk
-  (``voting.release_delegate``, which voids the lost token still open at that kiosk) and the
-  delegate scans again. Besides the kills, once the kills are over each kiosk's network drops
-  the answer to one issue that the server did commit, so this path is always taken.
+  again"; the delegate scans the same card again at the same kiosk. If the lost issue had
+  committed, the server voids its unused token and issues a fresh one there (audited as
+  ``ballot.reissue``), without staff. Besides the kills, once the kills are over each kiosk's
+  network drops the answer to one issue that the server did commit, so this path is always
+  taken.
 * cast, no answer: the kiosk shows its "unknown" screen and "retry" resends the same token and
   choices; the cast is idempotent per token, so the retry gets the original receipt or records
   the ballot now.
@@ -47,8 +47,16 @@ from sqlalchemy.exc import OperationalError
 
 from ballot import crypto
 from ballot.extensions import db as _db
-from ballot.models import BallotToken, BoardEntry, Delegate, Kiosk, VoteSession, utcnow
-from ballot.services import credentials, keys, kiosks, results, rounds, voting
+from ballot.models import (
+    AuditEntry,
+    BallotToken,
+    BoardEntry,
+    Delegate,
+    Kiosk,
+    VoteSession,
+    utcnow,
+)
+from ballot.services import credentials, keys, kiosks, results, rounds
 from ballot.verify import verify_bundle
 from ballot.web.kiosk_auth import keep_last_seen
 from tests.conftest import PG_URL, make_user
@@ -151,7 +159,6 @@ class Ledger:
     answers: int = 0                                         # HTTP answers the kiosks got
     receipts: list[dict] = field(default_factory=list)      # card, token, choices, code
     returned: list[bytes] = field(default_factory=list)     # tokens given back on walk-away
-    releases: int = 0                                        # staff releases after a lost issue
     lost: int = 0                                            # requests whose answer never came
     unknown: set[str] = field(default_factory=set)           # cards of requests left in doubt
     calm: threading.Event = field(default_factory=threading.Event)  # no more kills
@@ -269,9 +276,6 @@ class KioskClient(threading.Thread):
             status, data = answer
             if status == 200:
                 return base64.urlsafe_b64decode(data["token"])
-            if status == 409 and data["error"] == "already_issued":
-                self.staff_release(card)  # the lost issue had committed
-                continue
             self._unexpected(f"issue {status} {data}")
 
     def give_back(self, token: bytes, card: str) -> None:
@@ -311,17 +315,6 @@ class KioskClient(threading.Thread):
                     return
             time.sleep(0.02)
         self._unexpected(f"the dropped issue for {card} never committed")
-
-    def staff_release(self, card: str) -> None:
-        """The staff desk's release (ballot/web/admin_checkin.py), run against the same database."""
-        delegate_id = int(card.split(".")[2])
-        with self.app.app_context():
-            session = _db.session.get(VoteSession, self.session_id)
-            delegate = _db.session.get(Delegate, delegate_id)
-            voting.release_delegate(session, delegate, "staff", "投票机网络中断，代表未拿到选票")
-            _db.session.commit()
-        with self.ledger.lock:
-            self.ledger.releases += 1
 
     def choose(self) -> dict[str, str]:
         codes = [f"{i:02d}" for i in range(1, 13)]
@@ -382,14 +375,15 @@ def test_kiosk_load_survives_repeated_sigkill(app, db, tmp_path):
     finally:
         server.stop()
     assert ledger.unexpected == []
+    session = db.session.get(VoteSession, session_id)
+    reissues = _reissues(session)
     print(f"\n[{db.engine.dialect.name}] kills survived: {server.kills - 1} (+1 final stop), "
           f"ballots: {len(ledger.receipts)}, lost answers retried: {ledger.lost}, "
-          f"delegates left in doubt: {len(ledger.unknown)}, staff releases: {ledger.releases}, "
+          f"delegates left in doubt: {len(ledger.unknown)}, recovered by a rescan: {reissues}, "
           f"walk-aways: {len(ledger.returned)}")
     assert server.kills >= KILLS and len(ledger.receipts) == DELEGATES
-    assert ledger.releases >= KIOSKS  # the dropped answers, at least
+    assert reissues >= KIOSKS  # the dropped answers, at least
 
-    session = db.session.get(VoteSession, session_id)
     check_tokens_and_board(session, ledger)
     check_issued(session, ledger)
     publish_and_verify(db, session, ledger, tmp_path)
@@ -402,10 +396,11 @@ def check_tokens_and_board(session: VoteSession, ledger: Ledger) -> None:
     """Every receipt a kiosk showed is on the board with the choices cast; no half-written rows.
 
     Tokens: each received token is ``used`` with its board entry (cast) or ``voided`` without
-    one (returned). The only tokens no kiosk received are those of lost issues, one per staff
-    release, each voided by it. So: tokens = received + releases, used = board entries, and
-    voided = returned + releases; no token is left open.
+    one (returned). The only tokens no kiosk received are those of lost issues, one per rescan
+    that recovered one (audited ``ballot.reissue``), each voided by it. So: tokens = received +
+    reissues, used = board entries, and voided = returned + reissues; no token is left open.
     """
+    reissues = _reissues(session)
     states = dict(_db.session.execute(
         select(BallotToken.token_hash, BallotToken.state)
         .where(BallotToken.session_id == session.id)).all())
@@ -421,21 +416,29 @@ def check_tokens_and_board(session: VoteSession, ledger: Ledger) -> None:
         assert states[crypto.token_hash(token)] == "voided"
         assert crypto.ballot_id_from_token(token) not in entries
     tally = {state: list(states.values()).count(state) for state in ("open", "used", "voided")}
-    assert len(states) == len(ledger.receipts) + len(ledger.returned) + ledger.releases
-    assert tally == {"open": 0, "used": len(entries),
-                     "voided": len(ledger.returned) + ledger.releases}
+    assert len(states) == len(ledger.receipts) + len(ledger.returned) + reissues
+    assert tally == {"open": 0, "used": len(entries), "voided": len(ledger.returned) + reissues}
     assert len(entries) == len(ledger.receipts)
     assert {crypto.tracking_code(e.entry_hash) for e in entries.values()} == {
         r["code"] for r in ledger.receipts}
+
+
+def _reissues(session: VoteSession) -> int:
+    """Lost issues recovered by scanning the same card again at the same kiosk."""
+    return _db.session.execute(
+        select(func.count()).select_from(AuditEntry)
+        .where(AuditEntry.session_id == session.id, AuditEntry.action == "ballot.reissue")
+    ).scalar_one()
 
 
 def check_issued(session: VoteSession, ledger: Ledger) -> None:
     """Issued (发出) and returned (收回) agree: every issued delegate cast exactly one ballot.
 
     In general issued − returned = delegates holding an open token + those whose token was voided
-    by a later issue at the same kiosk (a kiosk never does that here: a lost issue is resolved by
-    a staff release, a walk-away by a return, both of which clear the issued mark). With no open
-    token left, issued = returned, and the issued delegates are exactly those with a receipt.
+    by a later issue at the same kiosk (a kiosk never does that here: a lost issue is recovered by
+    a rescan, a walk-away by a return, both of which void the unused token and clear its mark).
+    With no open token left, issued = returned, and the issued delegates are exactly those with
+    a receipt.
     """
     voted = {int(r["card"].split(".")[2]) for r in ledger.receipts}
     assert len(voted) == len(ledger.receipts)

@@ -106,11 +106,15 @@ def test_voting_leaves_nothing_in_the_log_that_links_a_delegate_to_a_ballot(clie
     voting.return_token(session, kiosk, token, card(session, delegates[3]))
     db.session.commit()
     secrets.append(token.hex())
-    # Issuing, casting and returning write no audit entry at all: nothing dates a delegate's visit.
+    # Issuing and casting write no audit entry at all: nothing dates a delegate's vote. The
+    # return is audited (issue 17: who, which kiosk, why), once, with no ballot material.
     after_voting = db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     card_entries = db.session.execute(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action.startswith("card."))).scalar_one()
-    assert after_voting - before == card_entries
+    assert after_voting - before == card_entries + 1
+    returned = db.session.execute(
+        select(AuditEntry).where(AuditEntry.action.startswith("ballot."))).scalar_one()
+    assert (returned.action, returned.actor) == ("ballot.return", f"kiosk:{kiosk.id}")
     issue(session, kiosk, delegates[4])
     voting.release_delegate(session, delegates[4], "staff", "投票机故障")
     db.session.commit()
@@ -124,4 +128,5 @@ def test_voting_leaves_nothing_in_the_log_that_links_a_delegate_to_a_ballot(clie
         assert secret not in page and secret not in stored
         assert secret.replace("-", "") not in stored
     assert "choices" not in stored and "token" not in stored and "ballot_id" not in stored
-    assert {e.action for e in entries if e.action.startswith("ballot.")} == {"ballot.release"}
+    assert {e.action for e in entries if e.action.startswith("ballot.")} == {
+        "ballot.return", "ballot.release"}

@@ -58,7 +58,7 @@ def test_issue_cast_and_retry_over_json(db, kiosk_client):
     assert rounds.returned_count(session, 1) == 1
 
     repeat = client.post("/kiosk/api/vote/issue", json={"card": card(session, delegate)})
-    assert repeat.status_code == 409 and repeat.json["error"] == "already_issued"
+    assert repeat.status_code == 409 and repeat.json["error"] == "already_cast"
 
 
 def test_return_and_bad_input(db, kiosk_client):

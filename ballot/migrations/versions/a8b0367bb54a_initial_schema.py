@@ -177,10 +177,12 @@ def upgrade():
     sa.Column('round_number', sa.Integer(), nullable=False),
     sa.Column('delegate_id', sa.Integer(), nullable=False),
     sa.Column('kiosk_id', sa.Integer(), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['delegate_id'], ['delegates.id'], name=op.f('fk_ballot_issues_delegate_id_delegates'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['kiosk_id'], ['kiosks.id'], name=op.f('fk_ballot_issues_kiosk_id_kiosks'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_ballot_issues_session_id_vote_sessions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('session_id', 'round_number', 'delegate_id', name=op.f('pk_ballot_issues'))
+    sa.PrimaryKeyConstraint('session_id', 'round_number', 'delegate_id', name=op.f('pk_ballot_issues')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_ballot_issues_token_hash'))
     )
     op.create_table('ballot_tokens',
     sa.Column('token_hash', sa.String(length=64), nullable=False),
