@@ -92,9 +92,11 @@ def synthetic_session(app, entries: int, seed: int) -> int:
         codes = [f"{p:02d}" for p in range(1, 13)]
         issues, rows = [], []
         for delegate_id in delegate_ids:
+            token = crypto.new_token()
             issues.append({"session_id": session.id, "round_number": 1,
-                           "delegate_id": delegate_id, "kiosk_id": kiosk_id})
-            ballot_id = crypto.ballot_id_from_token(crypto.new_token())
+                           "delegate_id": delegate_id, "kiosk_id": kiosk_id,
+                           "token_hash": crypto.token_hash(token)})
+            ballot_id = crypto.ballot_id_from_token(token)
             entry = crypto.make_entry(key, ballot_id, 1, choices_for(rng, codes, QUOTA))
             rows.append({"ballot_id": ballot_id, "session_id": session.id, "round_number": 1,
                          "payload": crypto.canonical_json(entry["payload"]).decode("utf-8"),
