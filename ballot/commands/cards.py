@@ -15,18 +15,21 @@ from ballot.domain.errors import BallotError
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the PDF (A4, 8 cards a page, with cut lines).")
 @click.option("--yes", is_flag=True, help="Do not ask before replacing existing cards.")
+@click.option("--layout", type=click.Choice(["a4", "badge"]), default="a4", show_default=True,
+              help="a4: 8 cards a page with cut lines; badge: one 85 x 54 mm card a page.")
 @with_appcontext
-def cards_command(session_ref: str, output: Path, yes: bool) -> None:
+def cards_command(session_ref: str, output: Path, yes: bool, layout: str) -> None:
     """Issue fresh QR cards to every delegate of SESSION and write them to a PDF.
 
-    Each run issues new credentials: cards printed earlier stop working at once.
+    Each run issues new credentials: cards printed earlier stop working at once. Only before
+    check-in opens; after that replace single cards at the check-in desk.
     """
     from ballot import unit_of_work
     from ballot.services import cards, roster, sessions
 
     def issue() -> tuple[list, bytes]:
         issued = cards.issue_all(sessions.get_session(session_ref), "cli")
-        return issued, cards.render_pdf(issued)
+        return issued, cards.render_pdf(issued, layout)
 
     try:
         session = sessions.get_session(session_ref)
@@ -38,7 +41,7 @@ def cards_command(session_ref: str, output: Path, yes: bool) -> None:
     except BallotError as error:
         raise click.ClickException(error.render()) from None
     output.write_bytes(pdf)  # after the commit: the cards printed from it are the valid ones
-    pages = -(-len(issued) // cards.CARDS_PER_PAGE)
+    pages = len(issued) if layout == "badge" else -(-len(issued) // cards.CARDS_PER_PAGE)
     click.echo(f"已为 {len(issued)} 名代表制卡，共 {pages} 页：{output}"
                f" / {len(issued)} cards on {pages} pages written to {output}")
     click.echo("注意：之前打印的代表证均已作废。 / Any earlier cards no longer work.")

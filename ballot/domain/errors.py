@@ -314,7 +314,7 @@ class CardReplaced(BallotError):
 
     code = "card_replaced"
     status = 409
-    message = N_("此代表证已作废（已补发新卡），请使用新卡；如有疑问请联系工作人员。")
+    message = N_("此代表证（第 %(old)s 版）已作废：%(date)s 已补发第 %(current)s 版新卡。请使用新卡；如未拿到新卡，请到签到台找会务组工作人员领取。")
 
 
 class CheckinNotOpen(BallotError):
@@ -370,3 +370,11 @@ class SimulateTooLate(WrongState):
 
     message = N_("当前会议状态为“%(state)s”，投票已结束，不能再模拟。如有同票待决定，先执行"
                  " ballot tie-break（再次投票）再模拟；要从头再演练，用 ballot drill reset。")
+
+
+class ReprintAllClosed(BallotError):
+    """Once check-in opens, cards are replaced one delegate at a time, never all at once."""
+
+    code = "reprint_all_closed"
+    status = 409
+    message = N_("签到已开始（会议状态：%(state)s），不能再为全体代表重新制卡：那会让每位代表手中的代表证立即作废。丢失或损坏的代表证请在签到台逐人补发。")

@@ -31,3 +31,4 @@ class Delegate(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     credential_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     card_version: Mapped[int] = mapped_column(default=0)
+    card_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,8 +15,8 @@ import secrets
 
 from ballot.domain.errors import CardOfOtherSession, CardReplaced, UnknownCard
 from ballot.extensions import db
-from ballot.models import Delegate, VoteSession
-from ballot.services import audit
+from ballot.models import Delegate, VoteSession, utcnow
+from ballot.services import audit, localtime
 
 PREFIX = "PJ1"
 SECRET_BYTES = 20  # 160 bits
@@ -33,15 +33,20 @@ def _card_text(slug: str, delegate_id: int, version: int) -> str:
     return f"{PREFIX}.{slug}.{delegate_id}.{version}.{secret}"
 
 
-def issue_card(delegate: Delegate, actor: str) -> str:
-    """Issue ``delegate`` a fresh card and return its QR text; any earlier card stops working."""
+def issue_card(delegate: Delegate, actor: str, reason: str = "") -> str:
+    """Issue ``delegate`` a fresh card and return its QR text; any earlier card stops working.
+
+    ``reason`` (why a card is replaced: lost, damaged …) goes into the audit entry."""
     session = db.session.get(VoteSession, delegate.session_id)
     replacing = delegate.credential_hash is not None
     delegate.card_version = (delegate.card_version or 0) + 1
+    delegate.card_issued_at = utcnow()
     text = _card_text(session.slug, delegate.id, delegate.card_version)
     delegate.credential_hash = credential_hash(text)
+    detail = {"reason": reason} if reason else {}
     audit.record(actor, "card.reissue" if replacing else "card.issue", session,
-                 delegate_id=delegate.id, name=delegate.name, version=delegate.card_version)
+                 delegate_id=delegate.id, name=delegate.name, version=delegate.card_version,
+                 **detail)
     return text
 
 
@@ -49,9 +54,11 @@ def issue_cards(session: VoteSession, delegates: list[Delegate], actor: str) -> 
     """Issue fresh cards to ``delegates`` at once (one audit entry); returns their QR texts."""
     texts = []
     replaced = 0
+    now = utcnow()
     for delegate in delegates:
         replaced += delegate.credential_hash is not None
         delegate.card_version = (delegate.card_version or 0) + 1
+        delegate.card_issued_at = now
         text = _card_text(session.slug, delegate.id, delegate.card_version)
         delegate.credential_hash = credential_hash(text)
         texts.append(text)
@@ -93,7 +100,8 @@ def identify(session: VoteSession, text: str) -> Delegate:
         delegate.credential_hash, credential_hash(text))
     if 0 < version < delegate.card_version and not current:
         # Only the newest card's hash is kept, so an older version cannot be checked further.
-        raise CardReplaced()
+        raise CardReplaced(old=version, current=delegate.card_version,
+                           date=localtime.date_text(delegate.card_issued_at))
     if not current:
         raise UnknownCard()
     if owner.id != session.id:

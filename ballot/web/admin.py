@@ -10,6 +10,7 @@ from ballot.i18n import gettext
 from ballot.services import candidates as candidate_service
 from ballot.services import keys, roster, sessions
 from ballot.unit_of_work import transactional, transactional_post
+from ballot.web import confirm
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -165,7 +166,13 @@ def edit_candidate(ref: str, cid: int):
 def delete_candidate(ref: str, cid: int):
     """Delete one candidate project."""
     session = load_session(ref)
-    candidate_service.delete_candidate(session, candidate_service.get_candidate(session, cid), _actor())
+    candidate = candidate_service.get_candidate(session, cid)
+    if not confirm.confirmed():
+        return confirm.ask(gettext("删除候选项目“%(title)s”", title=candidate.title),
+                           gettext("该项目将从候选名单中删除，其后项目的票序依次前移。"),
+                           gettext("确认删除"),
+                           url_for("admin.session_page", ref=session.slug) + "#candidates")
+    candidate_service.delete_candidate(session, candidate, _actor())
     flash(gettext("候选项目已删除。"), "info")
     return _back(session.slug, "candidates")
 
@@ -227,7 +234,15 @@ def edit_delegate(ref: str, did: int):
 def delete_delegate(ref: str, did: int):
     """Remove a delegate from the roster."""
     session = load_session(ref)
-    roster.remove_delegate(session, roster.get_delegate(session, did), _actor())
+    delegate = roster.get_delegate(session, did)
+    if not confirm.confirmed():
+        return confirm.ask(gettext("从名册删除 %(name)s 代表", name=delegate.name),
+                           gettext("%(name)s（座位 %(seat)s，%(delegation)s）将从名册中删除，应到人数减少 1 人；"
+                                   "已发给该代表的代表证随之失效。", name=delegate.name,
+                                   seat=delegate.seat, delegation=delegate.delegation or "—"),
+                           gettext("确认删除"),
+                           url_for("admin.session_page", ref=session.slug) + "#roster")
+    roster.remove_delegate(session, delegate, _actor())
     flash(gettext("代表已从名册中删除。"), "info")
     return _back(session.slug, "roster")
 

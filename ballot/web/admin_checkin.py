@@ -5,17 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.domain import rules
-from ballot.domain.errors import N_
+from ballot.domain.errors import N_, ReprintAllClosed
 from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
 from ballot.unit_of_work import transactional
+from ballot.web import confirm
 from ballot.web.downloads import attachment
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
 STAFF = ("staff",)
 LANGUAGE_LABELS = {"zh": N_("中文"), "en": N_("英文")}
+CARD_LAYOUTS = {"a4": N_("A4 纸每页 8 张，沿虚线裁切"), "badge": N_("胸卡 85 × 54 毫米，每页 1 张")}
+
+
+def _session_cards_url(session) -> str:
+    return url_for("admin.session_page", ref=session.slug) + "#cards"
 
 
 def _actor() -> str:
@@ -60,6 +66,11 @@ def revoke_kiosk(ref: str, kid: int):
     """Revoke a kiosk: its browser can do nothing more."""
     session = load_session(ref)
     kiosk = kiosks.get_kiosk(session, kid)
+    if not confirm.confirmed():
+        return confirm.ask(gettext("停用设备“%(name)s”", name=kiosk.name),
+                           gettext("停用后该设备立即不能再签到或发放选票；要再用它，须重新生成配对码并配对。"),
+                           gettext("确认停用"),
+                           url_for("admin_checkin.kiosk_list", ref=session.slug))
     kiosks.revoke(session, kiosk, _actor())
     flash(gettext("设备“%(name)s”已停用。", name=kiosk.name), "info")
     return redirect(url_for("admin_checkin.kiosk_list", ref=session.slug))
@@ -82,12 +93,30 @@ def kiosk_language(ref: str, kid: int):
 @role_required(*STAFF)
 @transactional
 def cards_pdf(ref: str):
-    """Issue fresh cards to the whole roster and download them as a printable PDF."""
+    """Issue fresh cards to the whole roster and download them as a printable PDF (asks first;
+    refused once check-in has opened). ``layout``: a4 (8 a page) or badge (85 × 54 mm)."""
     session = load_session(ref)
+    layout = request.form.get("layout", "a4")
+    if not cards.reprint_all_allowed(session):
+        raise ReprintAllClosed(state=rules.STATE_LABELS[session.state])
+    if not confirm.confirmed():
+        delegates = roster.list_delegates(session)
+        carded = sum(1 for d in delegates if d.card_version)
+        consequence = gettext(
+            "将为名册上全部 %(count)s 名代表生成新的代表证（%(layout)s）。", count=len(delegates),
+            layout=gettext(CARD_LAYOUTS.get(layout, CARD_LAYOUTS["a4"])))
+        if carded:
+            consequence += gettext(
+                "已有 %(carded)s 名代表制过卡：他们手中的旧卡将立即作废，必须换发新卡才能签到和投票。",
+                carded=carded)
+        return confirm.ask(gettext("打印全部代表证"), consequence,
+                           gettext("确认生成并下载 PDF"), _session_cards_url(session),
+                           danger=bool(carded), download=True)
     issued = cards.issue_all(session, _actor())
     # The whole answer is built before the new cards are committed: should it fail, the old
     # cards still work and nobody is left without one.
-    response = attachment(cards.render_pdf(issued), "application/pdf", f"cards-{session.slug}.pdf")
+    response = attachment(cards.render_pdf(issued, layout), "application/pdf",
+                          f"cards-{session.slug}{'-badge' if layout == 'badge' else ''}.pdf")
     return response
 
 
@@ -108,10 +137,27 @@ def checkin_page(ref: str):
 @role_required(*STAFF)
 @transactional
 def reissue_card(ref: str, did: int):
-    """Replace one delegate's card (lost or damaged) and download the new one as PNG."""
+    """Replace one delegate's card (lost or damaged) and download the new one as PNG; a
+    replacement asks first and needs a reason (audited)."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
-    card = cards.reissue_one(session, delegate, _actor())
+    if not confirm.confirmed():
+        if delegate.card_version:
+            title = gettext("补发 %(name)s 代表的代表证", name=delegate.name)
+            consequence = gettext(
+                "%(name)s（座位 %(seat)s）现持第 %(version)s 版代表证。补发后将生成第 %(next)s 版，"
+                "旧卡立即作废，不能再签到或领票。请把新卡交给代表本人。", name=delegate.name,
+                seat=delegate.seat, version=delegate.card_version, next=delegate.card_version + 1)
+        else:
+            title = gettext("为 %(name)s 代表制卡", name=delegate.name)
+            consequence = gettext("将为 %(name)s（座位 %(seat)s）生成第一张代表证并下载 PNG 图片。",
+                                  name=delegate.name, seat=delegate.seat)
+        return confirm.ask(title, consequence, gettext("确认并下载新卡"),
+                           url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{did}",
+                           reason_label=gettext("补发原因（例如：代表证遗失、损坏）")
+                           if delegate.card_version else None, danger=bool(delegate.card_version),
+                           download=True)
+    card = cards.reissue_one(session, delegate, _actor(), request.form.get("reason", ""))
     # Built in full before the commit, its file name encoded for any seat text (6排05座): the
     # new card is stored only together with an answer that can be sent.
     response = attachment(cards.render_png(card), "image/png",
@@ -141,6 +187,13 @@ def undo_check_in(ref: str, did: int):
     """Undo a mistaken check-in (only while check-in is open)."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
+    if not confirm.confirmed():
+        return confirm.ask(gettext("撤销 %(name)s 代表的签到", name=delegate.name),
+                           gettext("%(name)s（座位 %(seat)s）将改为未到，实到人数减少 1 人。仅用于误签。",
+                                   name=delegate.name, seat=delegate.seat),
+                           gettext("确认撤销签到"),
+                           url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{did}",
+                           reason_label=gettext("撤销原因"))
     checkin.undo_check_in(session, delegate, _actor(), request.form.get("reason", ""))
     flash(gettext("已撤销 %(name)s 代表的签到。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)
@@ -155,6 +208,13 @@ def release_delegate(ref: str, did: int):
     message, once that ballot was cast."""
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
+    if not confirm.confirmed():
+        return confirm.ask(gettext("释放 %(name)s 代表的选票", name=delegate.name),
+                           gettext("仅用于已领票但未能投票的代表（例如投票机故障）：释放后该代表可以重新领票。"
+                                   "系统无法得知其是否已经投票；若误释放，公告板上将显示收回多于发出。"),
+                           gettext("确认释放"),
+                           url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{did}",
+                           reason_label=gettext("释放原因（如：投票机故障）"))
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
     flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)

@@ -21,16 +21,19 @@ def confirmed() -> bool:
 
 
 def ask(title: str, consequence: str, action_label: str, back_url: str, *,
-        reason_label: str | None = None, danger: bool = True, status: int = 200):
+        reason_label: str | None = None, danger: bool = True, download: bool = False,
+        status: int = 200):
     """The confirmation page for the current POST (all its fields carried along).
 
     With ``reason_label`` the page asks for a reason (empty, required) and posts it as ``reason``.
+    ``download``: the yes answers with a file, so the page says so and (with JavaScript) goes
+    back to ``back_url`` once the download has started, so the yes cannot be sent twice.
     """
     fields = [(k, v) for k, v in request.form.items(multi=True)
               if k not in NO_CSRF and not (reason_label and k == "reason")]
     return render_template("confirm.html", title=title, consequence=consequence,
                            action_label=action_label, back_url=back_url, fields=fields,
-                           reason_label=reason_label, danger=danger,
+                           reason_label=reason_label, danger=danger, download=download,
                            action_url=request.path), status
 
 

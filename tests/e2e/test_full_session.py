@@ -230,7 +230,9 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
 
     # 2. Print the cards and read every QR code off the PDF.
     with staff.expect_download() as download:
-        staff.get_by_role("button", name="打印全部代表证（PDF）").click()
+        staff.get_by_role("button", name="打印全部代表证…").click()
+        expect(staff.get_by_role("alertdialog")).to_contain_text(f"全部 {len(ROSTER)} 名代表")
+        staff.get_by_role("button", name="确认生成并下载 PDF").click()
     cards = decode_cards(download.value.path().read_bytes())
     assert len(cards) == len(set(cards)) == len(ROSTER)
 

@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from ballot.domain.errors import CardReplaced
+from ballot.domain.errors import CardReplaced, InvalidInput, ReprintAllClosed
 from ballot.models import AuditEntry, Kiosk
 from ballot.services import cards, checkin, credentials
 from tests.conftest import make_session
@@ -28,12 +28,18 @@ def _decode_pdf(data: bytes) -> list[list[str]]:
     return pages
 
 
+def _pdf_text(data: bytes) -> str:
+    document = pypdfium2.PdfDocument(data)
+    return "".join(page.get_textpage().get_text_range() for page in document)
+
+
 def test_pdf_has_eight_cards_a_page_and_every_qr_checks_in_its_delegate(db):
-    session = make_session(delegates=11, state="checkin")
+    session = make_session(delegates=11, state="locked")
     # Long names and a mixed delegation must not break the layout or the QR codes.
     session_delegates = cards.roster.list_delegates(session)
     session_delegates[0].name = "欧阳娜娜·买买提艾力"
     issued = cards.issue_all(session, "staff")
+    session.state = "checkin"
     pdf = cards.render_pdf(issued)
     pages = _decode_pdf(pdf)
     assert [len(p) for p in pages] == [8, 3]
@@ -73,3 +79,64 @@ def test_single_card_png_decodes(db):
     [result] = zxingcpp.read_barcodes(image)
     assert result.text == card.qr_text
     assert credentials.identify(session, result.text).id == delegate.id
+
+
+def test_every_card_shows_number_version_and_issue_date(db):
+    session = make_session(delegates=3)
+    issued = cards.issue_all(session, "staff")
+    assert [(c.number, c.version) for c in issued] == [("001", 1), ("002", 1), ("003", 1)]
+    assert issued[0].issued and issued[0].issued[:2] == "20"
+    text = _pdf_text(cards.render_pdf(issued))
+    for expected in ("证号 001", "第 1 版", f"{issued[0].issued} 发证"):
+        assert expected in text, expected
+    again = cards.reissue_one(session, cards.roster.list_delegates(session)[1], "staff", "遗失")
+    assert (again.number, again.version) == ("002", 2)
+
+
+def test_badge_layout_is_one_85_by_54_mm_card_a_page_that_scans(db):
+    session = make_session(delegates=3)
+    issued = cards.issue_all(session, "staff")
+    pdf = cards.render_pdf(issued, "badge")
+    document = pypdfium2.PdfDocument(pdf)
+    assert len(document) == 3
+    width, height = document[0].get_size()
+    assert (round(width / 72 * 25.4, 1), round(height / 72 * 25.4, 1)) == (85.6, 54.0)
+    document.close()
+    assert [t for page in _decode_pdf(pdf) for t in page] == [c.qr_text for c in issued]
+    with pytest.raises(InvalidInput):
+        cards.render_pdf(issued, "a3")
+
+
+@pytest.mark.parametrize("state", ["checkin", "voting", "closed", "published"])
+def test_printing_every_card_is_refused_once_check_in_opened(db, state):
+    session = make_session(delegates=2, state=state)
+    with pytest.raises(ReprintAllClosed) as caught:
+        cards.issue_all(session, "staff")
+    assert "逐人补发" in caught.value.render()
+
+
+def test_a_replacement_needs_a_reason_which_is_audited(db):
+    session = make_session(delegates=1, state="checkin")
+    delegate = cards.roster.list_delegates(session)[0]
+    cards.reissue_one(session, delegate, "staff")  # the first card needs no reason
+    with pytest.raises(InvalidInput):
+        cards.reissue_one(session, delegate, "staff", "  ")
+    cards.reissue_one(session, delegate, "staff", "代表证遗失")
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "card.reissue")
+                               ).scalar_one()
+    assert entry.detail["reason"] == "代表证遗失" and entry.detail["version"] == 2
+
+
+def test_an_old_card_is_refused_naming_the_current_version_and_where_to_get_it(db):
+    session = make_session(delegates=1, state="checkin")
+    delegate = cards.roster.list_delegates(session)[0]
+    old = cards.reissue_one(session, delegate, "staff").qr_text
+    cards.reissue_one(session, delegate, "staff", "遗失")
+    kiosk = Kiosk(session_id=session.id, name="签到1", mode="checkin")
+    db.session.add(kiosk)
+    db.session.flush()
+    with pytest.raises(CardReplaced) as caught:
+        checkin.scan(session, kiosk, old)
+    message = caught.value.render()
+    assert "第 1 版" in message and "第 2 版" in message and "签到台" in message
+    assert delegate.card_issued_at is not None

@@ -60,7 +60,7 @@ def test_clone_copies_roster_and_candidates_with_its_own_key(db):
 
 
 def test_a_real_sessions_card_does_nothing_in_its_drill(db):
-    source = make_session(delegates=2, state="checkin")
+    source = make_session(delegates=2, state="locked")
     card = cards.issue_all(source, "staff")[0]
     drill = rehearsals.clone_as_drill(source, "staff", _secret())
     drill.state = "checkin"

@@ -56,7 +56,8 @@ def test_card_reissue_for_a_chinese_seat_is_sent_and_committed(client, db, login
     delegate.seat = "6排05座"
     old_card = credentials.issue_card(delegate, "staff")
     db.session.commit()
-    answer = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png")
+    answer = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png",
+                         data={"confirmed": "1", "reason": "代表证遗失"})
     assert answer.status_code == 200 and answer.data.startswith(b"\x89PNG")
     gunicorn_sends(answer.headers.to_wsgi_list())
     assert filename_of(answer.headers["Content-Disposition"]) == f"card-{session.slug}-6排05座.png"
@@ -78,14 +79,16 @@ def test_a_reissue_whose_answer_fails_keeps_the_old_card(client, db, login, monk
         raise RuntimeError("the answer could not be built")
 
     monkeypatch.setattr(admin_checkin, "attachment", broken)
-    answer = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png")
+    answer = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png",
+                         data={"confirmed": "1", "reason": "代表证遗失"})
     assert answer.status_code == 500
     db.session.expire_all()
     assert db.session.get(Delegate, delegate.id).card_version == 1
     assert credentials.identify(session, old_card).id == delegate.id
     actions = db.session.execute(select(AuditEntry.action)).scalars().all()
     assert "card.reissue" not in actions
-    assert client.post(f"/admin/sessions/{session.slug}/cards.pdf").status_code == 500
+    assert client.post(f"/admin/sessions/{session.slug}/cards.pdf",
+                       data={"confirmed": "1"}).status_code == 500
     assert credentials.identify(session, old_card).id == delegate.id
 
 
@@ -100,6 +103,11 @@ def test_every_download_of_a_published_session_passes_gunicorn(client, db, login
         assert answer.status_code == 200, url
         gunicorn_sends(answer.headers.to_wsgi_list())
         assert filename_of(answer.headers["Content-Disposition"]).endswith((".json", ".sig", ".zip", ".csv", ".xlsx", ".pdf"))
-    answer = client.post(f"/admin/sessions/{session.slug}/cards.pdf")
+    # Every card at once only before check-in: refused here, downloaded for a session in setup.
+    answer = client.post(f"/admin/sessions/{session.slug}/cards.pdf", data={"confirmed": "1"})
+    assert answer.status_code == 409
+    setup = make_session(slug="in-setup", congress=session.congress, delegates=2)
+    db.session.commit()
+    answer = client.post(f"/admin/sessions/{setup.slug}/cards.pdf", data={"confirmed": "1"})
     assert answer.status_code == 200
     gunicorn_sends(answer.headers.to_wsgi_list())

@@ -154,7 +154,10 @@ def test_staff_pair_a_kiosk_see_it_and_revoke_it(client, db, login):
     listing = client.get(f"/admin/sessions/{session.slug}/kiosks").get_data(as_text=True)
     assert "东门签到 1 号" in listing and "已配对" in listing and code not in listing
     kiosk = _db.session.execute(select(Kiosk)).scalar_one()
-    client.post(f"/admin/sessions/{session.slug}/kiosks/{kiosk.id}/revoke")
+    asked = client.post(f"/admin/sessions/{session.slug}/kiosks/{kiosk.id}/revoke")
+    assert "确认停用" in asked.get_data(as_text=True)  # asks first, nothing revoked yet
+    assert kiosk_browser.get("/kiosk/api/checkin/status").status_code == 200
+    client.post(f"/admin/sessions/{session.slug}/kiosks/{kiosk.id}/revoke", data={"confirmed": "1"})
     assert kiosk_browser.get("/kiosk/api/checkin/status").status_code == 401
     assert "已停用" in client.get(f"/admin/sessions/{session.slug}/kiosks").get_data(as_text=True)
 
@@ -169,7 +172,7 @@ def test_staff_check_in_undo_and_leave_are_audited(client, db, login):
     client.post(f"{base}/{second.id}/leave", data={"leave": "1", "reason": "出差"})
     counts = client.get(f"/api/v1/sessions/{session.slug}/counts").get_json()
     assert (counts["present"], counts["leave"], counts["absent"]) == (1, 1, 1)
-    client.post(f"{base}/{first.id}/checkin/undo", data={"reason": "误点"})
+    client.post(f"{base}/{first.id}/checkin/undo", data={"reason": "误点", "confirmed": "1"})
     counts = client.get(f"/api/v1/sessions/{session.slug}/counts").get_json()
     assert counts["present"] == 0
     actions = list(_db.session.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars())
@@ -185,10 +188,11 @@ def test_cards_pdf_button_and_single_card_reissue(client, db, login):
     page = client.get(f"/admin/sessions/{session.slug}").get_data(as_text=True)
     assert f"/admin/sessions/{session.slug}/cards.pdf" in page and "js/live-counts.js" in page
     assert "作废" in page  # the button says printing again replaces every card
-    pdf = client.post(f"/admin/sessions/{session.slug}/cards.pdf")
+    pdf = client.post(f"/admin/sessions/{session.slug}/cards.pdf", data={"confirmed": "1"})
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     delegate = roster.list_delegates(session)[0]
-    png = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png")
+    png = client.post(f"/admin/sessions/{session.slug}/delegates/{delegate.id}/card.png",
+                      data={"confirmed": "1", "reason": "代表证损坏"})
     assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
     _db.session.expire_all()
     assert _db.session.get(Delegate, delegate.id).card_version == 2
@@ -259,11 +263,11 @@ def test_staff_release_clears_the_issue_mark_and_voids_the_token(app, client, db
     page = client.get("/admin/sessions/test-session/checkin").get_data(as_text=True)
     assert "释放选票" in page
     refused = client.post(f"/admin/sessions/test-session/delegates/{delegates[0].id}/release",
-                          data={"reason": ""}, headers={"Referer": "/admin/"})
+                          data={"reason": "", "confirmed": "1"}, headers={"Referer": "/admin/"})
     assert refused.status_code == 302
     assert db.session.execute(select(BallotIssue)).scalars().all() != []
     response = client.post(f"/admin/sessions/test-session/delegates/{delegates[0].id}/release",
-                           data={"reason": "投票机故障"})
+                           data={"reason": "投票机故障", "confirmed": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.execute(select(BallotIssue)).scalars().all() == []

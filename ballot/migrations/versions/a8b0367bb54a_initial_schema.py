@@ -116,6 +116,7 @@ def upgrade():
     sa.Column('checked_in_at', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('credential_hash', sa.String(length=64), nullable=True),
     sa.Column('card_version', sa.Integer(), nullable=False),
+    sa.Column('card_issued_at', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_delegates_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delegates')),
     sa.UniqueConstraint('credential_hash', name=op.f('uq_delegates_credential_hash')),
