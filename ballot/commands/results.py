@@ -46,8 +46,8 @@ def tally(session_ref: str) -> None:
 
 @click.command("export")
 @click.argument("session_ref", metavar="SESSION")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "json", "bundle"]),
-              required=True, help="csv/xlsx/pdf after counting; json/bundle after publication.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "pdf", "docx", "json", "bundle"]),
+              required=True, help="csv/xlsx/pdf/docx after counting; json/bundle after publication.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write.")
 @with_appcontext

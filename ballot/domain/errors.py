@@ -378,3 +378,11 @@ class ReprintAllClosed(BallotError):
     code = "reprint_all_closed"
     status = 409
     message = N_("签到已开始（会议状态：%(state)s），不能再为全体代表重新制卡：那会让每位代表手中的代表证立即作废。丢失或损坏的代表证请在签到台逐人补发。")
+
+
+class ResultNotFinal(BallotError):
+    """A tie across the cutoff is still open, so there is no final result to announce yet."""
+
+    code = "result_not_final"
+    status = 409
+    message = N_("尚无最终结果：有项目同票跨越入选线，请主持人先决定再次投票或名额空缺，计票完成后再生成公告。")

@@ -19,18 +19,20 @@ from ballot.domain.errors import ResultNotCounted, ResultNotPublished
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
-from ballot.services import keys, results, rounds, sessions
+from ballot.services import results, rounds, sessions, spreadsheets
 from ballot.services.bundle_cache import BundleCache
 
-FORMATS = ("csv", "xlsx", "pdf", "json", "bundle")
+FORMATS = ("csv", "xlsx", "pdf", "docx", "json", "bundle")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
     "json": "application/json",
     "bundle": "application/zip",
 }
-EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "pdf": "pdf", "json": "json", "bundle": "zip"}
+EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "pdf": "pdf", "docx": "docx", "json": "json",
+              "bundle": "zip"}
 
 FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttc"
 FONT_NAME = "WenQuanYiMicroHei"
@@ -41,8 +43,6 @@ ROUND_HEADERS = ("轮次", "应选名额", "应到", "实到", "发出选票", "
                  "通过所需赞成票", "收回不超过发出", "Merkle 根")
 CANDIDATE_HEADERS = ("票序", "项目名称", "类别", "承办单位", "预算（万元）", "征集渠道",
                      "最终入选", "最终排序")
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Only staff actions on the session's setup, rounds and result go into the bundle: never
 # anything about a delegate's ballot handling, which could hint at who voted when.
 PUBLIC_AUDIT_PREFIXES = ("session.", "candidate.", "round.", "result.")
@@ -53,12 +53,14 @@ def filename(session: VoteSession, fmt: str) -> str:
     """The download name: <slug>-result.<ext> (the bundle: <slug>-audit-bundle.zip)."""
     if fmt == "bundle":
         return f"{session.slug}-audit-bundle.zip"
+    if fmt == "docx":
+        return f"{session.slug}-announcement.docx"
     return f"{session.slug}-result.{EXTENSIONS[fmt]}"
 
 
 def export(session: VoteSession, fmt: str) -> bytes:
     """The session's result in ``fmt`` (one of FORMATS)."""
-    return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf, "json": to_json,
+    return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf, "docx": to_docx, "json": to_json,
             "bundle": published_bundle}[fmt](session)
 
 
@@ -121,17 +123,13 @@ def candidate_rows(session: VoteSession, found: results.SessionResults) -> list[
     order = {code: i for i, code in enumerate(found.final.chosen, 1)} if found.final else {}
     return [
         {"票序": c.code, "项目名称": c.title, "类别": c.category, "承办单位": c.department,
-         "预算（万元）": results.decimal_text(c.budget), "征集渠道": c.source,
+         "预算（万元）": c.budget if c.budget is not None else "", "征集渠道": c.source,
          "最终入选": "是" if c.code in order else "否", "最终排序": order.get(c.code, "")}
         for c in sorted(session.candidates, key=lambda c: c.position) if c.code
     ]
 
 
-def neutralise(value):
-    """A cell value safe to open in a spreadsheet: text that would run as a formula gets a '."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+neutralise = spreadsheets.neutralise
 
 
 def to_csv(session: VoteSession) -> bytes:
@@ -150,39 +148,35 @@ def to_csv(session: VoteSession) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(session: VoteSession) -> bytes:
-    """A workbook: 计票结果 (per project per round), 轮次统计, 候选项目."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+def title_lines(session: VoteSession, subject: str) -> list[str]:
+    """The title block of an office document: what, which congress and session, when."""
+    from ballot.services import records
 
+    published = session.result_document is not None
+    times = "；".join(t.text() for t in records.round_times(session))
+    return [f"{session.display_title} · {subject}",
+            f"{session.congress}　会议日期 {session.date.isoformat()}　{session.level}　"
+            f"状态：{STATE_LABELS[session.state]}" + ("" if published else "（结果尚未公布，计票草稿）"),
+            f"投票时间：{times or '—'}"]
+
+
+def to_xlsx(session: VoteSession) -> bytes:
+    """A workbook: 计票结果 (per project per round), 轮次统计, 候选项目; each sheet with a
+    title block, numbers as numbers and A4 print set-up."""
     found = _counted(session)
-    workbook = Workbook()
-    sheets = [
-        ("计票结果", PROJECT_HEADERS, project_rows(session, found)),
-        ("轮次统计", ROUND_HEADERS, round_rows(session, found)),
-        ("候选项目", CANDIDATE_HEADERS, candidate_rows(session, found)),
-    ]
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F0F2F4")
-    for index, (title, headers, rows) in enumerate(sheets):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = title
-        sheet.append(list(headers))
-        for row in rows:
-            sheet.append([neutralise(row[h]) for h in headers])
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(horizontal="center")
-        sheet.freeze_panes = "A2"
-        for column, header in enumerate(headers, 1):
-            values = [header, *(str(row[header]) for row in rows)]
-            # CJK characters take about two columns of Excel's width unit.
-            width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in values)
-            sheet.column_dimensions[sheet.cell(1, column).column_letter].width = min(
-                60, width + 2)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    def build(workbook) -> None:
+        spreadsheets.add_sheet(workbook, "计票结果", PROJECT_HEADERS,
+                               project_rows(session, found),
+                               title_lines(session, "计票结果"), landscape=True)
+        spreadsheets.add_sheet(workbook, "轮次统计", ROUND_HEADERS, round_rows(session, found),
+                               title_lines(session, "轮次统计"), landscape=True)
+        spreadsheets.add_sheet(workbook, "候选项目", CANDIDATE_HEADERS,
+                               candidate_rows(session, found),
+                               title_lines(session, "候选项目及票决结果"),
+                               number_formats={"预算（万元）": "#,##0.00"})
+
+    return spreadsheets.workbook_bytes(build)
 
 
 def to_json(session: VoteSession) -> bytes:
@@ -272,90 +266,15 @@ def _font() -> str:
     return FONT_NAME
 
 
+def to_docx(session: VoteSession) -> bytes:
+    """The 表决结果公告 as Word (ballot/services/announcement_docx.py)."""
+    from ballot.services import announcement_docx
+
+    return announcement_docx.to_docx(session)
+
+
 def to_pdf(session: VoteSession) -> bytes:
-    """A printable record: announcement, per-round count tables, turnout, scrutineers, key."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    """The printable result record (ballot/services/records.py)."""
+    from ballot.services import records
 
-    found = _counted(session)
-    font = _font()
-    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
-    title = ParagraphStyle("title", parent=body, fontSize=17, leading=24, alignment=1,
-                           spaceAfter=4)
-    heading = ParagraphStyle("heading", parent=body, fontSize=12.5, leading=18, spaceBefore=8,
-                             spaceAfter=4, keepWithNext=1)
-    small = ParagraphStyle("small", parent=body, fontSize=8.5, leading=12, spaceBefore=2)
-    cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=12)
-
-    counts = sessions.counts(session)
-    published = session.result_document is not None
-    story = [
-        Paragraph("民生实事项目人大代表票决结果记录", title),
-        Paragraph(_escape(session.display_title), ParagraphStyle("sub", parent=body, alignment=1)),
-        Spacer(1, 4 * mm),
-        Paragraph(
-            f"会议日期：{session.date.isoformat()}　　级别：{_escape(session.level)}　　"
-            f"状态：{STATE_LABELS[session.state]}"
-            + ("" if published else "（结果尚未公布，本记录为计票草稿）"), body),
-        Paragraph(
-            f"应到代表 {counts['expected']} 名，实到 {counts['present']} 名，"
-            f"请假 {counts['leave']} 名；应选项目 {session.quota} 个，"
-            f"{'差额' if session.contested else '等额'}票决。", body),
-    ]
-    if found.ready:
-        document = (results.published_document(session) if published
-                    else results.result_document(session, found))
-        story += [Paragraph("结果公告", heading),
-                  Paragraph(_escape(results.announcement(session, document)), body)]
-    rows = project_rows(session, found)
-    for rnd in round_rows(session, found):
-        story.append(Paragraph(f"第 {rnd['轮次']} 轮计票", heading))
-        story.append(Paragraph(
-            f"应选名额 {rnd['应选名额']}，发出选票 {rnd['发出选票']} 张，收回 {rnd['收回选票']} 张，"
-            f"有效票 {rnd['有效票']} 张，无效票 {rnd['无效票']} 张；"
-            f"通过须获赞成票 {rnd['通过所需赞成票']} 票。", body))
-        headers = ("票序", "项目名称", "赞成", "反对", "弃权", "通过", "排名", "本轮结果")
-        data = [[Paragraph(h, cell) for h in headers]]
-        for row in (r for r in rows if r["轮次"] == rnd["轮次"]):
-            data.append([row["票序"], Paragraph(_escape(row["项目名称"]), cell), row["赞成"],
-                         row["反对"], row["弃权"], row["是否通过"], row["排名"],
-                         Paragraph(row["本轮结果"], cell)])
-        table = Table(data, colWidths=[12 * mm, 62 * mm, 14 * mm, 14 * mm, 14 * mm, 12 * mm,
-                                       12 * mm, 30 * mm], repeatRows=1)
-        table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), font, 9),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("ALIGN", (2, 1), (6, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]))
-        story += [Spacer(1, 2 * mm), table,
-                  Paragraph(f"本轮 Merkle 根：{rnd['Merkle 根']}", small)]
-    story += [
-        Paragraph("监票与计票", heading),
-        Paragraph(f"总监票人：{_escape(session.chief_scrutineer or '（未登记）')}；"
-                  f"监票人：{_escape(session.scrutineers or '（未登记）')}；"
-                  f"计票人：{_escape(session.counters or '（未登记）')}。", body),
-        Paragraph(f"总监票人确认：{_escape(session.scrutineer_confirmed_by or '尚未确认')}；"
-                  f"主持人确认：{_escape(session.chair_confirmed_by or '尚未确认')}。", body),
-        Paragraph("会议密钥指纹（与会场宣读的一致）", heading),
-        Paragraph(keys.spoken_fingerprint(session) or "—",
-                  ParagraphStyle("fp", parent=body, fontSize=13, leading=18)),
-        Paragraph(f"完整指纹：{session.key_fingerprint or '—'}", small),
-        Spacer(1, 10 * mm),
-        Paragraph("总监票人签字：＿＿＿＿＿＿＿＿　　主持人签字：＿＿＿＿＿＿＿＿", body),
-    ]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
-                            topMargin=16 * mm, bottomMargin=16 * mm,
-                            title=f"{session.display_title} 票决结果", author="票决")
-    doc.build(story)
-    return buffer.getvalue()
-
-
-def _escape(text: str) -> str:
-    # Paragraph text is a small markup language: names with & or < must not break it.
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return records.to_pdf(session)

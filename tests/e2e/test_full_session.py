@@ -229,9 +229,9 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
         expect(staff.get_by_role("row", name=f"{seat} {name} {delegation}")).to_be_visible()
 
     # 2. Print the cards and read every QR code off the PDF.
+    staff.get_by_role("button", name="打印全部代表证…").click()
+    expect(staff.get_by_role("alertdialog")).to_contain_text(f"全部 {len(ROSTER)} 名代表")
     with staff.expect_download() as download:
-        staff.get_by_role("button", name="打印全部代表证…").click()
-        expect(staff.get_by_role("alertdialog")).to_contain_text(f"全部 {len(ROSTER)} 名代表")
         staff.get_by_role("button", name="确认生成并下载 PDF").click()
     cards = decode_cards(download.value.path().read_bytes())
     assert len(cards) == len(set(cards)) == len(ROSTER)
@@ -427,9 +427,10 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
         staff.get_by_role("link", name="Excel", exact=True).click()
     workbook = load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True)
     sheet = list(workbook["计票结果"].iter_rows(values_only=True))
-    header = list(sheet[0])
+    assert sheet[0][0] == f"{TITLE} · 计票结果"  # the title block, then the table
+    header = list(sheet[3])
     found = {}
-    for row in sheet[1:]:
+    for row in sheet[4:]:
         cells = dict(zip(header, row, strict=True))
         found[(str(cells["轮次"]), str(cells["票序"]))] = [
             str(cells[h]) for h in ("赞成", "反对", "弃权", "最终入选")]

@@ -81,13 +81,13 @@ def test_xlsx_reads_back_with_chinese_sheets(db):
     workbook = load_workbook(io.BytesIO(export.to_xlsx(counted_session(db))))
     assert workbook.sheetnames == ["计票结果", "轮次统计", "候选项目"]
     sheet = workbook["计票结果"]
-    assert [c.value for c in sheet[1]][:5] == ["轮次", "票序", "项目名称", "承办单位", "赞成"]
-    assert sheet["C2"].value.startswith("'=")
-    assert sheet["E2"].value == 50
+    assert [c.value for c in sheet[4]][:5] == ["轮次", "票序", "项目名称", "承办单位", "赞成"]
+    assert sheet["C5"].value.startswith("'=")
+    assert sheet["E5"].value == 50
     assert sheet.column_dimensions["C"].width >= 10
     candidates = workbook["候选项目"]
-    assert candidates["B3"].value == "民生项目2" and candidates["G3"].value == "是"
-    assert candidates["G12"].value == "否"
+    assert candidates["B6"].value == "民生项目2" and candidates["G6"].value == "是"
+    assert candidates["G15"].value == "否"
 
 
 def test_pdf_embeds_a_cjk_font_and_holds_the_record(db):
@@ -223,3 +223,75 @@ def test_one_changed_byte_in_an_entry_fails_verification(db, tmp_path):
     path.write_bytes(buffer.getvalue())
     codes_found = {p.code for p in verify_bundle(path).problems}
     assert "entry_hash_mismatch" in codes_found
+
+
+def _pdf_text(data: bytes) -> str:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    return "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))) \
+        .replace("\r\n", "").replace("\n", "")
+
+
+def test_pdf_record_has_vote_times_page_numbers_signatures_and_a_seal_area(db):
+    import pypdfium2
+
+    session = published_session(db)
+    data = export.to_pdf(session)
+    pages = len(pypdfium2.PdfDocument(data))
+    text = _pdf_text(data)
+    assert "投票时间：第 1 轮：" in text and "第 2 轮：" in text and "开始" in text
+    for page in range(1, pages + 1):
+        assert f"第 {page} 页 共 {pages} 页" in text
+    assert "结果公告" in text and "签字与盖章" in text and "盖章处" in text
+    for role in ("主持人", "总监票人", "监票人", "计票人"):
+        assert role in text
+    for name in ("陈立", "赵敏", "孙伟", "周静", "吴磊"):  # every scrutineer and counter signs
+        assert name in text, name
+
+
+def test_xlsx_has_a_title_block_numbers_and_a4_print_setup(db):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    session = published_session(db)
+    workbook = load_workbook(io.BytesIO(export.to_xlsx(session)))
+    for sheet in workbook.worksheets:
+        assert sheet["A1"].value.startswith(session.title)
+        assert sheet["A2"].value.startswith(session.congress) and "2027-01-15" in sheet["A2"].value
+        assert sheet["A3"].value.startswith("投票时间：第 1 轮：")
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4 == "9"  # A4
+        assert sheet.print_title_rows == "$4:$4"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert "&P" in sheet.oddFooter.center.text
+    candidates = workbook["候选项目"]
+    assert candidates["E4"].value == "预算（万元）"
+    assert isinstance(candidates["E5"].value, (int, float, Decimal)) and candidates["E5"].value == 100
+    counts = workbook["计票结果"]
+    assert all(isinstance(counts.cell(row, 5).value, int) for row in range(5, counts.max_row + 1))
+
+
+def test_docx_announcement_reads_back(db):
+    from docx import Document
+
+    session = published_session(db)
+    document = Document(io.BytesIO(export.to_docx(session)))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert session.title in paragraphs and "2027年度民生实事项目票决结果公告" in paragraphs
+    assert any(p.startswith("本次会议应到代表60名") for p in paragraphs)
+    assert "特此公告。" in paragraphs and f"{session.congress}（盖章）" in paragraphs
+    chosen, counts = document.tables
+    assert [c.text for c in chosen.rows[0].cells] == ["序号", "项目名称", "承办单位", "预算（万元）", "赞成票"]
+    assert len(chosen.rows) == 1 + 10 and chosen.rows[1].cells[1].text == "民生项目1"
+    assert len(counts.rows) == 1 + 12 + 3  # every project of round 1, the three tied of round 2
+    assert export.filename(session, "docx") == f"{session.slug}-announcement.docx"
+
+
+def test_docx_waits_for_a_final_result(db):
+    from ballot.domain.errors import ResultNotFinal
+
+    session = ready_session()
+    vote(session, tied_round1())
+    with pytest.raises(ResultNotFinal):
+        export.to_docx(session)
