@@ -58,11 +58,10 @@ def round_times(session: VoteSession) -> list[RoundTimes]:
 def signatories(session: VoteSession) -> list[tuple[str, str]]:
     """(role, name) of everyone who signs the record: the chair, the chief scrutineer, every
     scrutineer (监票人) and every counter (计票人); a blank name leaves a line to write on."""
-    from ballot.services.export import _scrutineer_names
-
-    rows = [("主持人", ""), ("总监票人", session.chief_scrutineer or "")]
-    rows += [("监票人", name) for name in _scrutineer_names(session.scrutineers)] or [("监票人", "")]
-    rows += [("计票人", name) for name in _scrutineer_names(session.counters)] or [("计票人", "")]
+    names = results.scrutineer_header(session)
+    rows = [("主持人", ""), ("总监票人", names["chief"] or "")]
+    rows += [("监票人", name) for name in names["scrutineers"]] or [("监票人", "")]
+    rows += [("计票人", name) for name in names["counters"]] or [("计票人", "")]
     return rows
 
 
