@@ -52,6 +52,11 @@ def create_app(config: str | dict | None = None) -> Flask:
         problems = check_production(app.config)
         if problems:
             raise ConfigError("; ".join(problems))
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     _database_setup(app)
     _extensions(app)
     _admission(app)

@@ -60,6 +60,9 @@ class DefaultConfig:
     # "auto" on: it serves each connection from a thread of its own.
     LIVE_STREAM = _env("BALLOT_LIVE_STREAM", "auto")
     HSTS_SECONDS = 0  # Strict-Transport-Security: production over HTTPS only
+    # Reverse proxies in front of the app (nginx terminating TLS: 1). Their X-Forwarded-For
+    # gives each browser's own address, which failed logins are counted by.
+    PROXY_HOPS = int(_env("BALLOT_PROXY_HOPS", "0"))
     DEBUG = False
     TESTING = False
 

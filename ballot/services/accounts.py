@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import secrets
-from datetime import timedelta
+import unicodedata
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ballot.domain.errors import N_, InvalidInput, Listing, PermissionDenied
 from ballot.extensions import db
@@ -16,19 +19,44 @@ from ballot.models.accounts import ROLES
 from ballot.services import audit
 
 MIN_PASSWORD = 8
-MAX_FAILURES = 5
-FAILURE_WINDOW_MINUTES = 10
 LOGIN_MAX_HOURS = 24  # a login lasts a session day at most
+
+# Failed logins slow down the address they come from, never the account everywhere: a guesser
+# at one computer must not lock the chair out of the hall's others. Per account and address the
+# first FREE_TRIES_PER_ACCOUNT failures cost nothing, then each further try waits twice as long
+# as the last (BACKOFF_FIRST_SECONDS, doubling, at most BACKOFF_MAX_SECONDS); an address trying
+# many names is slowed the same way after FREE_TRIES_PER_ADDRESS. Failures older than the
+# window are forgotten.
+FREE_TRIES_PER_ACCOUNT = 5
+FREE_TRIES_PER_ADDRESS = 20
+BACKOFF_FIRST_SECONDS = 2
+BACKOFF_MAX_SECONDS = 600
+FAILURE_WINDOW = timedelta(minutes=30)
+
+
+def normalise_username(text: str) -> str:
+    """A user name as stored and looked up: Unicode NFKC, without surrounding whitespace, so
+    " chair", "chair " and "\tchair" are all the account chair (and share its failure count)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _clean_username(text: str) -> str:
+    return "".join(ch for ch in normalise_username(text)
+                   if not unicodedata.category(ch).startswith("C"))
 
 
 def create_user(username: str, password: str, role: str, actor: str, *,
                 congress: str | None = None, display_name: str = "") -> User:
-    """Create a staff account; InvalidInput when the name is taken or the password too short."""
-    username = username.strip()
+    """Create a staff account; InvalidInput when the name is taken, not in its plain form (as a
+    login would normalise it, no control or invisible characters) or the password too short."""
     if role not in ROLES:
         raise InvalidInput(N_("角色只能是 %(roles)s 之一。"), roles=Listing(ROLES))
-    if not username or len(username) > 80:
+    clean = _clean_username(username)
+    if not clean or len(clean) > 80:
         raise InvalidInput(N_("用户名不能为空，且不超过 80 个字符。"))
+    if username != clean:
+        raise InvalidInput(N_("用户名不能以空白开头或结尾，也不能含控制字符、不可见字符或全角字母数字；"
+                              "请改用“%(clean)s”。"), clean=clean)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(N_("密码至少 %(min)s 位。"), min=MIN_PASSWORD)
     if find_user(username) is not None:
@@ -43,8 +71,9 @@ def create_user(username: str, password: str, role: str, actor: str, *,
 
 
 def find_user(username: str) -> User | None:
-    """The account called ``username``, if any."""
-    return db.session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
+    """The account called ``username`` (normalised), if any."""
+    return db.session.execute(
+        select(User).where(User.username == normalise_username(username))).scalar_one_or_none()
 
 
 def acting_as(username: str, *roles: str) -> User:
@@ -62,26 +91,48 @@ def acting_as(username: str, *roles: str) -> User:
     return user
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash made like every account's, to check a password against when the name has no
+    account: the answer then takes as long as for a wrong password (no account enumeration)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active account matching the credentials, or None."""
+    """The active account matching the credentials, or None (in the same time either way)."""
     user = find_user(username)
-    if user is None or not user.active or not user.check_password(password):
+    matches = check_password_hash(user.password_hash if user else _stand_in_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     return user
 
 
-def recent_failures(username: str, address: str) -> int:
-    """Failed logins for this name or from this address in the last window (database-backed,
-    so the limit holds across app processes)."""
-    since = utcnow() - timedelta(minutes=FAILURE_WINDOW_MINUTES)
-    return db.session.execute(
-        select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "user.login_failed",
-            AuditEntry.at >= since,
-            or_(AuditEntry.actor == (username or "?"),
-                AuditEntry.detail["address"].as_string() == address),
-        )
-    ).scalar_one()
+def _backoff(failures: list[datetime], free: int, now: datetime) -> float:
+    """Seconds still to wait after these failures (oldest first), when ``free`` cost nothing."""
+    if len(failures) < free:
+        return 0.0
+    delay = min(BACKOFF_FIRST_SECONDS * 2 ** (len(failures) - free), BACKOFF_MAX_SECONDS)
+    return max(0.0, (failures[-1] + timedelta(seconds=delay) - now).total_seconds())
+
+
+def login_wait(username: str, address: str, now: datetime | None = None) -> int:
+    """Whole seconds the browser at ``address`` must wait before trying ``username`` again
+    (0: it may try now). Read from the audit log, so it holds across server processes."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(AuditEntry.actor, AuditEntry.at).where(
+            AuditEntry.action == "user.login_failed", AuditEntry.at >= now - FAILURE_WINDOW,
+            AuditEntry.detail["address"].as_string() == address,
+        ).order_by(AuditEntry.at)).all()
+    account = failure_actor(username)
+    wait = max(_backoff([at for actor, at in rows if actor == account], FREE_TRIES_PER_ACCOUNT, now),
+               _backoff([at for _, at in rows], FREE_TRIES_PER_ADDRESS, now))
+    return math.ceil(wait)
+
+
+def failure_actor(username: str) -> str:
+    """The name a failed login is recorded under: the normalised name typed, or "?"."""
+    return normalise_username(username)[:80] or "?"
 
 
 def _token_hash(token: str) -> str:

@@ -17,20 +17,30 @@ def _safe_next(target: str | None) -> str:
     return same_origin_path(target) or url_for("admin.home")
 
 
+def _flash_wait(seconds: int) -> None:
+    if seconds >= 60:
+        flash(gettext("这台电脑登录失败次数过多，请 %(minutes)s 分钟后再试（其他电脑不受影响），"
+                      "或联系管理员。", minutes=-(-seconds // 60)), "error")
+    else:
+        flash(gettext("这台电脑登录失败次数过多，请 %(seconds)s 秒后再试（其他电脑不受影响），"
+                      "或联系管理员。", seconds=seconds), "error")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @transactional_post
 def login():
     """Show the login form; on POST check the credentials and start a session."""
     if request.method == "POST":
-        username = request.form.get("username", "")[:80]
+        username = accounts.normalise_username(request.form.get("username", "")[:200])[:80]
         address = request.remote_addr or "?"
-        if accounts.recent_failures(username, address) >= accounts.MAX_FAILURES:
-            flash(gettext("登录失败次数过多，请 %(minutes)s 分钟后再试，或联系管理员。",
-                          minutes=accounts.FAILURE_WINDOW_MINUTES), "error")
-            return render_template("auth/login.html", username=username), 429
+        wait = accounts.login_wait(username, address)
+        if wait:
+            _flash_wait(wait)
+            return render_template("auth/login.html", username=username), 429, {
+                "Retry-After": str(wait)}
         user = accounts.authenticate(username, request.form.get("password", ""))
         if user is None:
-            audit.record(username or "?", "user.login_failed", address=address)
+            audit.record(accounts.failure_actor(username), "user.login_failed", address=address)
             flash(gettext("用户名或密码不正确，请重新输入。"), "error")
             return render_template("auth/login.html", username=username), 401
         login_user(user)
