@@ -81,6 +81,9 @@ def make_session(**overrides) -> VoteSession:
         "min_excess_ratio": Decimal("0.20"),
         "pass_basis": "roster",
         "state": "draft",
+        # Three named scrutineers hold the ballot box's key cards (2 of 3 open it).
+        "chief_scrutineer": "陈立",
+        "scrutineers": "赵敏、孙伟",
     }
     values.update(overrides)
     session = VoteSession(**values)
@@ -96,6 +99,20 @@ def make_session(**overrides) -> VoteSession:
     _db.session.flush()
     _db.session.refresh(session)
     return session
+
+
+# Key-card texts of the boxes the tests sealed, by session id: the tests play the scrutineers.
+KEY_CARDS: dict[int, list[str]] = {}
+
+
+def seal_box(session: VoteSession) -> list[str]:
+    """Seal ``session``'s ballot box as staff would (committed); returns the key-card texts."""
+    from ballot.services import box
+
+    cards = box.seal(session, "staff", reprint=session.box_public_key is not None)
+    _db.session.commit()
+    KEY_CARDS[session.id] = [card.share_text for card in cards]
+    return KEY_CARDS[session.id]
 
 
 def make_user(username: str = "staff", role: str = "staff", password: str = "correct-horse",

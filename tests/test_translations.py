@@ -23,7 +23,7 @@ from ballot.domain.errors import InvalidInput
 from ballot.extensions import db as db_
 from ballot.models import AuditEntry, BoardEntry, Delegate, Kiosk
 from ballot.services import candidates, kiosks, results, rounds, sessions
-from tests.conftest import make_session, make_user
+from tests.conftest import make_session, make_user, seal_box
 from tests.crypto.bundle_builder import ballots_with
 from tests.services.test_results import cast, tied_round1, vote
 
@@ -126,6 +126,7 @@ def checked_in(db, session, present: int = 57):
         if delegate.roster_order <= present:
             delegate.attendance = "present"
     db.session.commit()
+    seal_box(session)
     return session
 
 

@@ -17,6 +17,7 @@ from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession, utcnow
 from ballot.services import (
     accounts,
+    box,
     candidates,
     checkin,
     credentials,
@@ -133,6 +134,10 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user
             sessions.get_session(session_ref),
             [roster.get_delegate(session, i) for i in chosen], actor))
         click.echo(f"· 已签到 {added} 名代表（原因：{DRILL_REASON}）/ {added} delegates checked in")
+        if not box.is_sealed(sessions.get_session(session_ref)):
+            # No key card is printed: only a drill keeps its (drill) shares.
+            step(lambda: box.seal(sessions.get_session(session_ref), actor))
+            click.echo("· 已封箱 / ballot box sealed")
         number = step(lambda: _open(session_ref, chair))
         click.echo(f"· 第 {number} 轮投票已开始 / round {number} opened")
     if rounds.open_round(sessions.get_session(session_ref)) is None:

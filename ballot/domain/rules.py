@@ -103,6 +103,7 @@ class SessionFacts:
     present_count: int = 0
     voting_kiosks: int = 0
     has_key: bool = False
+    box_sealed: bool = False
     pending_tie: bool = False
     result_ready: bool = False
     chief_scrutineer_confirmed: bool = False
@@ -183,6 +184,10 @@ def problems_before(target: str, facts: SessionFacts) -> list[Problem]:
                         "needed": quorum_needed(facts.delegate_count),
                     },
                 )
+            )
+        if facts.state == "checkin" and not facts.box_sealed:
+            problems.append(
+                Problem("box_not_sealed", N_("投票箱尚未封箱：请在监票人到场后封箱，并将密钥卡交给各监票人。"))
             )
         if facts.state == "closed" and not facts.pending_tie:
             problems.append(

@@ -6,7 +6,7 @@ from ballot.models.base import Base, utcnow
 from ballot.models.kiosks import Kiosk
 from ballot.models.roster import Delegate
 from ballot.models.sessions import Candidate, VoteSession
-from ballot.models.voting import BallotIssue, BallotToken, BoardEntry, Round
+from ballot.models.voting import BallotIssue, BallotToken, BoardEntry, BoxPartial, Round
 
 __all__ = [
     "AuditEntry",
@@ -14,6 +14,7 @@ __all__ = [
     "BallotToken",
     "Base",
     "BoardEntry",
+    "BoxPartial",
     "Candidate",
     "Delegate",
     "Kiosk",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ballot.models.base import Base, UTCDateTime, utcnow
@@ -37,6 +37,17 @@ class VoteSession(Base):
     private_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The ballot box (封箱, DESIGN §3): t of n scrutineers' shares open it. Only public values are
+    # stored: the box public key, each share's Feldman commitment, who holds share i, and the
+    # fingerprint read out in the hall. The secret and the shares are never stored, except a
+    # drill's (演练: `ballot simulate`, the demo) drill shares, so it opens without scanning.
+    box_threshold: Mapped[int] = mapped_column(default=2)
+    box_shares: Mapped[int] = mapped_column(default=3)
+    box_public_key: Mapped[str | None] = mapped_column(String(64))
+    box_commitments: Mapped[list | None] = mapped_column(JSON)
+    box_holders: Mapped[list | None] = mapped_column(JSON)
+    box_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    box_drill_shares: Mapped[list | None] = mapped_column(JSON)
     # Publication: who confirmed the count, and the signed result document (canonical JSON).
     scrutineer_confirmed_by: Mapped[str | None] = mapped_column(String(80))
     chair_confirmed_by: Mapped[str | None] = mapped_column(String(80))

@@ -34,7 +34,24 @@ class Round(Base):
     present: Mapped[int] = mapped_column(default=0)
     merkle_root: Mapped[str | None] = mapped_column(String(64))
     decision: Mapped[str | None] = mapped_column(String(20))
+    # At close: the product of every entry's ciphertexts per project ({code: {"for", "against"}});
+    # the result is set only once t scrutineers have opened the box (decrypted these totals).
+    box_products: Mapped[dict | None] = mapped_column(JSON)
     result: Mapped[dict | None] = mapped_column(JSON)
+
+
+class BoxPartial(Base):
+    """One scrutineer's partial decryption of a round's products, with its proofs (public)."""
+
+    __tablename__ = "box_partials"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    round_number: Mapped[int] = mapped_column(primary_key=True)
+    share_index: Mapped[int] = mapped_column(primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    partial: Mapped[dict] = mapped_column(JSON)
 
 
 class BallotIssue(Base):

@@ -191,10 +191,14 @@ def unlock_list(session: VoteSession, actor: str) -> None:
 
 
 def unlock_keys(session: VoteSession) -> None:
-    """Drop the ballot numbering and the session key (the list is editable again)."""
+    """Drop the ballot numbering, the session key and the sealed box, whose key cards name
+    the session key (the list is editable again)."""
+    from ballot.services import box  # box reads rounds, which read sessions
+
     for candidate in session.candidates:
         candidate.code = None
     session.public_key = session.private_key_encrypted = session.key_fingerprint = None
+    box.clear(session)
 
 
 def ratio_summary(session: VoteSession) -> dict:

@@ -7,10 +7,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput
 from ballot.i18n import gettext
+from ballot.services import box, key_cards, keys, roster, sessions
 from ballot.services import candidates as candidate_service
-from ballot.services import keys, roster, sessions
 from ballot.unit_of_work import transactional, transactional_post
 from ballot.web import confirm
+from ballot.web.downloads import attachment
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -73,6 +74,9 @@ def session_page(ref: str):
         labels=rules.STATE_LABELS,
         pass_labels=rules.PASS_BASIS_LABELS,
         fingerprint=keys.spoken_fingerprint(session),
+        box_fingerprint=box.spoken_fingerprint(session),
+        seal_problems=box.seal_problems(session),
+        holders=box.holder_names(session),
     )
 
 
@@ -111,6 +115,25 @@ def edit_scrutiny(ref: str):
     sessions.update_scrutiny(session, request.form, _actor())
     flash(gettext("监票、计票人员已保存。"), "info")
     return _back(session.slug, "scrutiny")
+
+
+@bp.route("/sessions/<ref>/seal", methods=["POST"])
+@role_required("staff", "chair")
+@transactional
+def seal(ref: str):
+    """Seal the ballot box (封箱) and download the scrutineers' key cards, once.
+
+    The cards are made in memory and exist only in this response: reprinting reseals the box
+    with new shares for every scrutineer (the earlier cards stop working).
+    """
+    session = load_session(ref)
+    cards = box.seal(session, _actor(), reprint=request.form.get("reprint") == "1")
+    # Built in full before the unit commits the seal: a failed PDF leaves no box whose cards
+    # nobody has.
+    response = attachment(key_cards.render_pdf(cards), "application/pdf",
+                          f"key-cards-{session.slug}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/sessions/<ref>/transition", methods=["POST"])

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from ballot.database import polled
 from ballot.domain import rules
 from ballot.i18n import gettext
-from ballot.services import keys, results, rounds, sessions
+from ballot.services import box, keys, results, rounds, sessions
 from ballot.services import live as live_service
 from ballot.unit_of_work import transactional
 from ballot.web import streams
@@ -63,6 +63,7 @@ def _context(session) -> dict:
     return {
         "session": session, "counts": counts, "labels": rules.STATE_LABELS,
         "fingerprint": keys.spoken_fingerprint(session), "current": current,
+        "box_fingerprint": box.spoken_fingerprint(session),
         "issued": rounds.issued_count(session, current.number) if current else 0,
         "returned": rounds.returned_count(session, current.number) if current else 0,
         "open_problems": problems, "found": found, "charts": _bars(found),

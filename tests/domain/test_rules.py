@@ -80,10 +80,21 @@ def test_readiness_lists_every_problem_not_just_the_first():
 
 
 def test_voting_needs_quorum():
-    refused = problems_before("voting", facts(state="checkin", has_key=True, present_count=30))
+    refused = problems_before("voting", facts(state="checkin", has_key=True, box_sealed=True,
+                                              present_count=30))
     assert [p.code for p in refused] == ["quorum_not_met"]
     assert refused[0].params == {"expected": 60, "present": 30, "needed": 31}
-    assert problems_before("voting", facts(state="checkin", has_key=True, present_count=31)) == []
+    assert problems_before("voting", facts(state="checkin", has_key=True, box_sealed=True,
+                                           present_count=31)) == []
+
+
+def test_voting_needs_a_sealed_box():
+    refused = problems_before("voting", facts(state="checkin", has_key=True, present_count=30))
+    assert [p.code for p in refused] == ["quorum_not_met", "box_not_sealed"]
+    assert "投票箱尚未封箱" in refused[1].render()
+    # A tie-break round reuses the box sealed before round 1.
+    assert [p.code for p in problems_before("voting", facts(state="closed", pending_tie=True))] \
+        == []
 
 
 @given(st.sampled_from(rules.STATES), st.sampled_from(rules.STATES))

@@ -18,7 +18,7 @@ from ballot.extensions import db
 from ballot.models import BoardEntry, Candidate, Delegate, Kiosk, VoteSession
 from ballot.services import credentials, kiosks, results, rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.conftest import make_user
+from tests.conftest import make_user, seal_box
 from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
 from tests.services.test_results import cast, ready_session
 
@@ -76,7 +76,10 @@ class Hall:
 
     def open_voting(self, live_server) -> None:
         with live_server.context():
-            rounds.open_voting(_session(self.slug), "chair")
+            session = _session(self.slug)
+            if not session.box_public_key:
+                seal_box(session)
+            rounds.open_voting(session, "chair")
             db.session.commit()
 
 

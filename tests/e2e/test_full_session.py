@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from ballot.extensions import db
 from ballot.services import candidates, credentials, kiosks, roster, rounds, sessions
 from ballot.verify import main as verify
-from tests.conftest import make_session
+from tests.conftest import make_session, seal_box
 from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
 from tests.e2e.flows import (
     CHOICE_LABELS,
@@ -451,6 +451,7 @@ def test_voting_kiosk_keeps_nothing_after_reset(live_server, new_page):
             delegate.attendance = "present"
         _, code = kiosks.create_pairing(session, "投票机 9 号", "voting", "e2e")
         db.session.commit()
+        seal_box(session)
         rounds.open_voting(session, "e2e")
         db.session.commit()
         titles = [c.title for c in sorted(session.candidates, key=lambda c: c.position)]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ballot.extensions import db
 from ballot.models import VoteSession
 from ballot.services import candidates, credentials, kiosks, roster, rounds, sessions
-from tests.conftest import make_session
+from tests.conftest import make_session, seal_box
 from tests.e2e.conftest import KIOSK_PORTRAIT, PROJECTOR
 from tests.e2e.flows import (
     back_to_idle,
@@ -43,6 +43,7 @@ def _session_in_checkin(live_server) -> tuple[str, str]:
             delegate.attendance = "present"
         _, code = kiosks.create_pairing(session, "投票机 1 号", "voting", "e2e")
         db.session.commit()
+        seal_box(session)
     return card, code
 
 

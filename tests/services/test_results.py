@@ -20,7 +20,7 @@ from ballot.domain.errors import InvalidInput, NoPendingTie, NotReady, Permissio
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, VoteSession
 from ballot.services import candidates, keys, results, rounds, sessions
-from tests.conftest import make_session, make_user
+from tests.conftest import make_session, make_user, seal_box
 from tests.crypto.bundle_builder import ballots_with
 
 FORS_12 = [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20]  # three tie at the cutoff
@@ -37,6 +37,7 @@ def ready_session(present: int = 57, **overrides) -> VoteSession:
     for delegate in delegates[:present]:
         delegate.attendance = "present"
     _db.session.commit()
+    seal_box(session)
     return session
 
 

@@ -23,7 +23,7 @@ from ballot.domain.errors import (
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, BallotIssue, BallotToken, BoardEntry, Kiosk, utcnow
 from ballot.services import candidates, credentials, keys, rounds, sessions, voting
-from tests.conftest import make_session
+from tests.conftest import make_session, seal_box
 
 SECRET = "test-key-secret"
 
@@ -49,6 +49,7 @@ def voting_session(delegates: int = 20, present: int | None = None, open_round: 
         delegate.attendance = "present"
     kiosk = add_kiosk(session)
     _db.session.commit()
+    seal_box(session)
     if open_round:
         rounds.open_voting(session, "chair")
         _db.session.commit()

@@ -241,7 +241,7 @@ def test_staff_release_clears_the_issue_mark_and_voids_the_token(app, client, db
 
     from ballot.models import AuditEntry, BallotIssue, BallotToken, Kiosk
     from ballot.services import candidates, credentials, rounds, sessions, voting
-    from tests.conftest import make_session
+    from tests.conftest import make_session, seal_box
 
     session = make_session(delegates=3)
     candidates.lock_list(session, "t", app.config["KEY_ENCRYPTION_SECRET"])
@@ -253,6 +253,7 @@ def test_staff_release_clears_the_issue_mark_and_voids_the_token(app, client, db
     kiosk = Kiosk(session_id=session.id, name="投票机1", mode="voting")
     db.session.add(kiosk)
     db.session.commit()
+    seal_box(session)
     rounds.open_voting(session, "t")
     db.session.commit()
     card = credentials.issue_card(delegates[0], "t")

@@ -22,7 +22,7 @@ from ballot.extensions import db as _db
 from ballot.models import BoardEntry, Candidate, Delegate, User
 from ballot.services import candidates, credentials, kiosks, results, roster, sessions
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.conftest import make_session
+from tests.conftest import make_session, seal_box
 from tests.services.test_results import vote
 from tests.services.test_voting import SECRET, voting_session
 
@@ -95,6 +95,7 @@ def small_published_session(scrutineer: User, chair: User):
     for delegate in roster.list_delegates(session):
         delegate.attendance = "present"
     _db.session.commit()
+    seal_box(session)
     vote(session, [{"01": "for", "02": "for", "03": "against"}] * 4
          + [{"01": "for", "02": "against", "03": "for"}] * 2)
     results.confirm_as_scrutineer(session, scrutineer)

@@ -53,6 +53,13 @@ def upgrade():
     sa.Column('private_key_encrypted', sa.LargeBinary(), nullable=True),
     sa.Column('key_fingerprint', sa.String(length=64), nullable=True),
     sa.Column('created_at', ballot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('box_threshold', sa.Integer(), nullable=False),
+    sa.Column('box_shares', sa.Integer(), nullable=False),
+    sa.Column('box_public_key', sa.String(length=64), nullable=True),
+    sa.Column('box_commitments', sa.JSON(), nullable=True),
+    sa.Column('box_holders', sa.JSON(), nullable=True),
+    sa.Column('box_fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('box_drill_shares', sa.JSON(), nullable=True),
     sa.Column('scrutineer_confirmed_by', sa.String(length=80), nullable=True),
     sa.Column('chair_confirmed_by', sa.String(length=80), nullable=True),
     sa.Column('result_document', sa.LargeBinary(), nullable=True),
@@ -168,10 +175,20 @@ def upgrade():
     sa.Column('present', sa.Integer(), nullable=False),
     sa.Column('merkle_root', sa.String(length=64), nullable=True),
     sa.Column('decision', sa.String(length=20), nullable=True),
+    sa.Column('box_products', sa.JSON(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_rounds_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
     sa.UniqueConstraint('session_id', 'number', name=op.f('uq_rounds_session_id_number'))
+    )
+    op.create_table('box_partials',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('round_number', sa.Integer(), nullable=False),
+    sa.Column('share_index', sa.Integer(), nullable=False),
+    sa.Column('holder', sa.String(length=80), nullable=False),
+    sa.Column('partial', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_box_partials_session_id_vote_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', 'round_number', 'share_index', name=op.f('pk_box_partials'))
     )
     op.create_table('ballot_issues',
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -211,6 +228,7 @@ def downgrade():
 
     op.drop_table('ballot_tokens')
     op.drop_table('ballot_issues')
+    op.drop_table('box_partials')
     op.drop_table('rounds')
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
