@@ -113,6 +113,15 @@ def new_page(playwright_browser):
         context.close()
 
 
+def save_picture(image, name: str) -> Path:
+    """Save a PIL image (a rendered PDF page, say) where screenshot() puts page screenshots."""
+    folder = SCREENSHOTS if os.environ.get("BALLOT_SCREENSHOTS") == "1" else _SCRATCH
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    image.save(path)
+    return path
+
+
 def screenshot(page, name: str) -> Path:
     """Take a screenshot of the page: into docs/screenshots/<name>.png when BALLOT_SCREENSHOTS=1
     (`make screenshots`), otherwise into a temporary folder, so a test run leaves the tree clean."""

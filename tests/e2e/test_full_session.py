@@ -25,7 +25,14 @@ from ballot.extensions import db
 from ballot.services import candidates, credentials, kiosks, roster, rounds, sessions
 from ballot.verify import main as verify
 from tests.conftest import make_session, seal_box
-from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
+from tests.e2e.conftest import (
+    DESKTOP,
+    KIOSK_LANDSCAPE,
+    KIOSK_PORTRAIT,
+    PROJECTOR,
+    save_picture,
+    screenshot,
+)
 from tests.e2e.flows import (
     CHOICE_LABELS,
     UNMARKED_LABEL,
@@ -216,6 +223,7 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
     staff.get_by_label("项目年度").fill(str(YEAR))
     staff.get_by_label("应选项目数").fill(str(QUOTA))
     staff.get_by_label("总监票人").fill("周监票")
+    staff.get_by_label("监票人（用顿号分隔）").fill("吴监票、郑监票")
     staff.get_by_role("button", name="保存").click()
     expect(staff.get_by_text("会议已创建。")).to_be_visible()
     upload(staff, "从 CSV / Excel 导入名册", roster_csv)
@@ -288,7 +296,24 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
     staff.reload()
     expect(staff.get_by_role("link", name="开始投票（由主持人在主持屏操作）")).to_have_attribute(
         "href", f"/chair/{SLUG}")
+    # The chair screen will not open voting on an unsealed box.
+    expect(chair.get_by_text("投票箱尚未封箱")).to_be_visible()
+
+    # 4b. The scrutineers were approved this morning: staff seal the box (封箱) and hand each
+    # of the three their key card; the box's fingerprint joins the session key's on the screen.
+    with staff.expect_download() as download:
+        staff.get_by_role("button", name="封箱并打印监票人密钥卡（PDF）").click()
+    key_pdf = download.value.path().read_bytes()
+    key_cards = decode_cards(key_pdf)
+    assert len(key_cards) == len(set(key_cards)) == 3
+    assert all(card.startswith("BOX1-") for card in key_cards)
+    key_card_png = pypdfium2.PdfDocument(key_pdf)[0].render(scale=110 / 72).to_pil()
+    save_picture(key_card_png, "key-card")
+    staff.reload()
+    expect(staff.get_by_text("已封箱。投票箱指纹：")).to_be_visible()
     screenshot(staff, "admin-session")
+    chair.reload()
+    expect(chair.get_by_role("heading", name="投票箱指纹")).to_be_visible()
 
     # 5. The chair opens voting (the screen offered it by itself once the quorum was reached);
     # three kiosks vote at the same time.
