@@ -1,7 +1,7 @@
 """JSON API, /api/v1/sessions/<ref>/…: the session-day steps, as the screens and the ``ballot``
 commands do them (the same services, checks and audit entries). Described in docs/openapi.yaml.
 
-Staff check delegates in, mark leave and pair kiosks; the chair opens and closes voting, decides
+Staff check delegates in, mark leave, pair kiosks and seal the ballot box; the chair opens and closes voting, decides
 ties and publishes; the chief scrutineer confirms the count. Locking the list and opening
 check-in are ``POST /api/v1/sessions/<ref>/transition`` (ballot.web.api).
 """
@@ -15,9 +15,10 @@ from flask import Blueprint, jsonify, request, url_for
 from ballot.domain.errors import N_, InvalidInput
 from ballot.models import Delegate, VoteSession
 from ballot.models.kiosks import KIOSK_MODES
-from ballot.services import checkin, kiosks, results, roster, rounds
+from ballot.services import box, checkin, key_cards, kiosks, results, roster, rounds
 from ballot.unit_of_work import transactional
 from ballot.web import serializers
+from ballot.web.downloads import attachment
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("api_steps", __name__, url_prefix="/api/v1/sessions/<ref>")
@@ -113,6 +114,22 @@ def pair_kiosk(ref: str):
                     "pairing_code": kiosks.format_pairing_code(code),
                     "expires_at": kiosk.pairing_expires_at.isoformat(),
                     "enrol_url": url_for("kiosk.enrol")}), 201
+
+
+@bp.post("/seal")
+@role_required("staff", "chair")
+@transactional
+def seal(ref: str):
+    """Seal the ballot box (封箱) once the scrutineers are named: the answer is their key cards
+    (PDF), made in memory and sent this once; ``{"reprint": true}`` reseals (old cards void)."""
+    session = load_session(ref)
+    reprint = _body().get("reprint", False)
+    if not isinstance(reprint, bool):
+        raise InvalidInput(N_("字段“%(field)s”须为 true 或 false。"), field="reprint")
+    response = attachment(key_cards.render_pdf(box.seal(session, _actor(), reprint=reprint)),
+                          "application/pdf", f"key-cards-{session.slug}.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- the count, for everyone who watches it ---------------------------------------------------

@@ -54,7 +54,7 @@ def test_a_whole_session_through_the_api(app, db):
     ref = "api-day"
     _ok(staff.post("/api/v1/sessions", json={
         "title": "示范镇人民代表大会", "slug": ref, "date": "2027-01-15", "quota": 2,
-        "chief_scrutineer": "陈立"}), 201)
+        "chief_scrutineer": "陈立", "scrutineers": "赵敏、孙伟"}), 201)
     for title in ("新建幼儿园", "道路改造", "养老服务中心"):
         _ok(staff.post(f"/api/v1/sessions/{ref}/candidates", json={"title": title}), 201)
     for seat in range(1, 14):
@@ -81,6 +81,13 @@ def test_a_whole_session_through_the_api(app, db):
             else {"name": "代表1", "reason": "忘带代表证"}
         checked = _ok(staff.post(f"/api/v1/sessions/{ref}/checkin", json=body))
         assert checked["already"] is False
+    # The box is sealed once the scrutineers are named (the key cards come back as a PDF).
+    refused = chair.post(f"/api/v1/sessions/{ref}/open")
+    assert "box_not_sealed" in [p["code"] for p in refused.get_json()["problems"]]
+    assert staff.post(f"/api/v1/sessions/{ref}/seal", json={"reprint": "yes"}).status_code == 400
+    sealed = chair.post(f"/api/v1/sessions/{ref}/seal")
+    assert sealed.status_code == 200 and sealed.mimetype == "application/pdf"
+    assert sealed.headers["Cache-Control"] == "no-store"
     opened = _ok(chair.post(f"/api/v1/sessions/{ref}/open"), 201)
     assert (opened["number"], opened["quota"], opened["present"]) == (1, 2, 12)
 
