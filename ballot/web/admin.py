@@ -280,7 +280,12 @@ def delegate_leave(ref: str, did: int):
     roster.set_leave(session, delegate, request.form.get("leave") == "1", _actor(),
                      request.form.get("reason", ""))
     if request.form.get("back") == "checkin":
-        return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+        from ballot.web.admin_checkin import desk_url
+
+        flash(gettext("%(name)s 代表已登记请假。", name=delegate.name)
+              if delegate.attendance == "leave"
+              else gettext("%(name)s 代表的请假已取消。", name=delegate.name), "info")
+        return redirect(desk_url(session, delegate))
     return _back(session.slug, "roster")
 
 

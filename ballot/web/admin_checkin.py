@@ -5,10 +5,26 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.domain import rules
-from ballot.domain.errors import N_, ReprintAllClosed
+from ballot.domain.errors import (
+    N_,
+    BallotCastNotReleasable,
+    InvalidInput,
+    NotIssued,
+    ReprintAllClosed,
+)
 from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
-from ballot.services import cards, checkin, kiosks, roster, rounds, sessions, voting
+from ballot.services import (
+    attendance,
+    cards,
+    checkin,
+    desk,
+    kiosks,
+    roster,
+    rounds,
+    sessions,
+    voting,
+)
 from ballot.unit_of_work import transactional
 from ballot.web import confirm
 from ballot.web.downloads import attachment
@@ -37,8 +53,22 @@ def _kiosk_page(session, new_kiosk=None, new_code: str | None = None, status: in
     ), status
 
 
+def desk_url(session, delegate=None) -> str:
+    """The desk as the form left it: the same search and filter, this delegate selected, the
+    action panel (with the message) in view."""
+    params = {k: request.form.get(k, "") for k in ("q", "status") if request.form.get(k)}
+    if delegate is not None:
+        params["selected"] = delegate.id
+    return url_for("admin_checkin.checkin_page", ref=session.slug, **params) + "#desk-panel"
+
+
+def _has_reason() -> bool:
+    """The desk's panel sent a reason with the action (the confirmation need not ask again)."""
+    return bool(request.form.get("reason", "").strip())
+
+
 def _back_to_desk(session, delegate):
-    return redirect(url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{delegate.id}")
+    return redirect(desk_url(session, delegate))
 
 
 @bp.route("/kiosks")
@@ -123,14 +153,54 @@ def cards_pdf(ref: str):
 @bp.route("/checkin")
 @role_required(*STAFF)
 def checkin_page(ref: str):
-    """Staff check-in desk: every delegate with attendance, and the hand actions."""
+    """Staff check-in desk: search (name, seat, delegation, pinyin initials), filter by
+    attendance, one action panel with one reason box for the selected delegate, bulk leave."""
     session = load_session(ref)
     current = rounds.current_round(session)
     ballots = (voting.ballot_states(session, current.number)
                if current is not None and session.state == "voting" else {})
-    return render_template("admin_checkin/checkin.html", session=session,
-                           delegates=roster.list_delegates(session), ballots=ballots,
+    everyone = roster.list_delegates(session)
+    query = request.args.get("q", "").strip()[:60]
+    status = request.args.get("status", "all")
+    status = status if status in desk.STATUSES else "all"
+    shown = {d.id for d in desk.filter_delegates(everyone, query, status)}
+    selected_id = request.args.get("selected", "")
+    selected = next((d for d in everyone if str(d.id) == selected_id), None)
+    return render_template("admin_checkin/checkin.html", session=session, delegates=everyone,
+                           shown=shown, query=query, status=status, selected=selected,
+                           search_text=desk.search_text, ballots=ballots,
+                           status_labels=desk.STATUS_LABELS,
                            counts=sessions.counts(session), labels=rules.STATE_LABELS)
+
+
+@bp.get("/attendance/<kind>.<fmt>")
+@role_required(*STAFF)
+def attendance_list(ref: str, kind: str, fmt: str):
+    """The 签到表 (kind=signin) or 未到名单 (kind=absent) as CSV, XLSX or PDF."""
+    session = load_session(ref)
+    content, mimetype, name = attendance.export(session, kind, fmt)
+    return attachment(content, mimetype, name)
+
+
+@bp.post("/delegates/leave")
+@role_required(*STAFF)
+@transactional
+def bulk_leave(ref: str):
+    """Mark every ticked delegate on leave (请假), with one reason for all (required)."""
+    session = load_session(ref)
+    reason = request.form.get("reason", "").strip()
+    ids = request.form.getlist("ids")
+    if not ids:
+        raise InvalidInput(N_("请先在名单中勾选要登记请假的代表。"))
+    if not reason:
+        raise InvalidInput(N_("请填写请假原因（例如：因公出差），再登记。"))
+    chosen = [roster.get_delegate(session, int(i)) for i in ids if i.isascii() and i.isdigit()
+              and int(i) < 2**31]
+    for delegate in chosen:
+        roster.set_leave(session, delegate, True, _actor(), reason)
+    flash(gettext("已为 %(count)s 名代表登记请假：%(names)s。", count=len(chosen),
+                  names="、".join(d.name for d in chosen)), "info")
+    return redirect(desk_url(session))
 
 
 @bp.route("/delegates/<int:did>/card.png", methods=["POST"])
@@ -153,9 +223,10 @@ def reissue_card(ref: str, did: int):
             consequence = gettext("将为 %(name)s（座位 %(seat)s）生成第一张代表证并下载 PNG 图片。",
                                   name=delegate.name, seat=delegate.seat)
         return confirm.ask(title, consequence, gettext("确认并下载新卡"),
-                           url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{did}",
+                           desk_url(session, delegate),
                            reason_label=gettext("补发原因（例如：代表证遗失、损坏）")
-                           if delegate.card_version else None, danger=bool(delegate.card_version),
+                           if delegate.card_version and not _has_reason() else None,
+                           danger=bool(delegate.card_version),
                            download=True)
     card = cards.reissue_one(session, delegate, _actor(), request.form.get("reason", ""))
     # Built in full before the commit, its file name encoded for any seat text (6排05座): the
@@ -192,8 +263,8 @@ def undo_check_in(ref: str, did: int):
                            gettext("%(name)s（座位 %(seat)s）将改为未到，实到人数减少 1 人。仅用于误签。",
                                    name=delegate.name, seat=delegate.seat),
                            gettext("确认撤销签到"),
-                           url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{did}",
-                           reason_label=gettext("撤销原因"))
+                           desk_url(session, delegate),
+                           reason_label=None if _has_reason() else gettext("撤销原因"))
     checkin.undo_check_in(session, delegate, _actor(), request.form.get("reason", ""))
     flash(gettext("已撤销 %(name)s 代表的签到。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)
@@ -209,12 +280,20 @@ def release_delegate(ref: str, did: int):
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     if not confirm.confirmed():
+        # Nothing to confirm for a delegate whose ballot was cast or never issued: say so now.
+        current = rounds.current_round(session)
+        ballot = (voting.ballot_states(session, current.number).get(delegate.id)
+                  if current is not None else None)
+        if ballot is not None and ballot.state == "cast":
+            raise BallotCastNotReleasable(name=delegate.name)
+        if ballot is None or ballot.state != "open":
+            raise NotIssued(name=delegate.name)
         return confirm.ask(gettext("释放 %(name)s 代表的选票", name=delegate.name),
-                           gettext("仅用于已领票但未能投票的代表（例如投票机故障）：释放后该代表可以重新领票。"
-                                   "系统无法得知其是否已经投票；若误释放，公告板上将显示收回多于发出。"),
+                           gettext("作废该代表已领取、尚未投出的选票，代表可在任一投票机重新刷卡领取。"
+                                   "在原投票机重新刷卡无需释放；已投票的代表不能释放。"),
                            gettext("确认释放"),
-                           url_for("admin_checkin.checkin_page", ref=session.slug) + f"#d{did}",
-                           reason_label=gettext("释放原因（如：投票机故障）"))
+                           desk_url(session, delegate),
+                           reason_label=None if _has_reason() else gettext("释放原因（如：投票机故障）"))
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
     flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)

@@ -92,3 +92,64 @@ def test_rehearsal_clone_reset_and_delete(live_server, new_page):
     with live_server.context():
         assert [s.slug for s in sessions.list_sessions()] == ["test-session"]
         db.session.remove()
+
+
+def test_desk_search_pick_check_in_and_a_late_list_export(live_server, new_page):
+    import csv
+    import datetime as dt
+
+    from ballot.models import AuditEntry
+
+    with live_server.context():
+        session = make_session(delegates=40, state="checkin")
+        people = roster.list_delegates(session)
+        people[7].name, people[7].delegation = "张建国", "第三代表组（西片）"
+        people[12].name = "曾国华"
+        opened = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
+        # 周静 arrived after voting opened (late); the others of the first ten before.
+        people[20].name = "周静"
+        people[20].attendance, people[20].checked_in_at = "present", opened + dt.timedelta(minutes=4)
+        for delegate in people[:5]:
+            delegate.attendance, delegate.checked_in_at = "present", opened - dt.timedelta(minutes=9)
+        db.session.add(AuditEntry(actor="chair", action="round.open", session_id=session.id,
+                                  detail={"number": 1}, at=opened))
+        db.session.commit()
+    create_users(live_server, ("staff", "staff", "会务组 李文"))
+    page = new_page()
+    log_in(page, live_server.url, "staff")
+    page.goto(f"{live_server.url}/admin/sessions/test-session/checkin")
+    search = page.get_by_label("查找代表（姓名、座位号、代表团或拼音首字母，如 zjg）")
+    search.fill("zjg")
+    expect(page.get_by_text("显示 1 / 40 人")).to_be_visible()
+    expect(page.locator(".desk-table tbody tr:visible")).to_have_count(1)
+    search.fill("zgh")  # 曾 as a surname reads zeng
+    expect(page.locator(".desk-table tbody tr:visible")).to_contain_text("曾国华")
+    search.fill("")
+    page.get_by_label("已到").check()
+    expect(page.get_by_text("显示 6 / 40 人")).to_be_visible()
+    page.get_by_label("全部").check()
+    search.fill("zjg")
+    page.get_by_role("link", name="办理 张建国").click()
+    panel = page.locator("#desk-panel")
+    expect(panel).to_contain_text("张建国（座位 008，第三代表组（西片））：未到")
+    reason = page.get_by_label("原因（必填，记入操作日志）")
+    expect(reason).to_be_focused()
+    expect(reason).to_have_value("")
+    page.get_by_role("button", name="人工签到").click()  # empty: the browser refuses to send
+    expect(reason).to_be_focused()
+    reason.fill("忘带代表证")
+    page.get_by_role("button", name="人工签到").click()
+    expect(panel.get_by_role("status")).to_contain_text("张建国 代表已签到。")
+    expect(panel.get_by_role("status")).to_be_in_viewport()
+    expect(page.get_by_label("查找代表（姓名、座位号、代表团或拼音首字母，如 zjg）")).to_have_value("zjg")
+    screenshot(page, "checkin-desk")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").first.click()
+    assert download.value.suggested_filename == "test-session-signin-sheet.csv"
+    table = list(csv.reader(io.StringIO(download.value.path().read_bytes().decode("utf-8-sig"))))
+    header = table[3]
+    rows = {row[header.index("姓名")]: dict(zip(header, row, strict=True)) for row in table[4:]}
+    assert rows["周静"]["迟到"] == "是" and rows["代表1"]["迟到"] == ""
+    assert rows["张建国"]["状态"] == "已到" and rows["张建国"]["说明"] == "人工签到：忘带代表证"
+    assert "迟到 2 人" in table[2][0]  # 周静, and 张建国 checked in just now

@@ -20,9 +20,18 @@ from tests.services.test_voting import (
 
 
 def _row(page: str, delegate_id: int) -> str:
-    found = re.search(rf'<tr id="d{delegate_id}">(.*?)</tr>', page, re.S)
+    # The whole row, its tag included: data-issued="1" marks a ballot the panel may release.
+    found = re.search(rf'(<tr id="d{delegate_id}"[^>]*>.*?</tr>)', page, re.S)
     assert found, delegate_id
     return found.group(1)
+
+
+def _release_offered(client, session, delegate) -> bool:
+    """The desk's action panel, with ``delegate`` picked, shows the release button."""
+    page = client.get(f"/admin/sessions/{session.slug}/checkin",
+                      query_string={"selected": delegate.id}).get_data(as_text=True)
+    button = re.search(r'<button[^>]*data-action="release"[^>]*>', page)
+    return button is not None and " hidden" not in button.group(0)
 
 
 def test_desk_shows_each_ballot_and_offers_release_only_for_an_unused_one(db, client, login):
@@ -41,11 +50,14 @@ def test_desk_shows_each_ballot_and_offers_release_only_for_an_unused_one(db, cl
 
     page = client.get(f"/admin/sessions/{session.slug}/checkin").get_data(as_text=True)
     assert 'data-ballot="cast"' in _row(page, voter.id) and "已投票" in _row(page, voter.id)
-    assert "释放选票" not in _row(page, voter.id)
+    assert 'data-issued="1"' not in _row(page, voter.id)
+    assert not _release_offered(client, session, voter)
     assert 'data-ballot="open"' in _row(page, holder.id)
-    assert "投票机B" in _row(page, holder.id) and "释放选票" in _row(page, holder.id)
+    assert "投票机B" in _row(page, holder.id) and 'data-issued="1"' in _row(page, holder.id)
+    assert _release_offered(client, session, holder)
     assert 'data-ballot="returned"' in _row(page, walker.id)
-    assert "释放选票" not in _row(page, walker.id)
+    assert 'data-issued="1"' not in _row(page, walker.id)
+    assert not _release_offered(client, session, walker)
     assert 'data-ballot="none"' in _row(page, idle.id)
 
 
