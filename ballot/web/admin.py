@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput
 from ballot.i18n import gettext
-from ballot.services import box, key_cards, keys, roster, sessions
+from ballot.services import box, key_cards, keys, progress, roster, sessions
 from ballot.services import candidates as candidate_service
 from ballot.unit_of_work import transactional, transactional_post
 from ballot.web import confirm
@@ -71,6 +71,7 @@ def session_page(ref: str):
         ratio=candidate_service.ratio_summary(session),
         delegates=roster.list_delegates(session),
         readiness=sessions.next_problems(session),
+        steps=progress.steps(session),
         labels=rules.STATE_LABELS,
         pass_labels=rules.PASS_BASIS_LABELS,
         fingerprint=keys.spoken_fingerprint(session),

@@ -1,0 +1,34 @@
+"""The "下一步" list: every state says what comes next, and marks what is already done."""
+
+from __future__ import annotations
+
+import pytest
+
+from ballot.domain.next_steps import Progress, next_steps
+
+
+@pytest.mark.parametrize("state", ["draft", "locked", "checkin", "voting", "closed", "published"])
+def test_every_state_has_a_next_step(state):
+    assert next_steps(Progress(state=state))
+
+
+def test_after_locking_cards_and_kiosks_come_before_check_in():
+    keys = [s.key for s in next_steps(Progress(state="locked"))]
+    assert keys.index("cards") < keys.index("checkin_kiosks") < keys.index("open_checkin")
+    assert "voting_kiosks" in keys
+
+
+def test_done_steps_are_marked():
+    done = {s.key: s.done for s in next_steps(Progress(
+        state="locked", roster_size=60, carded=60, checkin_kiosks=1, voting_kiosks=0))}
+    assert done["cards"] and done["checkin_kiosks"] and not done["voting_kiosks"]
+    assert not {s.key: s.done for s in next_steps(Progress(
+        state="locked", roster_size=60, carded=59))}["cards"]
+
+
+def test_after_close_the_way_to_publication_and_the_files():
+    keys = [s.key for s in next_steps(Progress(state="closed"))]
+    assert keys == ["scrutiny", "publish", "records"]
+    assert next_steps(Progress(state="closed", pending_tie=True))[0].key == "tie"
+    assert [s.key for s in next_steps(Progress(state="published"))] == \
+        ["records", "announcement", "public", "verify"]
