@@ -34,13 +34,15 @@ def test_card_reprint_asks_for_a_reason_and_the_old_card_is_refused(live_server,
     staff.goto(f"{live_server.url}/admin/sessions/test-session/checkin")
     row = staff.get_by_role("row").filter(has_text=name)
     expect(row).to_contain_text("第 1 版")
-    row.get_by_role("button", name="补发…").click()
+    row.get_by_role("link", name=f"办理 {name}").click()
+    reason = staff.get_by_label("原因（必填，记入操作日志）")
+    staff.get_by_role("button", name="补发代表证…").click()  # no reason yet: the browser asks
+    expect(reason).to_be_focused()
+    reason.fill("代表证遗失")
+    staff.get_by_role("button", name="补发代表证…").click()
     dialog = staff.get_by_role("alertdialog")
     expect(dialog).to_contain_text("现持第 1 版代表证。补发后将生成第 2 版，旧卡立即作废")
-    staff.get_by_role("button", name="确认并下载新卡").click()  # no reason yet: the browser asks
-    expect(staff.get_by_label("补发原因（例如：代表证遗失、损坏）")).to_be_focused()
     screenshot(staff, "card-reissue-confirm")
-    staff.get_by_label("补发原因（例如：代表证遗失、损坏）").fill("代表证遗失")
     with staff.expect_download() as download:
         staff.get_by_role("button", name="确认并下载新卡").click()
     image = Image.open(io.BytesIO(download.value.path().read_bytes()))

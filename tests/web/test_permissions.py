@@ -187,7 +187,7 @@ def target(world: World, endpoint: str, rule: str) -> str:
     key = by_endpoint.get(endpoint) or by_blueprint.get(endpoint.split(".")[0], "published")
     values = {
         "ref": lambda: world.slugs[key], "int:number": lambda: "1", "fmt": lambda: "csv",
-        "code": lambda: "zh", "path:filename": lambda: "css/app.css",
+        "kind": lambda: "signin", "code": lambda: "zh", "path:filename": lambda: "css/app.css",
         "int:cid": lambda: _fresh_candidate() if endpoint == "admin.delete_candidate"
         else world.first[("Candidate", key)],
         "int:did": lambda: _fresh_delegate() if endpoint == "admin.delete_delegate"
@@ -298,10 +298,14 @@ def test_leave_from_the_desk_returns_to_the_desk_and_from_the_roster_to_the_rost
     db.session.commit()
     first, second = roster.list_delegates(session)
     base = f"/admin/sessions/{session.slug}/delegates"
-    desk = client.get(f"/admin/sessions/{session.slug}/checkin").get_data(as_text=True)
-    assert f'action="{base}/{first.id}/leave"' in desk and 'name="back" value="checkin"' in desk
-    from_desk = client.post(f"{base}/{first.id}/leave", data={"leave": "1", "back": "checkin"})
-    assert from_desk.headers["Location"].endswith(f"/admin/sessions/{session.slug}/checkin#d{first.id}")
+    # The desk's action panel, with the delegate picked, offers leave and says where to go back.
+    desk = client.get(f"/admin/sessions/{session.slug}/checkin",
+                      query_string={"selected": first.id}).get_data(as_text=True)
+    assert f'formaction="{base}/{first.id}/leave"' in desk and 'name="back" value="checkin"' in desk
+    from_desk = client.post(f"{base}/{first.id}/leave",
+                            data={"leave": "1", "back": "checkin", "reason": "出差"})
+    assert from_desk.headers["Location"].endswith(
+        f"/admin/sessions/{session.slug}/checkin?selected={first.id}#desk-panel")
     from_roster = client.post(f"{base}/{second.id}/leave", data={"leave": "1"})
     assert from_roster.headers["Location"].endswith(f"/admin/sessions/{session.slug}#roster")
     db.session.expire_all()
