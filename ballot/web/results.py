@@ -10,9 +10,10 @@ from flask import Blueprint, abort, render_template
 
 from ballot.domain import rules
 from ballot.i18n import gettext
-from ballot.services import export, keys, results, sessions
+from ballot.services import export, keys, results
 from ballot.web.downloads import attachment
 from ballot.web.guards import load_session, role_required
+from ballot.web.public import public_session
 
 bp = Blueprint("results", __name__)
 
@@ -20,7 +21,7 @@ bp = Blueprint("results", __name__)
 @bp.get("/s/<ref>/results")
 def page(ref: str):
     """The announcement, the count table per round, and the downloads to verify it."""
-    session = sessions.get_session(ref)
+    session = public_session(ref)
     document = results.published_document(session)
     return render_template(
         "results/page.html", session=session, document=document,
@@ -33,7 +34,7 @@ def page(ref: str):
 @bp.get("/s/<ref>/result.json")
 def result_json(ref: str):
     """The signed result document, exactly the bytes that were signed."""
-    session = sessions.get_session(ref)
+    session = public_session(ref)
     if session.result_document is None:
         abort(404)
     return attachment(session.result_document, "application/json", "result.json")
@@ -42,7 +43,7 @@ def result_json(ref: str):
 @bp.get("/s/<ref>/result.sig")
 def result_sig(ref: str):
     """The raw 64-byte Ed25519 signature of result.json."""
-    session = sessions.get_session(ref)
+    session = public_session(ref)
     if session.result_signature is None:
         abort(404)
     return attachment(session.result_signature, "application/octet-stream", "result.sig")
@@ -51,7 +52,7 @@ def result_sig(ref: str):
 @bp.get("/s/<ref>/audit-bundle.zip")
 def audit_bundle(ref: str):
     """The audit bundle: board, issued lists, signed result, key, public audit log."""
-    session = sessions.get_session(ref)
+    session = public_session(ref)
     if session.result_document is None:
         abort(404)
     return attachment(export.published_bundle(session), export.MIMETYPES["bundle"],

@@ -1,14 +1,22 @@
-"""The public bulletin board: entries by hash after close, receipts with proofs, issued lists."""
+"""The public bulletin board. Nothing from which a count can be computed is public before the
+chair publishes (issue 17, item 2): during voting and after the close the public sees the state,
+the rules and (once closed) the Merkle root; entries, issued and returned figures, issued names,
+recorded choices and inclusion proofs follow publication."""
 
 from __future__ import annotations
 
+import re
+
 from ballot import merkle
-from ballot.services import rounds
+from ballot.services import results, rounds
+from tests.conftest import make_session, make_user
 from tests.services.test_voting import cast, issue, session_delegates, ten_for, voting_session
+
+CHIEF = "陈立"
 
 
 def _two_ballots():
-    session, kiosk = voting_session()
+    session, kiosk = voting_session(chief_scrutineer=CHIEF)
     people = session_delegates(session)
     receipts = []
     for delegate in people[2:4]:
@@ -17,33 +25,77 @@ def _two_ballots():
     return session, receipts
 
 
-def test_open_round_shows_counts_and_names_but_no_entries(db, client):
-    session, receipts = _two_ballots()
+def _publish(db, session) -> None:
+    results.close_voting(session, "chair")
+    db.session.commit()
+    chief = make_user("chief", "scrutineer")
+    chief.display_name = CHIEF
+    results.confirm_as_scrutineer(session, chief)
+    results.confirm_as_chair(session, make_user("chairman", "chair"))
+    results.publish(session, "chair")
+    db.session.commit()
+
+
+def _nothing_to_count(client, session, receipts, page_words=("代表3", "代表4")) -> dict:
+    """The public answers about ``session`` hold no entry, figure, name or choice."""
     page = client.get(f"/s/{session.slug}/board/").get_data(as_text=True)
-    assert "代表3、代表4" in page and "本轮投票结束后公布全部选票" in page
+    for word in page_words:
+        assert word not in page
+    assert "收回选票" not in page and "发出选票" not in page
     data = client.get(f"/s/{session.slug}/board.json").json
-    assert data["rounds"][0]["entries"] == [] and data["rounds"][0]["returned"] == 2
-    found = client.post(f"/s/{session.slug}/board/lookup.json",
-                        json={"code": receipts[0].tracking_code}).json
-    assert found["found"] and found["proof"] is None
+    assert data["published"] is False
+    for round_ in data["rounds"]:
+        assert round_["entries"] == []
+        assert not {"issued", "returned", "issued_names"} & set(round_)
+    for receipt in receipts:
+        found = client.post(f"/s/{session.slug}/board/lookup.json",
+                            json={"code": receipt.tracking_code}).json
+        assert found["found"] is True and found["round"] == 1 and found["published"] is False
+        assert not {"entry", "proof"} & set(found)
+        page = client.post(f"/s/{session.slug}/board/lookup",
+                           data={"code": receipt.tracking_code}).get_data(as_text=True)
+        assert f"查询码 {receipt.tracking_code}：第 1 轮" in page
+        assert "赞成" not in page and "包含证明" not in page and "结果公布后" in page
+    entries = client.get(f"/s/{session.slug}/board/round/1").get_data(as_text=True)
+    assert not re.search(r"[0-9a-f]{64}", entries.replace(data["rounds"][0]["merkle_root"] or "-", ""))
+    return data
 
 
-def test_closed_round_publishes_sorted_entries_and_proofs(db, client):
+def test_during_voting_the_public_sees_the_state_only(db, client):
+    session, receipts = _two_ballots()
+    data = _nothing_to_count(client, session, receipts)
+    assert data["rounds"][0]["state"] == "open" and data["rounds"][0]["merkle_root"] is None
+    page = client.get(f"/s/{session.slug}/board/").get_data(as_text=True)
+    assert "投票中" in page and "结果公布后" in page
+    assert "投票中" in client.get(f"/s/{session.slug}/").get_data(as_text=True)
+
+
+def test_after_the_close_nothing_to_count_until_published(db, client):
     session, receipts = _two_ballots()
     rounds.close_round(session, "chair")
     db.session.commit()
+    data = _nothing_to_count(client, session, receipts)
+    # The root commits the round's entries in public from the close on; it counts nothing.
+    assert data["rounds"][0]["state"] == "closed" and data["rounds"][0]["merkle_root"]
+
+
+def test_published_board_shows_sorted_entries_counts_names_and_proofs(db, client):
+    session, receipts = _two_ballots()
+    _publish(db, session)
     data = client.get(f"/s/{session.slug}/board.json").json
+    assert data["published"] is True
     round_ = data["rounds"][0]
     hashes = [e["hash"] for e in round_["entries"]]
     assert hashes == sorted(hashes) and len(hashes) == 2
     assert round_["merkle_root"] == merkle.round_root(hashes)
     assert round_["issued_names"] == ["代表3", "代表4"]
     assert (round_["issued"], round_["returned"]) == (2, 2)
+    assert "代表3、代表4" in client.get(f"/s/{session.slug}/board/").get_data(as_text=True)
 
     code = receipts[1].tracking_code
     found = client.post(f"/s/{session.slug}/board/lookup.json", json={"code": code.lower()}).json
     proof = found["proof"]
-    assert found["entry"]["payload"]["choices"] == ten_for()
+    assert found["published"] is True and found["entry"]["payload"]["choices"] == ten_for()
     assert merkle.verify_inclusion(bytes.fromhex(found["entry"]["hash"]), proof["index"],
                                    proof["size"], [bytes.fromhex(p) for p in proof["proof"]],
                                    bytes.fromhex(round_["merkle_root"]))
@@ -56,3 +108,23 @@ def test_closed_round_publishes_sorted_entries_and_proofs(db, client):
     entries_page = client.get(f"/s/{session.slug}/board/round/1").get_data(as_text=True)
     assert entries_page.index(hashes[0]) < entries_page.index(hashes[1])
     assert client.get(f"/s/{session.slug}/board/").headers["Cache-Control"] == "no-store"
+
+
+def test_drafts_are_not_public(db, client, login):
+    # Issue 17, item 11: the public index listed every congress's sessions, drafts included.
+    make_session(slug="draft-one", title="草稿会议甲")
+    voting_session(slug="voting-one", title="投票中会议乙", delegates=4)
+    index = client.get("/").get_data(as_text=True)
+    assert "投票中会议乙" in index and "草稿会议甲" not in index
+    for path in ("/s/draft-one/", "/s/draft-one/board/", "/s/draft-one/board.json",
+                 "/s/draft-one/results", "/s/draft-one/key.pem"):
+        assert client.get(path).status_code == 404, path
+    assert client.post("/s/draft-one/board/lookup.json",
+                       json={"code": "0000-0000-0000"}).status_code == 404
+    login("staff", username="other-staff", congress="另一镇人大")
+    assert client.get("/s/draft-one/").status_code == 404
+    assert "草稿会议甲" not in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    login("staff")  # the draft's own congress
+    assert client.get("/s/draft-one/").status_code == 200
+    assert "草稿会议甲" not in client.get("/").get_data(as_text=True)
