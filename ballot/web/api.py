@@ -35,6 +35,24 @@ def _fields() -> dict:
     return fields
 
 
+def _boolean(body: dict, key: str, default: bool) -> bool:
+    """A JSON true/false field: the string "false" is not a boolean (it is truthy in Python)."""
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(N_("字段“%(field)s”须为 true 或 false。"), field=key)
+    return value
+
+
+def _text(body: dict, key: str) -> str:
+    """A JSON text field (absent: empty)."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str) or "\x00" in value:
+        raise InvalidInput(N_("字段“%(field)s”须为文字。"), field=key)
+    return value
+
+
 def _actor() -> str:
     return current_user().username
 
@@ -165,6 +183,6 @@ def delegate_leave(ref: str, did: int):
     session = load_session(ref)
     body = _body()
     delegate = roster.get_delegate(session, did)
-    roster.set_leave(session, delegate, bool(body.get("leave", True)), _actor(),
-                     str(body.get("reason", "")))
+    roster.set_leave(session, delegate, _boolean(body, "leave", True), _actor(),
+                     _text(body, "reason"))
     return jsonify(serializers.delegate(delegate))

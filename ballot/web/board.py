@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
 
+from ballot.domain.errors import N_, InvalidInput
 from ballot.extensions import csrf
 from ballot.i18n import gettext
 from ballot.services import keys
@@ -75,8 +76,11 @@ def lookup_json(ref: str):
     """Tracking-code lookup as JSON: body {"code": "3FA2-91BC-07D4"}."""
     session = public_session(ref)
     body = request.get_json(silent=True)
-    code = body.get("code", "") if isinstance(body, dict) else ""
-    found = board.public_lookup(session, str(code))
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(code, str):
+        raise InvalidInput(N_("请求体须为 JSON 对象，其中 code 为查询码文字，例如 "
+                              "{\"code\": \"3FA2-91BC-07D4\"}。"))
+    found = board.public_lookup(session, code)
     if found is None:
         return jsonify({"error": "not_found", "found": False,
                         "message": gettext("没有找到这个查询码。请核对后重新输入（格式如 "

@@ -59,3 +59,40 @@ def test_invalid_json_body_is_a_clear_400(client, db, login):
     assert response.get_json()["message"] == "请求体须为 JSON 对象。"
     missing = client.get("/api/v1/sessions/nope")
     assert missing.status_code == 404 and "nope" in missing.get_json()["message"]
+
+
+def test_json_types_are_checked_at_the_edge(client, db, login):
+    # Issue 17, item 13: bool(body.get("leave", True)) put a delegate on leave for "false".
+    from tests.services.test_voting import session_delegates
+
+    session = make_session(delegates=2)
+    db.session.commit()
+    delegate_id = session_delegates(session)[0].id
+    login("staff")
+    url = f"/api/v1/sessions/test-session/delegates/{delegate_id}/leave"
+    for wrong in ("false", "true", 0, 1, None, [], {}):
+        refused = client.post(url, json={"leave": wrong, "reason": "因病"})
+        assert refused.status_code == 400, wrong
+        assert refused.get_json()["error"] == "invalid_input"
+        assert "leave" in refused.get_json()["message"] and "true" in refused.get_json()["message"]
+    for wrong in (5, ["因病"], {"text": "因病"}):
+        refused = client.post(url, json={"leave": True, "reason": wrong})
+        assert refused.status_code == 400 and "reason" in refused.get_json()["message"], wrong
+    assert client.get("/api/v1/sessions/test-session/counts").get_json()["leave"] == 0
+    marked = client.post(url, json={"leave": True, "reason": "因病"})
+    assert marked.status_code == 200 and marked.get_json()["attendance"] == "leave"
+    cleared = client.post(url, json={"leave": False})
+    assert cleared.status_code == 200 and cleared.get_json()["attendance"] == "absent"
+    assert client.post(url, json={}).get_json()["attendance"] == "leave"  # documented default
+    client.get("/lang/en")
+    english = client.post(url, json={"leave": "false"}).get_json()["message"]
+    assert "leave" in english and "true or false" in english
+
+
+def test_board_lookup_wants_a_text_code(client, db):
+    session = make_session(state="checkin")
+    db.session.commit()
+    for wrong in ({"code": 123}, {"code": ["3FA2-91BC-07D4"]}, {"code": None}, ["x"], "x"):
+        refused = client.post(f"/s/{session.slug}/board/lookup.json", json=wrong)
+        assert refused.status_code == 400, wrong
+        assert refused.get_json()["error"] == "invalid_input" and refused.get_json()["message"]
