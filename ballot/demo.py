@@ -40,7 +40,7 @@ DEMO_USERS = [
     ("admin", "admin", "系统管理员"),
     ("staff", "staff", "会务组 李文"),
     ("chair", "chair", "大会主持人 王建华"),
-    ("scrutineer", "scrutineer", "总监票人 陈立"),
+    ("scrutineer", "scrutineer", "陈立"),  # the demo session's 总监票人: only they may confirm
 ]
 
 

@@ -272,7 +272,9 @@ def test_tie_and_published_result_in_english(client, db, english):
     assert "Round 2 (further round), choosing 2: " in page
     vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
                                {"09": 40, "10": 30, "11": 38}, 56, 2))
-    results.confirm_as_scrutineer(session, make_user("scrut", "scrutineer", congress=CONGRESS))
+    chief = make_user("scrut", "scrutineer", congress=CONGRESS)
+    chief.display_name = "Chen Li"  # the session's chief scrutineer
+    results.confirm_as_scrutineer(session, chief)
     results.confirm_as_chair(session, make_user("chairman", "chair", congress=CONGRESS))
     results.publish(session, "chair")
     db.session.commit()
@@ -282,7 +284,7 @@ def test_tie_and_published_result_in_english(client, db, english):
             "valid: 56; invalid: 1. Because projects tied across the cutoff in round 1, a further "
             "round (round 2) was held") in page
     assert "were chosen as the livelihood projects for 2027: 1. Project" in page
-    assert "Tie (further round)" in page and "Chief scrutineer: scrut&emsp;Chair: chairman" in page
+    assert "Tie (further round)" in page and "Chief scrutineer: Chen Li&emsp;Chair: chairman" in page
     assert_english(client.get("/chair/en-session"))
     assert_english(client.get("/chair/en-session/scrutiny"))
     assert_english(client.get("/s/en-session/"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -46,6 +47,15 @@ class Problem:
     def render(self, translate=None) -> str:
         """The message with its parameters, translated when given a gettext."""
         return render_message(self.message, self.params, translate)
+
+
+def same_person_name(a: str, b: str) -> bool:
+    """Whether two typed names are the same: Unicode-normalised (NFKC), whitespace ignored, so
+    "陈 立" and full-width letters match; empty names match nothing."""
+    def key(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
+
+    return bool(key(a)) and key(a) == key(b)
 
 
 def required_candidates(quota: int, min_ratio: Decimal | Fraction | str, contested: bool) -> int:

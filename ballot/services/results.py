@@ -191,15 +191,33 @@ def _has_pending(results: SessionResults) -> bool:
     return results.final is not None and results.final.pending_tie is not None
 
 
+def is_chief_scrutineer(session: VoteSession, user: User | None) -> bool:
+    """Whether ``user`` is the session's registered chief scrutineer: a scrutineer account of
+    its congress whose name is the one registered (总监票人)."""
+    return (user is not None and user.role == "scrutineer"
+            and sessions.can_access(user, session.congress)
+            and rules.same_person_name(user.label, session.chief_scrutineer))
+
+
 def confirm_as_scrutineer(session: VoteSession, user: User) -> None:
-    """The chief scrutineer's sign-off on the count (their own login, role scrutineer)."""
-    if user.role != "scrutineer":
+    """The chief scrutineer's sign-off on the count: only the scrutineer account of the session's
+    congress whose name is the session's registered chief scrutineer (总监票人)."""
+    if user.role != "scrutineer" or not sessions.can_access(user, session.congress):
         raise PermissionDenied(N_("只有监票人账号才能确认计票结果。"))
+    if not session.chief_scrutineer.strip():
+        raise InvalidInput(N_("本次会议尚未登记总监票人，不能确认计票结果。请工作人员在会议设置中"
+                              "登记总监票人姓名（与其账号显示的姓名一致）后再确认。"))
+    if not is_chief_scrutineer(session, user):
+        raise PermissionDenied(N_("只有本次会议登记的总监票人%(chief)s本人才能确认计票结果；"
+                                  "您登录的账号是%(name)s。"),
+                               chief=session.chief_scrutineer, name=user.label)
     problems = _count_problems(session, scrutineer_done=True)
     if problems:
         raise NotReady(problems, target=N_("总监票人确认"))
-    session.scrutineer_confirmed_by = user.label
-    audit.record(user.username, "result.scrutineer_confirmed", session, name=user.label)
+    # The registered name, so the signed result names the chief exactly as the manifest does.
+    session.scrutineer_confirmed_by = session.chief_scrutineer
+    audit.record(user.username, "result.scrutineer_confirmed", session,
+                 name=session.chief_scrutineer)
 
 
 def confirm_as_chair(session: VoteSession, user: User) -> None:

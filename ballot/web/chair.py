@@ -69,6 +69,7 @@ def _context(session) -> dict:
         "open_problems": problems, "found": found, "charts": _bars(found),
         "tie": tie if undecided else None,
         "titles": rounds.candidate_titles(session), "user": current_user(),
+        "is_chief": results.is_chief_scrutineer(session, current_user()),
         "announcement": _announcement(session, found),
         "stream_url": url_for("chair.live_stream", ref=session.slug) if streams.enabled() else "",
     }

@@ -228,6 +228,7 @@ def test_chair_scrutiny_and_public_pages_pass_axe(hall, live_server, new_page):
     with live_server.context():
         chair_user = make_user("chair", "chair", PASSWORD)
         scrutineer = make_user("scrutineer", "scrutineer", PASSWORD)
+        scrutineer.display_name = "陈立"  # the session's chief scrutineer
         db.session.commit()
     hall.open_voting(live_server)
     with live_server.context():

@@ -13,6 +13,7 @@ import secrets
 
 import pytest
 from flask import current_app
+from sqlalchemy import select
 
 from ballot import crypto, merkle
 from ballot.domain import tally
@@ -84,9 +85,16 @@ def tied_round1(seed: int = 1) -> list[dict[str, str]]:
     return ballots
 
 
+def chief(name: str = "陈立", username: str = "scrut"):
+    """The scrutineer account of the session's registered chief scrutineer (总监票人)."""
+    user = make_user(username, "scrutineer")
+    user.display_name = name
+    return user
+
+
 def confirm_both(session: VoteSession) -> None:
     """The chief scrutineer and the chair confirm (their own accounts)."""
-    results.confirm_as_scrutineer(session, make_user("scrut", "scrutineer"))
+    results.confirm_as_scrutineer(session, chief())
     results.confirm_as_chair(session, make_user("chairman", "chair"))
     _db.session.commit()
 
@@ -214,7 +222,7 @@ def test_publish_refused_lists_every_problem(db):
     assert {p.code for p in refused.value.problems} == {
         "tie_pending", "scrutineer_not_confirmed", "chair_not_confirmed"}
     with pytest.raises(NotReady) as early:
-        results.confirm_as_scrutineer(session, make_user("scrut", "scrutineer"))
+        results.confirm_as_scrutineer(session, chief())
     assert [p.code for p in early.value.problems] == ["tie_pending"]
 
 
@@ -239,10 +247,35 @@ def test_only_a_scrutineer_confirms_the_count_and_chair_waits_for_them(db):
     with pytest.raises(NotReady) as refused:
         results.confirm_as_chair(session, make_user("chairman", "chair"))
     assert [p.code for p in refused.value.problems] == ["scrutineer_not_confirmed"]
-    user = make_user("scrut", "scrutineer")
-    user.display_name = "陈立"
-    results.confirm_as_scrutineer(session, user)
+    results.confirm_as_scrutineer(session, chief())
     assert session.scrutineer_confirmed_by == "陈立"
+
+
+def test_only_the_sessions_named_chief_scrutineer_confirms(db):
+    # Issue 17, item 12: any scrutineer account could confirm the count.
+    session = ready_session()
+    vote(session, ballots_with(random.Random(3), codes(12),
+                               dict(zip(codes(12), [50] * 10 + [3, 2], strict=True)), 57, 10))
+    with pytest.raises(PermissionDenied) as refused:
+        results.confirm_as_scrutineer(session, chief("赵敏", "zhao"))  # a scrutineer, not chief
+    assert "陈立" in refused.value.render() and "赵敏" in refused.value.render()
+    with pytest.raises(PermissionDenied):
+        results.confirm_as_scrutineer(session, make_user("nameless", "scrutineer"))
+    other = chief("陈立", "chen-elsewhere")
+    other.congress = "另一镇人大"
+    with pytest.raises(PermissionDenied):
+        results.confirm_as_scrutineer(session, other)  # the same name in another congress
+    assert session.scrutineer_confirmed_by is None
+    session.chief_scrutineer = " "
+    with pytest.raises(InvalidInput) as unregistered:
+        results.confirm_as_scrutineer(session, chief())
+    assert "尚未登记总监票人" in unregistered.value.render()
+    session.chief_scrutineer = "陈 立"
+    results.confirm_as_scrutineer(session, chief("陈立", "chen"))  # spacing aside, the same name
+    assert session.scrutineer_confirmed_by == "陈 立"
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.action == "result.scrutineer_confirmed")).scalar_one()
+    assert (entry.actor, entry.detail["name"]) == ("chen", "陈 立")
 
 
 def test_published_counts_equal_an_independent_count_of_the_board(db):
@@ -272,7 +305,7 @@ def test_published_counts_equal_an_independent_count_of_the_board(db):
         assert rnd["issued"] == rounds.issued_count(session, rnd["number"])
     assert document["chosen"] == [*codes(8), "09", "11"]
     assert document["rounds"][0]["decision"] == "tie_break"
-    assert document["confirmed_by"] == {"chief_scrutineer": "scrut", "chair": "chairman"}
+    assert document["confirmed_by"] == {"chief_scrutineer": "陈立", "chair": "chairman"}
     assert document["roster_size"] == 60 and document["present"] == 57
     assert document["candidates"][0] == {"code": "01", "title": "民生项目1",
                                          "department": "镇政府", "budget": "100"}

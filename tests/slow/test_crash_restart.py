@@ -456,7 +456,9 @@ def publish_and_verify(db, session: VoteSession, ledger: Ledger, tmp_path: Path)
     if results.pending_tie(session) is not None:
         results.leave_empty(session, "chair", "同票项目名额空缺（测试）")
         db.session.commit()
-    results.confirm_as_scrutineer(session, make_user("scrut", "scrutineer"))
+    chief = make_user("scrut", "scrutineer")
+    chief.display_name = session.chief_scrutineer = "陈立"
+    results.confirm_as_scrutineer(session, chief)
     results.confirm_as_chair(session, make_user("chairman", "chair"))
     results.publish(session, "chair")
     db.session.commit()

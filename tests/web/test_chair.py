@@ -133,13 +133,14 @@ def test_leave_empty_needs_a_reason(client, db, login):
     assert rounds.get_round(session, 1).decision == "leave_empty"
 
 
-def logged_in(app, role: str):
+def logged_in(app, role: str, username: str | None = None, name: str = ""):
     """A fresh client logged in as a new ``role`` user (one browser per person)."""
-    make_user(role, role)
+    user = make_user(username or role, role)
+    user.display_name = name
     db_.session.commit()
     browser = app.test_client()
-    assert browser.post("/login", data={"username": role, "password": "correct-horse"}
-                        ).status_code == 302
+    assert browser.post("/login", data={"username": username or role,
+                                        "password": "correct-horse"}).status_code == 302
     return browser
 
 
@@ -148,11 +149,18 @@ def test_scrutineer_confirms_then_chair_publishes(app, db):
     vote(session, ballots_with(random.Random(3), codes(12),
                                dict(zip(codes(12), [50] * 10 + [3, 2], strict=True)), 57, 10))
     client = chair = logged_in(app, "chair")
-    scrutineer = logged_in(app, "scrutineer")
+    scrutineer = logged_in(app, "scrutineer", name="陈立")  # the session's chief scrutineer
     referer = {"Referer": f"http://localhost/chair/{session.slug}"}
     early = client.post(f"/chair/{session.slug}/publish", headers=referer, follow_redirects=True)
     assert "总监票人尚未确认" in early.text
     assert client.post(f"/chair/{session.slug}/scrutiny/confirm").status_code == 403
+    # Another scrutineer of the congress may watch but not confirm (issue 17, item 12).
+    other = logged_in(app, "scrutineer", username="zhao", name="赵敏")
+    refused = other.post(f"/chair/{session.slug}/scrutiny/confirm",
+                         headers={"Referer": f"http://localhost/chair/{session.slug}/scrutiny"},
+                         follow_redirects=True)
+    assert "只有本次会议登记的总监票人陈立本人才能确认计票结果" in refused.text
+    assert other.post(f"/chair/{session.slug}/scrutiny/confirm").status_code == 403
 
     page = scrutineer.get(f"/chair/{session.slug}/scrutiny")
     assert "确认计票结果" in page.text
@@ -169,7 +177,7 @@ def test_scrutineer_confirms_then_chair_publishes(app, db):
     db.session.expire_all()
     published = db.session.get(VoteSession, session.id)
     assert published.state == "published"
-    assert published.scrutineer_confirmed_by == "scrutineer"
+    assert published.scrutineer_confirmed_by == "陈立"
     assert published.chair_confirmed_by == "chair"
     bundle = client.get(f"/s/{session.slug}/audit-bundle.zip")
     assert bundle.status_code == 200

@@ -112,6 +112,7 @@ def seed(app) -> World:
              "other": ("staff", OTHER_CONGRESS), "chair": ("chair", "示范镇人大"),
              "scrut": ("scrutineer", "示范镇人大"), "probe": ("staff", "示范镇人大")}
     users = {name: account(f"u-{name}", role, congress) for name, (role, congress) in names.items()}
+    users["scrut"].display_name = "陈立"  # the published session's chief scrutineer
     _db.session.commit()
     published = small_published_session(users["scrut"], users["chair"])
     draft = make_session(slug="draft-s", delegates=6)
