@@ -101,8 +101,9 @@ def test_cli_close_is_the_chairs_close_it_counts(app, db):
 def test_tie_break_leave_empty_confirm_publish_as_named_accounts(app, db):
     session = ready_session()
     vote(session, tied_round1())
-    for name, role in (("chair", "chair"), ("scrut", "scrutineer"), ("staff", "staff")):
-        make_user(name, role)
+    for name, role in (("chair", "chair"), ("scrut", "scrutineer"), ("staff", "staff"),
+                       ("zhao", "scrutineer")):
+        make_user(name, role).display_name = {"scrut": "陈立", "zhao": "赵敏"}.get(name, "")
     db.session.commit()
     runner = app.test_cli_runner()
     early = runner.invoke(args=["publish", session.slug, "--as", "chair"])
@@ -115,6 +116,8 @@ def test_tie_break_leave_empty_confirm_publish_as_named_accounts(app, db):
     assert again.exit_code == 1 and "没有等待决定的同票" in again.output
     wrong = runner.invoke(args=["confirm", session.slug, "--as", "staff"])
     assert wrong.exit_code == 1
+    not_chief = runner.invoke(args=["confirm", session.slug, "--as", "zhao"])
+    assert not_chief.exit_code == 1 and "陈立" in not_chief.output
     assert runner.invoke(args=["confirm", session.slug, "--as", "scrut"]).exit_code == 0
     published = runner.invoke(args=["publish", session.slug, "--as", "chair"])
     assert published.exit_code == 0, published.output

@@ -21,8 +21,8 @@ ROUND_1 = [{"01": "for", "02": "for", "03": "against"}] * 4 \
     + [{"01": "against", "02": "for", "03": "for"}] * 4
 
 
-def _client(app, username: str, role: str):
-    make_user(username, role)
+def _client(app, username: str, role: str, name: str = ""):
+    make_user(username, role).display_name = name
     from ballot.extensions import db
 
     db.session.commit()
@@ -50,7 +50,8 @@ def _vote(app, ref: str, credential: str, cards: list[str], ballots: list[dict])
 def test_a_whole_session_through_the_api(app, db):
     staff = _client(app, "staff", "staff")
     chair = _client(app, "chair", "chair")
-    scrutineer = _client(app, "scrut", "scrutineer")
+    scrutineer = _client(app, "scrut", "scrutineer", "陈立")  # the session's chief scrutineer
+    other_scrutineer = _client(app, "zhao", "scrutineer", "赵敏")
     ref = "api-day"
     _ok(staff.post("/api/v1/sessions", json={
         "title": "示范镇人民代表大会", "slug": ref, "date": "2027-01-15", "quota": 2,
@@ -116,8 +117,10 @@ def test_a_whole_session_through_the_api(app, db):
     assert closed["result"]["chosen"] == ["01", "02"] and closed["result"]["tie"] is None
 
     assert chair.post(f"/api/v1/sessions/{ref}/publish").status_code == 409  # no confirmation
+    refused = other_scrutineer.post(f"/api/v1/sessions/{ref}/confirm")
+    assert refused.status_code == 403 and "陈立" in refused.get_json()["message"]
     confirmed = _ok(scrutineer.post(f"/api/v1/sessions/{ref}/confirm"))
-    assert confirmed["confirmed_by"] == "scrut"
+    assert confirmed["confirmed_by"] == "陈立"
     published = _ok(chair.post(f"/api/v1/sessions/{ref}/publish"))
     assert published["session"]["state"] == "published"
     assert published["result"]["chosen"] == ["01", "02"]
