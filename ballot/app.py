@@ -201,6 +201,14 @@ def _template_globals(app: Flask) -> None:
         return vote_session.title
 
     app.jinja_env.filters["session_title"] = session_title
+
+    def money(value) -> str:
+        """An amount in 万元 as written ("850", "1200.5"), or a dash when not given."""
+        from ballot.services.results import decimal_text
+
+        return decimal_text(value) or "—"
+
+    app.jinja_env.filters["money"] = money
     # ``translate`` renders domain messages (Problem.render(translate)) in the page's language.
     app.jinja_env.globals.update(current_user=current_user, role_label=role_label,
                                  get_locale=get_locale, translate=gettext)

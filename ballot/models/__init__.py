@@ -6,6 +6,7 @@ from ballot.models.base import Base, utcnow
 from ballot.models.kiosks import Kiosk
 from ballot.models.roster import Delegate
 from ballot.models.sessions import Candidate, VoteSession
+from ballot.models.tracking import ProgressReport, ProjectRating, ReportPhoto, TrackedProject
 from ballot.models.voting import BallotIssue, BallotToken, BoardEntry, BoxPartial, Round
 
 __all__ = [
@@ -19,7 +20,11 @@ __all__ = [
     "Delegate",
     "Kiosk",
     "LoginSession",
+    "ProgressReport",
+    "ProjectRating",
+    "ReportPhoto",
     "Round",
+    "TrackedProject",
     "User",
     "VoteSession",
     "utcnow",

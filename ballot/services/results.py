@@ -321,6 +321,10 @@ def publish(session: VoteSession, actor: str) -> bytes:
     session.result_signature = crypto.sign(key, document)
     audit.record(actor, "result.published", session, chosen=list(results.final.chosen),
                  open_slots=results.final.open_slots, shortfall=results.final.shortfall)
+    # The year's tracking starts with the result: one record per chosen project, same unit.
+    from ballot.services import tracking  # tracking reads results (its exports, amounts)
+
+    tracking.open_records(session, actor)
     return document
 
 

@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "round.tie_break": N_("再次投票"), "round.leave_empty": N_("名额空缺"),
     "result.scrutineer_confirmed": N_("总监票人确认"), "result.chair_confirmed": N_("主持人确认"),
     "result.published": N_("公布结果"),
+    "tracking.opened": N_("建立项目跟踪"), "tracking.plan_updated": N_("修改项目实施计划"),
+    "tracking.report_posted": N_("发布项目进展"), "tracking.rated": N_("录入满意度测评结果"),
 }
 
 

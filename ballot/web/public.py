@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, render_template
 
 from ballot.domain import rules
 from ballot.models import VoteSession
-from ballot.services import keys, sessions
+from ballot.services import keys, sessions, tracking
 from ballot.web.guards import current_user
 
 bp = Blueprint("public", __name__)
@@ -29,9 +29,10 @@ def public_session(ref: str) -> VoteSession:
 
 @bp.route("/")
 def index():
-    """The public landing page: sessions past their draft, and where to verify them."""
+    """The public landing page: sessions past their draft, the years of tracked projects."""
     listed = [s for s in sessions.list_sessions() if s.state != "draft"]
-    return render_template("public/index.html", sessions=listed, labels=rules.STATE_LABELS)
+    return render_template("public/index.html", sessions=listed, labels=rules.STATE_LABELS,
+                           years=tracking.tracked_years())
 
 
 @bp.route("/s/<ref>/key.pem")

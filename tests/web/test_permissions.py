@@ -6,6 +6,7 @@ a route that is gone) fails here, and so does any answer that differs from the d
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -20,7 +22,7 @@ from ballot import crypto
 from ballot.app import create_app
 from ballot.extensions import db as _db
 from ballot.models import BoardEntry, Candidate, Delegate, User
-from ballot.services import candidates, credentials, kiosks, results, roster, sessions
+from ballot.services import candidates, credentials, kiosks, results, roster, sessions, tracking
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import make_session, seal_box
 from tests.services.test_results import vote
@@ -176,6 +178,19 @@ def _fresh_kiosk() -> int:
     return kiosk.id
 
 
+def _tracked(world: World) -> tuple[int, int]:
+    """(a tracked project's id, a report photo's id) of the published session."""
+    published = sessions.get_session(world.slugs["published"])
+    project = tracking.find_project(published, "01")
+    if not project.reports:
+        jpeg = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(jpeg, "JPEG")
+        tracking.post_report(published, project, {"text": "开工", "percent_done": "5"},
+                             [(jpeg.getvalue(), "site.jpg")], "tester")
+        _db.session.commit()
+    return project.id, project.reports[0].photos[0].id
+
+
 def target(world: World, endpoint: str, rule: str) -> str:
     """The rule with real values: the session each route needs, fresh rows for deletions."""
     by_endpoint = {
@@ -194,6 +209,9 @@ def target(world: World, endpoint: str, rule: str) -> str:
         "int:did": lambda: _fresh_delegate() if endpoint == "admin.delete_delegate"
         else world.first[("Delegate", key)],
         "int:kid": _fresh_kiosk,
+        "congress": lambda: "示范镇人大", "int:year": lambda: "2027",
+        "int:pid": lambda: _tracked(world)[0], "project": lambda: "01",
+        "int:photo_id": lambda: _tracked(world)[1],
     }
     return re.sub(r"<([^>]+)>", lambda m: str(values[m.group(1)]()), rule)
 

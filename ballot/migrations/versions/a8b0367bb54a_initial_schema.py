@@ -217,11 +217,106 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ballot_tokens_session_id'), ['session_id'], unique=False)
         batch_op.create_index('uq_ballot_tokens_open_kiosk', ['kiosk_id'], unique=True, sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
 
+    op.create_table('tracked_projects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('responsible_unit', sa.String(length=120), nullable=False),
+    sa.Column('budget', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('milestones', sa.Text(), nullable=False),
+    sa.Column('supervisors', sa.String(length=400), nullable=False),
+    sa.Column('percent_done', sa.Integer(), nullable=False),
+    sa.Column('budget_spent', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('rectification', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_tracked_projects_candidate_id_candidates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_tracked_projects_session_id_vote_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tracked_projects')),
+    sa.UniqueConstraint('candidate_id', name=op.f('uq_tracked_projects_candidate_id'))
+    )
+    with op.batch_alter_table('tracked_projects', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tracked_projects_session_id'), ['session_id'], unique=False)
+
+    op.create_table('progress_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('percent_done', sa.Integer(), nullable=False),
+    sa.Column('budget_spent', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.Column('author', sa.String(length=80), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['tracked_projects.id'], name=op.f('fk_progress_reports_project_id_tracked_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_progress_reports_session_id_vote_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_progress_reports'))
+    )
+    with op.batch_alter_table('progress_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_progress_reports_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_progress_reports_session_id'), ['session_id'], unique=False)
+
+    op.create_table('project_ratings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('satisfied', sa.Integer(), nullable=False),
+    sa.Column('basically', sa.Integer(), nullable=False),
+    sa.Column('dissatisfied', sa.Integer(), nullable=False),
+    sa.Column('cast', sa.Integer(), nullable=False),
+    sa.Column('basis', sa.String(length=10), nullable=False),
+    sa.Column('basis_size', sa.Integer(), nullable=False),
+    sa.Column('grade', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=200), nullable=False),
+    sa.Column('author', sa.String(length=80), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['tracked_projects.id'], name=op.f('fk_project_ratings_project_id_tracked_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_project_ratings_session_id_vote_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_ratings'))
+    )
+    with op.batch_alter_table('project_ratings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_ratings_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_ratings_session_id'), ['session_id'], unique=False)
+
+    op.create_table('report_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('mimetype', sa.String(length=20), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['progress_reports.id'], name=op.f('fk_report_photos_report_id_progress_reports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_report_photos_session_id_vote_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_photos'))
+    )
+    with op.batch_alter_table('report_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_photos_report_id'), ['report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_photos_session_id'), ['session_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('report_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_photos_session_id'))
+        batch_op.drop_index(batch_op.f('ix_report_photos_report_id'))
+
+    op.drop_table('report_photos')
+    with op.batch_alter_table('project_ratings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_ratings_session_id'))
+        batch_op.drop_index(batch_op.f('ix_project_ratings_project_id'))
+
+    op.drop_table('project_ratings')
+    with op.batch_alter_table('progress_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_progress_reports_session_id'))
+        batch_op.drop_index(batch_op.f('ix_progress_reports_project_id'))
+
+    op.drop_table('progress_reports')
+    with op.batch_alter_table('tracked_projects', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tracked_projects_session_id'))
+
+    op.drop_table('tracked_projects')
     with op.batch_alter_table('ballot_tokens', schema=None) as batch_op:
         batch_op.drop_index('uq_ballot_tokens_open_kiosk', sqlite_where=sa.text("state = 'open'"), postgresql_where=sa.text("state = 'open'"))
         batch_op.drop_index(batch_op.f('ix_ballot_tokens_session_id'))

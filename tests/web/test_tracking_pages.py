@@ -1,0 +1,138 @@
+"""Tracking through the screens and /api/v1: staff post progress, the public follows it."""
+
+from __future__ import annotations
+
+import base64
+import io
+from urllib.parse import quote
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from ballot.extensions import db as _db
+from ballot.models import AuditEntry, ProgressReport, ReportPhoto
+from ballot.services import tracking
+from tests.services.test_results import ready_session, vote
+from tests.services.test_tracking import image_bytes, published
+
+YEAR_PAGE = "/c/" + quote("示范镇人大") + "/2027/"
+
+
+def project_url(session, code: str = "01") -> str:
+    project = tracking.find_project(session, code)
+    return f"/admin/sessions/{session.slug}/tracking/{project.id}"
+
+
+def test_staff_post_a_report_with_photos_and_the_public_sees_it(client, db, login):
+    session = published()
+    login("staff", "clerk")
+    url = project_url(session)
+    assert "项目实施跟踪" in client.get(f"/admin/sessions/{session.slug}").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "发布进展" in page and "录入满意度测评结果" in page
+    answer = client.post(url + "/reports", data={
+        "text": "教学楼主体结构封顶。", "percent_done": "60", "budget_spent": "920",
+        "photos": [(io.BytesIO(image_bytes()), "现场.jpg")]}, content_type="multipart/form-data")
+    assert answer.status_code == 302
+    photo = db.session.execute(select(ReportPhoto)).scalar_one()
+    public = client.get(YEAR_PAGE).get_data(as_text=True)
+    assert "教学楼主体结构封顶。" in public and 'value="60"' in public
+    assert f"/s/{session.slug}/photos/{photo.id}" in public
+    served = client.get(f"/s/{session.slug}/photos/{photo.id}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.data.startswith(b"\xff\xd8\xff")
+    entry = db.session.execute(select(AuditEntry).where(
+        AuditEntry.action == "tracking.report_posted")).scalar_one()
+    assert (entry.actor, entry.detail["photos"], entry.detail["percent_done"]) == ("clerk", 1, 60)
+
+
+def test_a_disguised_file_is_refused_with_a_message_and_nothing_is_saved(client, db, login):
+    session = published()
+    login("staff")
+    url = project_url(session)
+    answer = client.post(url + "/reports", data={
+        "text": "进展", "percent_done": "10",
+        "photos": [(io.BytesIO(b"<svg onload=alert(1)>"), "photo.jpg")]},
+        content_type="multipart/form-data", headers={"Referer": url}, follow_redirects=True)
+    assert "不是 JPEG 或 PNG" in answer.get_data(as_text=True)
+    assert db.session.execute(select(ProgressReport)).first() is None
+
+
+def test_dissatisfied_rating_shows_rectification_on_the_public_page(client, db, login):
+    session = published()
+    login("staff")
+    url = project_url(session, "02")
+    client.post(url + "/rating", data={"satisfied": "10", "basically": "15", "dissatisfied": "32",
+                                       "cast": "57", "source": "纸质测评"})
+    client.post(url + "/reports", data={"text": "已组织返工整改。", "percent_done": "100",
+                                        "kind": "rectification"},
+                content_type="multipart/form-data")
+    public = client.get(YEAR_PAGE).get_data(as_text=True)
+    assert "整改中" in public and "已组织返工整改。" in public and "不满意" in public
+    english = client.get("/lang/en?next=" + quote(YEAR_PAGE), follow_redirects=True)
+    text = english.get_data(as_text=True)
+    assert "Under rectification" in text and "Dissatisfied" in text
+
+
+def test_public_page_is_404_for_a_year_without_published_sessions(client, db):
+    published()
+    assert client.get("/c/" + quote("示范镇人大") + "/2026/").status_code == 404
+    assert client.get("/c/" + quote("别的镇人大") + "/2027/").status_code == 404
+
+
+def test_tracking_before_publication_is_refused_with_a_reason(client, db, login):
+    session = ready_session()
+    vote(session, [{"01": "for"}] * 57)
+    login("staff")
+    answer = client.get(f"/admin/sessions/{session.slug}/tracking")
+    assert answer.status_code == 409 and "结果公布后" in answer.get_data(as_text=True)
+
+
+def test_office_export_downloads(client, db, login):
+    session = published()
+    login("chair")
+    answer = client.get(f"/admin/sessions/{session.slug}/tracking/export/xlsx")
+    assert answer.status_code == 200
+    assert load_workbook(io.BytesIO(answer.data)).active.max_row == 13
+    csv_answer = client.get(f"/admin/sessions/{session.slug}/tracking/export/csv")
+    assert "项目名称" in csv_answer.data.decode("utf-8-sig")
+    assert client.get(f"/admin/sessions/{session.slug}/tracking/export/pdf").status_code == 404
+
+
+def test_api_posts_a_report_with_a_photo_and_lists_progress(client, db, login):
+    session = published()
+    login("staff")
+    base = f"/api/v1/sessions/{session.slug}/tracking"
+    plan = client.post(base + "/03/plan", json={"responsible_unit": "镇教育办", "budget": "1850"})
+    assert plan.status_code == 200 and plan.get_json()["budget"] == "1850"
+    answer = client.post(base + "/03/reports", json={
+        "text": "完成招标。", "percent_done": 15, "budget_spent": "120",
+        "photos": [{"name": "a.png", "data": base64.b64encode(image_bytes("PNG")).decode()}]})
+    assert answer.status_code == 201, answer.get_json()
+    assert len(answer.get_json()["photos"]) == 1
+    listed = client.get(base).get_json()
+    assert [p["code"] for p in listed][:3] == ["01", "02", "03"]
+    assert listed[2]["percent_done"] == 15 and listed[2]["latest_report"]["text"] == "完成招标。"
+    rated = client.post(base + "/03/rating", json={"satisfied": 41, "basically": 12,
+                                                   "dissatisfied": 4, "cast": 57})
+    assert rated.status_code == 201 and rated.get_json()["grade"] == "satisfied"
+    assert rated.get_json()["rate"] == "93.0"
+
+
+def test_api_refuses_bad_bodies_with_clear_messages(client, db, login):
+    session = published()
+    login("staff")
+    base = f"/api/v1/sessions/{session.slug}/tracking"
+    for body, expected in [
+        ({"text": "x", "percent_done": 5, "photos": [{"data": "***"}]}, "base64"),
+        ({"text": "x", "percent_done": 5, "photos": "abc"}, "列表"),
+        ({"text": "x", "percent_done": True}, "0 到 100"),
+        ({"text": "x", "percent_done": 5,
+          "photos": [{"data": base64.b64encode(b"GIF89a....").decode()}]}, "不是 JPEG 或 PNG"),
+    ]:
+        answer = client.post(base + "/01/reports", json=body)
+        assert answer.status_code == 400, body
+        assert expected in answer.get_json()["message"], answer.get_json()
+    assert client.post(base + "/99/reports", json={"text": "x", "percent_done": 1}
+                       ).status_code == 404
+    assert _db.session.execute(select(ProgressReport)).first() is None
