@@ -1,4 +1,5 @@
-"""The app factory."""
+"""The app factory: the web app. The ``ballot`` command (ballot.cli) builds it and adds its
+commands; the app itself knows nothing of the command line."""
 
 from __future__ import annotations
 
@@ -64,7 +65,6 @@ def create_app(config: str | dict | None = None) -> Flask:
     _blueprints(app)
     _security_headers(app)
     _template_globals(app)
-    _cli(app)
     return app
 
 
@@ -213,8 +213,3 @@ def _template_globals(app: Flask) -> None:
     app.jinja_env.globals.update(current_user=current_user, role_label=role_label,
                                  get_locale=get_locale, translate=gettext)
 
-
-def _cli(app: Flask) -> None:
-    from ballot.cli import register
-
-    register(app)

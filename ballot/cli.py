@@ -17,9 +17,11 @@ def _create_app():
     from config.settings import ConfigError
 
     try:
-        return create_app()
+        app = create_app()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    register(app)
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False,

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from ballot.app import create_app
+from ballot.cli import register as register_commands
 from ballot.extensions import db as _db
 from ballot.models import Candidate, Delegate, VoteSession
 from ballot.services import accounts
@@ -40,6 +41,7 @@ def app(tmp_path):
     config = {"CONFIG_NAME": "test", "SQLALCHEMY_DATABASE_URI": PG_URL
               or f"sqlite:///{tmp_path / 'test.sqlite'}"}
     application = create_app(config)
+    register_commands(application)  # as `ballot` does: tests run them with app.test_cli_runner()
     with application.app_context():
         if PG_URL:
             _db.drop_all()

@@ -7,6 +7,7 @@ module stays free of Flask.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -130,6 +131,30 @@ class NotReady(BallotError):
     def __init__(self, problems: list, **params: Any) -> None:
         self.problems = problems
         super().__init__(**params)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in an import file: where (line, column) and why."""
+
+    line: int | None
+    column: str | None
+    message: str
+    params: dict
+
+    def render(self, translate=None) -> str:
+        """The problem as one line: "第 3 行，“座位号”列：……"."""
+        text = render_message(self.message, self.params, translate)
+        if self.line is not None and self.column:
+            where = N_("第 %(line)s 行，“%(column)s”列：%(text)s")
+        elif self.line is not None:
+            where = N_("第 %(line)s 行：%(text)s")
+        elif self.column:
+            where = N_("“%(column)s”列：%(text)s")
+        else:
+            return text
+        return render_message(where, {"line": self.line, "column": self.column, "text": text},
+                              translate)
 
 
 class ImportRejected(BallotError):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from ballot.extensions import db
-from ballot.models import AuditEntry, User, VoteSession
+from ballot.models import AuditEntry, VoteSession
 
 
 def record(actor: str, action: str, session: VoteSession | None = None, **detail: Any) -> None:
@@ -40,16 +40,6 @@ class AuditPage:
     page: int
     pages: int
     total: int
-
-
-def visible_session_ids(user: User) -> list[int] | None:
-    """Sessions whose entries ``user`` may read: None for an admin (every entry), else the
-    sessions of their congress (entries with no session, such as logins, are admin only)."""
-    from ballot.services import sessions  # sessions writes through this module
-
-    if user.role == "admin":
-        return None
-    return [s.id for s in sessions.list_sessions(user)]
 
 
 def query(visible: list[int] | None, *, session_id: int | None = None, actor: str = "",

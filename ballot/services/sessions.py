@@ -73,6 +73,14 @@ def list_sessions(user: User | None = None) -> list[VoteSession]:
     return list(db.session.execute(stmt).scalars())
 
 
+def visible_session_ids(user: User) -> list[int] | None:
+    """Sessions whose audit entries ``user`` may read: None for an admin (every entry), else the
+    sessions of their congress (entries with no session, such as logins, are admin only)."""
+    if user.role == "admin":
+        return None
+    return [s.id for s in list_sessions(user)]
+
+
 def parse_settings(form: dict) -> dict:
     """Validate session settings from a form or API body; InvalidInput lists every bad field."""
     errors: list[str] = []

@@ -17,8 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
-from ballot.domain.errors import N_, ImportRejected
-from ballot.services.tabular import RowError
+from ballot.domain.errors import N_, ImportRejected, RowError
 
 MAX_UNPACKED_BYTES = 16 * 1024 * 1024  # a 5,000-row roster from Excel unpacks to about 2 MB
 MAX_COLUMNS = 64                       # the widest import has 7 columns

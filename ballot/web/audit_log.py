@@ -52,7 +52,7 @@ def _page_number() -> int:
 def log():
     """The audit log, newest first; ``session``, ``actor``, ``action`` and ``page`` filter it."""
     user = current_user()
-    visible = audit.visible_session_ids(user)
+    visible = sessions.visible_session_ids(user)
     ref = request.args.get("session", "").strip()
     chosen = load_session(ref) if ref else None
     actor = request.args.get("actor", "").strip()[:80]
