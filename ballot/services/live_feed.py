@@ -41,6 +41,11 @@ class Channel:
             self.version += 1
             self._changed.notify_all()
 
+    def snapshot(self) -> tuple[int, Figures]:
+        """The (version, figures) now."""
+        with self._changed:
+            return self.version, self.figures
+
     def wait(self, version: int, timeout: float) -> tuple[int, Figures] | None:
         """The (version, figures) after ``version``, or None if nothing changed in ``timeout``."""
         with self._changed:
@@ -127,18 +132,24 @@ def event_stream(feed: LiveFeed, session_id: int, first: Figures,
     last = shown(first)
     yield f"retry: 2000\ndata: {_json(last)}\n\n"
     with feed.follow(session_id, first) as channel:
-        version = channel.version
+        # Start from what the channel holds now, not from ``first``: where another screen of
+        # this process follows the session already, the feed may have read a change (voting
+        # opened) after ``first`` was read and before this stream began; waiting only for the
+        # change after that one lost it, and an idle kiosk never saw voting open.
+        change: tuple[int, Figures] | None = channel.snapshot()
         end = time.monotonic() + lifetime
-        while (left := end - time.monotonic()) > 0:
+        while True:
+            if change is not None:
+                version, figures = change
+                view = shown(figures)
+                if view != last:
+                    last = view
+                    yield f"data: {_json(last)}\n\n"
+            if (left := end - time.monotonic()) <= 0:
+                break
             change = channel.wait(version, min(heartbeat, left))
             if change is None:
                 yield ": \n\n"
-                continue
-            version, figures = change
-            view = shown(figures)
-            if view != last:
-                last = view
-                yield f"data: {_json(last)}\n\n"
     yield f"event: {RECONNECT}\ndata: {{}}\n\n"
 
 

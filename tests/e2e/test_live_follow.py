@@ -4,6 +4,8 @@ few seconds where it does not (sync and threaded gunicorn workers)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import current_app
 from playwright.sync_api import expect
@@ -126,8 +128,11 @@ def test_screens_follow_again_at_once_when_the_server_ends_their_stream(live_ser
     kiosk.get_by_label("配对码").fill(code)
     kiosk.get_by_role("button", name="配对").click()
     expect(kiosk.get_by_text("投票尚未开始", exact=False)).to_be_visible()
-    chair.wait_for_timeout(6_000)
-    # Reconnecting after the 2 s pause would allow three streams at most in these 6 s.
+    # Reconnecting after the 2 s pause would allow three streams at most in 6 s: wait until
+    # each page has opened four, or those 6 s are over.
+    deadline = time.monotonic() + 6.0
+    while min(streams.values()) < 4 and time.monotonic() < deadline:
+        chair.wait_for_timeout(100)  # lets Playwright deliver the request events
     assert streams["chair"] >= 4 and streams["kiosk"] >= 4, streams
 
     with live_server.context():

@@ -52,9 +52,12 @@ def test_a_change_reaches_every_follower_of_that_session_only():
         assert other.version == 0 and other.figures == {"returned": 5}
     # Every follower gone: the channels go, and the reader stops reading.
     assert feed.followed() == []
+    thread = feed._reader
     wait_until(lambda: feed._reader is None)
     reads = len(reader.reads)
-    time.sleep(0.1)
+    if thread is not None:
+        thread.join(timeout=5)  # it has returned: nothing is left to read
+        assert not thread.is_alive()
     assert len(reader.reads) == reads
     # Each read asked for every followed session at once.
     assert [1, 2] in reader.reads
@@ -111,3 +114,23 @@ def test_the_stream_sends_only_changes_of_what_it_shows():
     assert events(chunks) == [{"round": None}]
     stream.close()  # the screen went away
     assert feed.followed() == []
+
+
+def test_a_change_read_before_the_stream_began_is_not_lost():
+    """Found by the flaky e2e test [pushed]: the chair's screen followed the session, voting
+    opened between the kiosk reading its first figures and its stream beginning, the feed
+    published the change to the chair's channel in between, and the kiosk's stream waited for
+    the change after that one: its round label stayed empty."""
+    reader = FakeFigures({5: {"round": 1, "round_state": "open"}})
+    feed = LiveFeed(reader, period=0.02)
+
+    def shown(figures: dict) -> dict:
+        return {"round": figures["round"] if figures["round_state"] == "open" else None}
+
+    waiting = {"round": None, "round_state": None}
+    with feed.follow(5, waiting) as chair:  # the chair's stream, opened before
+        wait_until(lambda: chair.version == 1)  # the feed read "voting open"
+        stream = event_stream(feed, 5, waiting, shown, lifetime=5.0, heartbeat=0.05)
+        assert events([next(stream)]) == [{"round": None}]
+        assert events([next(stream)]) == [{"round": 1}]
+        stream.close()
