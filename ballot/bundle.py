@@ -20,6 +20,7 @@ from typing import IO, Any, NamedTuple
 from ballot.crypto import SIGNATURE_BYTES, canonical_json
 
 BUNDLE_FORMAT = "piaojue-bundle/1"
+RESULT_FORMAT = "piaojue-result/1"  # the signed result document (docs/audit-bundle.md §7)
 
 MANIFEST = "manifest.json"
 ENTRIES = "entries.jsonl"

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ballot import crypto
 from ballot.bundle import (
     BUNDLE_FORMAT,
+    RESULT_FORMAT,
     Bundle,
     JsonLine,
     Problem,
@@ -41,7 +42,6 @@ from ballot.domain import rules as session_rules
 from ballot.domain import tally
 from ballot.merkle import round_root
 
-RESULT_FORMAT = "piaojue-result/1"
 PROGRESS_THRESHOLD = 1000  # entries; below this the check is instant and a bar is noise
 
 __all__ = ["Problem", "Report", "main", "verify_bundle"]

@@ -10,6 +10,12 @@ from fractions import Fraction
 from typing import Any
 
 from ballot.domain.errors import N_, render_message
+from ballot.domain.tally import (  # noqa: F401  (PASS_BASES, pass_threshold: rules of a session)
+    PASS_BASES,
+    PASS_BASIS_PRESENT,
+    PASS_BASIS_ROSTER,
+    pass_threshold,
+)
 
 # Lifecycle, in order. Tie-break rounds go from "closed" back to "voting".
 STATES = ("draft", "locked", "checkin", "voting", "closed", "published")
@@ -31,8 +37,8 @@ TRANSITIONS = {
     ("closed", "published"),
 }
 LEVELS = (N_("乡镇"), N_("县"), N_("市"))
-PASS_BASES = ("roster", "present")
-PASS_BASIS_LABELS = {"roster": N_("全体代表过半数"), "present": N_("实到代表过半数")}
+# The bases and the threshold are the count's (tally, which the offline verifier runs too).
+PASS_BASIS_LABELS = {PASS_BASIS_ROSTER: N_("全体代表过半数"), PASS_BASIS_PRESENT: N_("实到代表过半数")}
 DEFAULT_EXCESS_RATIO = Decimal("0.20")
 
 
@@ -91,12 +97,6 @@ def quorum_needed(expected: int) -> int:
 def quorum_met(expected: int, present: int) -> bool:
     """True when more than half of the delegates on the roster are present."""
     return expected > 0 and present * 2 > expected
-
-
-def pass_threshold(roster_size: int, present: int, pass_basis: str) -> int:
-    """Votes a project needs to pass: more than half of the roster (or of those present)."""
-    base = roster_size if pass_basis == "roster" else present
-    return base // 2 + 1
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ CHOICES: frozenset[str] = frozenset({FOR, AGAINST, ABSTAIN})
 
 PASS_BASIS_ROSTER = "roster"
 PASS_BASIS_PRESENT = "present"
-PASS_BASES: frozenset[str] = frozenset({PASS_BASIS_ROSTER, PASS_BASIS_PRESENT})
+PASS_BASES: tuple[str, ...] = (PASS_BASIS_ROSTER, PASS_BASIS_PRESENT)  # in the order pages list them
 
 # Reason codes returned by ballot_problem(); stable strings so pages can translate them.
 PROBLEM_UNKNOWN_CANDIDATE = "unknown_candidate"
@@ -67,9 +67,14 @@ class RoundSpec:
 
     @property
     def pass_threshold(self) -> int:
-        """Fewest 赞成 votes that pass: more than half of the roster (or of those present)."""
-        base = self.roster_size if self.pass_basis == PASS_BASIS_ROSTER else self.present
-        return base // 2 + 1
+        """Fewest 赞成 votes that pass (``pass_threshold``)."""
+        return pass_threshold(self.roster_size, self.present, self.pass_basis)
+
+
+def pass_threshold(roster_size: int, present: int, pass_basis: str) -> int:
+    """Fewest 赞成 votes that pass: more than half of the roster (or of those present)."""
+    base = roster_size if pass_basis == PASS_BASIS_ROSTER else present
+    return base // 2 + 1
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,6 @@ from ballot.extensions import db
 from ballot.models import BoardEntry, Round, User, VoteSession
 from ballot.services import audit, keys, rounds, sessions
 
-RESULT_FORMAT = "piaojue-result/1"
-
 
 @dataclass(frozen=True)
 class RoundOutcome:
@@ -280,7 +278,7 @@ def result_document(session: VoteSession, results: SessionResults) -> dict:
         for o in results.counted
     ]
     return {
-        "format": RESULT_FORMAT,
+        "format": bundle.RESULT_FORMAT,
         "session": session_header(session),
         "rules": rules_header(session),
         "key_fingerprint": session.key_fingerprint,

@@ -139,6 +139,15 @@ def parse_settings(form: dict) -> dict:
     return values
 
 
+def in_own_congress(values: dict, user: User) -> dict:
+    """``values`` with the congress of a staff account bound to one congress (it may create
+    and edit only that congress's sessions, whatever the form said); admins and staff of no
+    particular congress keep the congress they gave."""
+    if user.role != "admin" and user.congress:
+        values["congress"] = user.congress
+    return values
+
+
 def create_session(values: dict, slug: str | None, actor: str) -> VoteSession:
     """Create a draft session from validated ``values``."""
     slug = (slug or "").strip().lower() or _free_slug(values["date"])

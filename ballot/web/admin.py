@@ -48,10 +48,7 @@ def new_session():
     """Create a draft session."""
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
-        values = sessions.parse_settings(request.form)
-        user = current_user()
-        if user.role != "admin" and user.congress:
-            values["congress"] = user.congress
+        values = sessions.in_own_congress(sessions.parse_settings(request.form), current_user())
         created = sessions.create_session(values, request.form.get("slug"), _actor())
         flash(gettext("会议已创建。"), "info")
         return redirect(url_for("admin.session_page", ref=created.slug))
@@ -88,9 +85,7 @@ def edit_session(ref: str):
     """Edit a draft session's settings."""
     session = load_session(ref)
     if request.method == "POST":
-        values = sessions.parse_settings(request.form)
-        if current_user().role != "admin" and current_user().congress:
-            values["congress"] = current_user().congress
+        values = sessions.in_own_congress(sessions.parse_settings(request.form), current_user())
         sessions.update_session(session, values, _actor())
         flash(gettext("会议设置已保存。"), "info")
         return _back(session.slug)

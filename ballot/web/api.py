@@ -70,9 +70,7 @@ def list_sessions():
 def create_session():
     """Create a draft session."""
     body = _fields()
-    values = sessions.parse_settings(body)
-    if current_user().role != "admin" and current_user().congress:
-        values["congress"] = current_user().congress
+    values = sessions.in_own_congress(sessions.parse_settings(body), current_user())
     created = sessions.create_session(values, body.get("slug"), _actor())
     return jsonify(serializers.session_detail(created)), 201
 
