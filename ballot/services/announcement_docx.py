@@ -81,7 +81,8 @@ def to_docx(session: VoteSession) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
-    from ballot.services.export import _counted, project_rows
+    from ballot.services.result_rows import counted as _counted
+    from ballot.services.result_rows import project_rows
 
     found = _counted(session)
     if not found.ready or found.final.pending_tie is not None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from ballot import bundle
-from ballot.domain.errors import ResultNotCounted, ResultNotPublished
+from ballot.domain.errors import ResultNotPublished
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
 from ballot.services import results, rounds, sessions, spreadsheets
 from ballot.services.bundle_cache import BundleCache
+from ballot.services.result_rows import counted, project_rows, round_rows
 
 FORMATS = ("csv", "xlsx", "pdf", "docx", "json", "bundle")
 MIMETYPES = {
@@ -33,9 +33,6 @@ MIMETYPES = {
 }
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "pdf": "pdf", "docx": "docx", "json": "json",
               "bundle": "zip"}
-
-FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttc"
-FONT_NAME = "WenQuanYiMicroHei"
 
 PROJECT_HEADERS = ("轮次", "票序", "项目名称", "承办单位", "赞成", "反对", "弃权", "其中未表态",
                    "是否通过", "排名", "本轮结果", "最终入选")
@@ -64,60 +61,6 @@ def export(session: VoteSession, fmt: str) -> bytes:
             "bundle": published_bundle}[fmt](session)
 
 
-def _counted(session: VoteSession) -> results.SessionResults:
-    found = results.session_results(session)
-    if not found.counted:
-        raise ResultNotCounted()
-    return found
-
-
-def _status(code: str, result, decision: str | None) -> str:
-    if code in result.chosen:
-        return "入选"
-    if result.tie is not None and code in result.tie.candidates:
-        return {"tie_break": "同票，再次投票", "leave_empty": "同票，名额空缺"}.get(
-            decision, "同票，待主持人决定")
-    return "通过，未入选" if code in result.passed else "未通过"
-
-
-def project_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
-    """One row per project per counted round, with Chinese labels, for every tabular export."""
-    titles = {c.code: c for c in session.candidates if c.code}
-    final = set(found.final.chosen) if found.final is not None else set()
-    rows = []
-    for outcome in found.counted:
-        result = outcome.result
-        ranks = {entry.code: entry.rank for entry in result.ranking}
-        for code in result.candidates:
-            count = result.counts[code]
-            candidate = titles.get(code)
-            rows.append({
-                "轮次": result.number, "票序": code,
-                "项目名称": candidate.title if candidate else code,
-                "承办单位": candidate.department if candidate else "",
-                "赞成": count.for_, "反对": count.against, "弃权": count.abstain,
-                "其中未表态": count.unmarked,
-                "是否通过": "是" if code in result.passed else "否",
-                "排名": ranks.get(code, ""),
-                "本轮结果": _status(code, result, outcome.round.decision),
-                "最终入选": "是" if code in final else "否",
-            })
-    return rows
-
-
-def round_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
-    """One row per counted round: quota, turnout, issued/returned/valid/invalid, threshold."""
-    return [
-        {"轮次": o.result.number, "应选名额": o.result.quota, "应到": o.result.roster_size,
-         "实到": o.result.present, "发出选票": o.result.issued, "收回选票": o.result.returned,
-         "有效票": o.result.valid, "无效票": o.result.invalid,
-         "通过所需赞成票": o.result.pass_threshold,
-         "收回不超过发出": "是" if o.result.returned_within_issued else "否（本轮无效）",
-         "Merkle 根": o.round.merkle_root or ""}
-        for o in found.counted
-    ]
-
-
 def candidate_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
     """The candidate list with the final outcome."""
     order = {code: i for i, code in enumerate(found.final.chosen, 1)} if found.final else {}
@@ -134,7 +77,7 @@ neutralise = spreadsheets.neutralise
 
 def to_csv(session: VoteSession) -> bytes:
     """UTF-8 with BOM (Excel in China opens it correctly): the project table, then the rounds."""
-    found = _counted(session)
+    found = counted(session)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(session.display_title)])
@@ -163,7 +106,7 @@ def title_lines(session: VoteSession, subject: str) -> list[str]:
 def to_xlsx(session: VoteSession) -> bytes:
     """A workbook: 计票结果 (per project per round), 轮次统计, 候选项目; each sheet with a
     title block, numbers as numbers and A4 print set-up."""
-    found = _counted(session)
+    found = counted(session)
 
     def build(workbook) -> None:
         spreadsheets.add_sheet(workbook, "计票结果", PROJECT_HEADERS,
@@ -265,16 +208,6 @@ def to_bundle(session: VoteSession) -> bytes:
 
 
 # --- the PDF record ---------------------------------------------------------------------------
-
-
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        # A TrueType collection: subfont 0 is Micro Hei; reportlab embeds the used glyphs.
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH), subfontIndex=0))
-    return FONT_NAME
 
 
 def to_docx(session: VoteSession) -> bytes:

@@ -86,7 +86,9 @@ def to_pdf(session: VoteSession) -> bytes:
         TableStyle,
     )
 
-    from ballot.services.export import _counted, _font, project_rows, round_rows
+    from ballot.services.result_rows import counted as _counted
+    from ballot.services.result_rows import font as _font
+    from ballot.services.result_rows import project_rows, round_rows
 
     found = _counted(session)
     font = _font()
