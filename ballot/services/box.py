@@ -147,3 +147,23 @@ def box_key(session: VoteSession) -> box_shares.BoxKey:
 @functools.lru_cache(maxsize=256)
 def _box_key(threshold: int, shares: int, commitments: tuple[str, ...]) -> box_shares.BoxKey:
     return box_shares.BoxKey(threshold, shares, tuple(Point.from_hex(c) for c in commitments))
+
+
+def update_scrutiny(session: VoteSession, values: dict, actor: str) -> None:
+    """Record the chief scrutineer, scrutineers and counting staff (any time before publishing),
+    and the box's t of n. Changing who holds the key cards, or t or n, voids a seal made before
+    voting opened (it must be sealed again) and is refused once voting has opened."""
+    if session.state == "published":
+        raise WrongState(state=rules.STATE_LABELS[session.state])
+    threshold, shares = parse_box_settings({
+        "box_threshold": values.get("box_threshold") or session.box_threshold,
+        "box_shares": values.get("box_shares") or session.box_shares})
+    before = (holder_names(session), session.box_threshold, session.box_shares)
+    for key in ("chief_scrutineer", "scrutineers", "counters"):
+        setattr(session, key, (values.get(key) or "").strip()[:400])
+    session.box_threshold, session.box_shares = threshold, shares
+    if (holder_names(session), threshold, shares) != before:
+        void_seal(session, actor)
+    audit.record(actor, "session.scrutiny", session, **{k: values.get(k, "") for k in
+                                                         ("chief_scrutineer", "scrutineers", "counters")},
+                 box_threshold=threshold, box_shares=shares)

@@ -171,28 +171,6 @@ def update_session(session: VoteSession, values: dict, actor: str) -> None:
     audit.record(actor, "session.update", session, **{k: str(v) for k, v in values.items()})
 
 
-def update_scrutiny(session: VoteSession, values: dict, actor: str) -> None:
-    """Record the chief scrutineer, scrutineers and counting staff (any time before publishing),
-    and the box's t of n. Changing who holds the key cards, or t or n, voids a seal made before
-    voting opened (it must be sealed again) and is refused once voting has opened."""
-    from ballot.services import box  # box reads the names recorded here
-
-    if session.state == "published":
-        raise WrongState(state=rules.STATE_LABELS[session.state])
-    threshold, shares = box.parse_box_settings({
-        "box_threshold": values.get("box_threshold") or session.box_threshold,
-        "box_shares": values.get("box_shares") or session.box_shares})
-    before = (box.holder_names(session), session.box_threshold, session.box_shares)
-    for key in ("chief_scrutineer", "scrutineers", "counters"):
-        setattr(session, key, (values.get(key) or "").strip()[:400])
-    session.box_threshold, session.box_shares = threshold, shares
-    if (box.holder_names(session), threshold, shares) != before:
-        box.void_seal(session, actor)
-    audit.record(actor, "session.scrutiny", session, **{k: values.get(k, "") for k in
-                                                         ("chief_scrutineer", "scrutineers", "counters")},
-                 box_threshold=threshold, box_shares=shares)
-
-
 def _free_slug(date: dt.date) -> str:
     base = f"s{date:%Y%m%d}"
     slug, n = base, 1

@@ -108,7 +108,7 @@ def edit_session(ref: str):
 def edit_scrutiny(ref: str):
     """Record the scrutineers and counting staff."""
     session = load_session(ref)
-    sessions.update_scrutiny(session, request.form, _actor())
+    box.update_scrutiny(session, request.form, _actor())
     flash(gettext("监票、计票人员已保存。"), "info")
     return _back(session.slug, "scrutiny")
 

@@ -103,20 +103,20 @@ def test_seal_lists_what_is_missing(db):
 def test_threshold_settings_are_checked(db, t, n):
     session = locked()
     with pytest.raises(InvalidInput):
-        sessions.update_scrutiny(session, {**HOLDERS, "box_threshold": str(t), "box_shares": str(n)},
+        box.update_scrutiny(session, {**HOLDERS, "box_threshold": str(t), "box_shares": str(n)},
                                  "staff")
 
 
 def test_one_of_one_and_changing_holders_voids_the_seal(db):
     session = locked(chief_scrutineer="陈立", scrutineers="")
-    sessions.update_scrutiny(session, {"chief_scrutineer": "陈立", "box_threshold": "1",
+    box.update_scrutiny(session, {"chief_scrutineer": "陈立", "box_threshold": "1",
                                        "box_shares": "1"}, "staff")
     cards = box.seal(session, "staff")
     assert len(cards) == 1 and cards[0].threshold == 1
-    sessions.update_scrutiny(session, {"chief_scrutineer": "陈立", "counters": "周静",
+    box.update_scrutiny(session, {"chief_scrutineer": "陈立", "counters": "周静",
                                        "box_threshold": "1", "box_shares": "1"}, "staff")
     assert box.is_sealed(session)  # counters do not hold cards
-    sessions.update_scrutiny(session, {"chief_scrutineer": "王五", "box_threshold": "1",
+    box.update_scrutiny(session, {"chief_scrutineer": "王五", "box_threshold": "1",
                                        "box_shares": "1"}, "staff")
     assert not box.is_sealed(session)
 
