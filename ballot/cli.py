@@ -153,7 +153,10 @@ def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
         removed = demo_data.remove() if reset else None
         return (removed, *demo_data.seed())
 
-    removed, created, logins = unit_of_work.run(reseed)
+    try:
+        removed, created, logins = unit_of_work.run(reseed)
+    except BallotError as error:  # e.g. a demo account changed by hand since the last seeding
+        _fail(error)
     if removed:
         click.echo(f"已删除旧的演示会议及其签到机、投票机 / old demo session removed: {removed}")
     click.echo(("已创建" if created else "已存在") + "演示会议 / demo session: "

@@ -1,4 +1,9 @@
-"""A realistic demo session: 示范镇, 60 delegates in five delegations, 12 projects for 10 slots."""
+"""A realistic demo: 示范镇, 60 delegates in five delegations, 12 projects for 10 slots.
+
+Two drills (演练): this year's session, ready to run, and last year's, voted, published and
+tracked through the year (plans, progress reports with photos, year-end 测评 results, one
+project rated 不满意 and under rectification), so a newcomer sees the whole chain.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,25 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 
+from flask import current_app
+
+from ballot.domain import tally
 from ballot.domain.errors import NotFound
 from ballot.extensions import db
-from ballot.models import Candidate, Delegate, User
-from ballot.services import accounts, rehearsals, sessions
+from ballot.models import Candidate, Delegate, Kiosk, User, utcnow
+from ballot.services import (
+    accounts,
+    box,
+    candidates,
+    checkin,
+    credentials,
+    rehearsals,
+    results,
+    rounds,
+    sessions,
+    tracking,
+    voting,
+)
 
 SLUG = "demo"
 TITLE = "示范镇第十八届人民代表大会第五次会议"
@@ -95,15 +115,162 @@ def seed(actor: str = "demo") -> tuple[bool, dict[str, str]]:
         for order, row in enumerate(delegate_rows(), start=1):
             db.session.add(Delegate(session_id=session.id, roster_order=order, **row))
         db.session.flush()
+    if _missing(PAST_SLUG):
+        seed_past_year(existing.username)
     return created, logins
 
 
-def remove(actor: str = "demo") -> str | None:
-    """Delete the demo session (a drill) with its kiosks, ballots and result; its short name or
-    None when there was none. A real session that took the demo's short name is left alone."""
+def _missing(slug: str) -> bool:
     try:
-        session = sessions.get_session(SLUG)
+        sessions.get_session(slug)
     except NotFound:
-        return None
-    rehearsals.delete_drill(session, actor)
-    return SLUG
+        return True
+    return False
+
+
+PAST_SLUG = "demo-2026"
+PAST_TITLE = "示范镇第十八届人民代表大会第四次会议"
+PAST_PROJECTS = [
+    ("镇区雨污分流改造", "改造镇区雨污管网 14 公里。", "城乡建设", "镇规划建设办", "1380"),
+    ("中小学校园安全提升", "校园监控、护学岗和校门口减速设施全覆盖。", "教育", "镇教育办", "420"),
+    ("村级卫生室标准化建设", "新建、改造村卫生室 9 个，配齐基本设备。", "医疗卫生", "镇卫生院", "510"),
+    ("长者食堂建设", "建设长者食堂 6 个，为 70 岁以上老人提供助餐。", "养老服务", "镇民政办", "360"),
+    ("农村公路安全生命防护工程", "完善急弯陡坡护栏和警示标志 40 公里。", "交通", "镇交通办", "880"),
+    ("集镇公厕新建改造", "新建、改造公厕 12 座。", "城乡建设", "镇环卫所", "300"),
+    ("农田水利设施修复", "修复灌溉渠道 22 公里、泵站 5 座。", "水利", "镇农业农村办", "760"),
+    ("社区文化活动中心", "建设社区文化活动中心 2 个。", "文化体育", "镇文化站", "450"),
+    ("菜市场周边交通整治", "增设停车泊位 150 个，规范摊点。", "交通", "镇综合执法队", "180"),
+    ("残疾人康复服务", "为 300 名残疾人提供上门康复服务。", "民生服务", "镇残联", "150"),
+    ("河道清淤整治", "清淤整治河道 8 公里。", "生态环境", "镇水务站", "620"),
+    ("智慧安防小区", "为 10 个老旧小区安装门禁和监控。", "民生服务", "镇派出所", "390"),
+]
+# 赞成 per project in the demo's 55 ballots: distinct, no tie at the cutoff, the top ten pass.
+PAST_FORS = [52, 50, 48, 46, 44, 42, 40, 38, 36, 34, 29, 27]
+PAST_PRESENT = 55
+# Completion at year end (percent) where the project is not finished; the rest are at 100.
+PAST_FINAL = {5: 90, 7: 85, 10: 65}
+# Year-end 测评 (counts as recorded from the paper 测评): the 8th is rated 不满意.
+PAST_RATINGS = {1: (41, 11, 3), 2: (38, 14, 3), 3: (35, 15, 5), 4: (44, 9, 2), 5: (26, 21, 8),
+                6: (33, 16, 6), 7: (30, 18, 7), 8: (10, 16, 29), 9: (36, 13, 6), 10: (40, 10, 5)}
+
+
+def past_ballots(count: int = PAST_PRESENT) -> list[dict[str, str]]:
+    """Deterministic valid ballots giving PAST_FORS: each 赞成 goes to the least-loaded voter,
+    so no ballot holds more 赞成 than the ten slots; the other marks alternate 反对/弃权."""
+    ballots: list[dict[str, str]] = [{} for _ in range(count)]
+    for position, fors in enumerate(PAST_FORS, start=1):
+        code = f"{position:02d}"
+        order = sorted(range(count), key=lambda i: (sum(v == tally.FOR for v in ballots[i].values()),
+                                                    (i * 7 + position) % count))
+        for rank, index in enumerate(order):
+            ballots[index][code] = tally.FOR if rank < fors else (
+                tally.AGAINST if (index + position) % 3 else tally.ABSTAIN)
+    return ballots
+
+
+def seed_past_year(actor: str) -> None:
+    """Last year's session, voted at a simulated kiosk, published, and tracked all year."""
+    secret = current_app.config["KEY_ENCRYPTION_SECRET"]
+    session = sessions.create_session(
+        {"title": PAST_TITLE, "congress": CONGRESS, "level": "乡镇", "date": dt.date(2026, 1, 16),
+         "year": 2026, "quota": 10, "contested": True, "min_excess_ratio": Decimal("0.20"),
+         "pass_basis": "roster", "chief_scrutineer": "陈立", "scrutineers": "赵敏、孙伟",
+         "counters": "周静、吴磊", "is_drill": True},
+        PAST_SLUG, actor)
+    for position, (title, summary, category, department, budget) in enumerate(PAST_PROJECTS, 1):
+        db.session.add(Candidate(session_id=session.id, position=position, title=title,
+                                 summary=summary, category=category, department=department,
+                                 budget=Decimal(budget), source="代表建议"))
+    for order, row in enumerate(delegate_rows(), start=1):
+        db.session.add(Delegate(session_id=session.id, roster_order=order, **row))
+    db.session.flush()
+    db.session.refresh(session)
+    candidates.lock_list(session, actor, secret)
+    sessions.transition(session, "checkin", actor)
+    # Sealed in front of the scrutineers on the day; the demo's key cards are not kept.
+    box.seal(session, actor, reprint=False)
+    present = sorted(session_delegates(session), key=lambda d: d.roster_order)[:PAST_PRESENT]
+    for delegate in present:
+        checkin.staff_check_in(session, delegate, actor, "演示数据")
+    chair = accounts.find_user("chair")
+    scrutineer = accounts.find_user("scrutineer")
+    rounds.open_voting(session, chair.username)
+    kiosk = Kiosk(session_id=session.id, name="演示投票机", mode="voting", enrolled_at=utcnow())
+    db.session.add(kiosk)
+    db.session.flush()
+    cards = credentials.issue_cards(session, present, actor)
+    for card, choices in zip(cards, past_ballots(), strict=True):
+        token, _ = voting.issue_ballot(session, kiosk, card)
+        voting.cast_ballot(session, kiosk, token, choices)
+    results.close_voting(session, chair.username)
+    results.confirm_as_scrutineer(session, scrutineer)
+    results.publish_as_chair(session, chair)
+    _track_past_year(session, actor)
+
+
+def session_delegates(session) -> list[Delegate]:
+    """The session's roster rows."""
+    return list(db.session.execute(
+        db.select(Delegate).where(Delegate.session_id == session.id)).scalars())
+
+
+def _track_past_year(session, actor: str) -> None:
+    """A year of tracking: plans, quarterly reports with a photo, the 测评 and one 整改."""
+    names = [row["name"] for row in delegate_rows()]
+    for rank, project in enumerate(tracking.projects(session), start=1):
+        tracking.update_plan(session, project, {
+            "responsible_unit": project.responsible_unit, "budget": str(project.budget),
+            "milestones": "2026-03 完成立项和招标\n2026-06 开工建设\n2026-11 完工验收",
+            "supervisors": "、".join(names[(rank * 5 + i) % len(names)] for i in range(3)),
+        }, actor)
+        budget = project.budget or Decimal(0)
+        final = PAST_FINAL.get(rank, 100)
+        steps = [(25, "已完成立项、设计和招标，施工单位进场。"),
+                 (min(70, final), "主体工程基本完成，监督小组现场查看。"),
+                 (final, "已完工并通过验收，投入使用。" if final == 100
+                  else "受征地协调影响进度滞后，监督小组已督促承办单位调整计划。")]
+        for number, (percent, text) in enumerate(steps):
+            tracking.post_report(session, project, {
+                "text": text, "percent_done": str(percent),
+                "budget_spent": str((budget * percent / 100).quantize(Decimal("0.01"))),
+            }, [(demo_photo(rank, percent), "现场.jpg")] if number > 0 else [], actor)
+        satisfied, basically, dissatisfied = PAST_RATINGS[rank]
+        tracking.record_rating(session, project, {
+            "satisfied": satisfied, "basically": basically, "dissatisfied": dissatisfied,
+            "cast": PAST_PRESENT, "source": "2026 年 12 月人代会满意度测评（纸质）"}, actor)
+        if project.rectification:
+            tracking.post_report(session, project, {
+                "text": "针对代表提出的开放时间短、活动少的问题，延长开放时间至晚九点，"
+                        "每月组织两场文化活动。", "percent_done": "100",
+                "kind": "rectification"}, [], actor)
+
+
+def demo_photo(rank: int, percent: int) -> bytes:
+    """A small generated picture standing in for a site photo (no real photos in the repo)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 360), (120 + rank * 9 % 100, 150, 110 + rank * 13 % 120))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 160, 420, 320), fill=(200, 200, 190))
+    draw.polygon([(40, 170), (240, 60), (440, 170)], fill=(170, 60, 50))
+    draw.rectangle((60, 330, 60 + int(360 * percent / 100), 345), fill=(30, 120, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def remove(actor: str = "demo") -> str | None:
+    """Delete the demo sessions (drills) with their kiosks, ballots, results and tracking; the
+    demo's short name or None when there was none. A real session that took a demo short name
+    is left alone (delete_drill refuses it)."""
+    removed = None
+    for slug in (PAST_SLUG, SLUG):
+        try:
+            session = sessions.get_session(slug)
+        except NotFound:
+            continue
+        rehearsals.delete_drill(session, actor)
+        removed = removed or (SLUG if slug == SLUG else None)
+    return removed

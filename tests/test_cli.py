@@ -1,5 +1,6 @@
 """The ``ballot`` command through Flask's CLI runner."""
 
+import io
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -26,8 +27,9 @@ def test_demo_is_idempotent_and_prints_working_logins(app, db, client):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert "已存在演示会议" in second.output
-    assert db.session.execute(select(func.count()).select_from(VoteSession)).scalar_one() == 1
-    session = db.session.execute(select(VoteSession)).scalar_one()
+    # This year's session to run, and last year's, published and tracked (ballot/demo.py).
+    assert db.session.execute(select(func.count()).select_from(VoteSession)).scalar_one() == 2
+    session = db.session.execute(select(VoteSession).where(VoteSession.slug == "demo")).scalar_one()
     assert session.quota == 10 and len(session.candidates) == 12
     assert all(c.department and c.budget for c in session.candidates)
     delegates = db.session.execute(select(Delegate).where(Delegate.session_id == session.id)).scalars().all()
@@ -38,6 +40,27 @@ def test_demo_is_idempotent_and_prints_working_logins(app, db, client):
     response = client.post("/login", data={"username": "staff", "password": password})
     assert response.status_code == 302
     assert "示范镇第十八届人民代表大会第五次会议" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_demo_seeds_last_years_vote_published_and_tracked(app, db):
+    from ballot.demo import PAST_FORS, PAST_SLUG
+    from ballot.services import export, results, sessions, tracking
+    from ballot.verify import verify_bundle
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    past = sessions.get_session(PAST_SLUG)
+    assert past.is_drill and past.state == "published" and past.year == 2026
+    document = results.published_document(past)
+    assert document["chosen"] == [f"{i:02d}" for i in range(1, 11)]
+    assert [document["rounds"][0]["counts"][f"{i:02d}"]["for"] for i in range(1, 13)] == PAST_FORS
+    assert verify_bundle(io.BytesIO(export.to_bundle(past))).ok
+    projects = tracking.projects(past)
+    assert len(projects) == 10 and all(p.reports and p.ratings and p.supervisors for p in projects)
+    rectified = [p for p in projects if p.rectification]
+    assert [p.candidate.title for p in rectified] == ["社区文化活动中心"]
+    assert rectified[0].reports[0].kind == "rectification"
+    assert any(p.percent_done < 100 for p in projects)
+    assert any(r.photos for p in projects for r in p.reports)
 
 
 def test_create_user_from_password_file(app, db, tmp_path):

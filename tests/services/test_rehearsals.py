@@ -172,7 +172,9 @@ def test_demo_reset_starts_the_demo_afresh(app, db):
     reset = runner.invoke(args=["demo", "--reset"])
     assert reset.exit_code == 0, reset.output
     db.session.expire_all()
-    assert sessions.get_session("demo").state == "draft"
-    assert db.session.execute(select(func.count()).select_from(Kiosk)).scalar_one() == 0
+    fresh = sessions.get_session("demo")
+    assert fresh.state == "draft"
+    assert db.session.execute(select(func.count()).select_from(Kiosk)
+                              .where(Kiosk.session_id == fresh.id)).scalar_one() == 0
     # The logins come last, where the eye lands.
     assert reset.output.rstrip().splitlines()[-1].strip().startswith("scrutineer")
