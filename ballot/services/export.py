@@ -122,17 +122,6 @@ def to_xlsx(session: VoteSession) -> bytes:
     return spreadsheets.workbook_bytes(build)
 
 
-def table_csv(title: str, headers: tuple[str, ...], rows: list[dict]) -> bytes:
-    """One titled table as CSV, UTF-8 with BOM (Excel in China opens it), formulas neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(title)])
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([neutralise(row[h]) for h in headers])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
 def to_json(session: VoteSession) -> bytes:
     """The signed result document, byte for byte (result.json)."""
     if session.result_document is None:

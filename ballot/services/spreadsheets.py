@@ -3,6 +3,7 @@ numbers, A4 print set-up (fit to width, header rows repeated on every page, page
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Sequence
 from decimal import Decimal
@@ -94,3 +95,14 @@ def workbook_bytes(build) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def table_csv(title: str, headers: tuple[str, ...], rows: list[dict]) -> bytes:
+    """One titled table as CSV, UTF-8 with BOM (Excel in China opens it), formulas neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(title)])
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([neutralise(row[h]) for h in headers])
+    return buffer.getvalue().encode("utf-8-sig")

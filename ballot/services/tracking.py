@@ -27,7 +27,7 @@ from ballot.models import (
     utcnow,
 )
 from ballot.models.tracking import REPORT_KINDS
-from ballot.services import audit, export, photos, spreadsheets
+from ballot.services import audit, photos, spreadsheets
 from ballot.services.candidates import parse_budget
 
 LIMITS = {"responsible_unit": 120, "milestones": 2000, "supervisors": 400, "text": 4000,
@@ -303,7 +303,7 @@ def export_file(session: VoteSession, fmt: str) -> bytes:
     subject = "民生实事项目实施情况"
     rows = export_rows(session)
     if fmt == "csv":
-        return export.table_csv(f"{session.display_title} · {subject}", EXPORT_HEADERS, rows)
+        return spreadsheets.table_csv(f"{session.display_title} · {subject}", EXPORT_HEADERS, rows)
     lines = [f"{session.display_title} · {subject}",
              f"{session.congress}　{session.year} 年　导出时间 {utcnow():%Y-%m-%d %H:%M} UTC"]
     return spreadsheets.workbook_bytes(lambda book: spreadsheets.add_sheet(
