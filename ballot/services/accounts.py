@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ballot.domain.errors import N_, InvalidInput, Listing, PermissionDenied
+from ballot.domain.errors import MESSAGE_SEPARATOR, N_, InvalidInput, Listing, PermissionDenied
 from ballot.extensions import db
 from ballot.models import AuditEntry, LoginSession, User, utcnow
 from ballot.models.accounts import ROLES
@@ -68,6 +68,25 @@ def create_user(username: str, password: str, role: str, actor: str, *,
     db.session.flush()
     audit.record(actor, "user.create", None, username=username, role=role, congress=congress)
     return user
+
+
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """A user changes their own password: the current one must match, the new one be long
+    enough, typed twice alike, and differ. Every other login of the account ends (audited)."""
+    errors = []
+    if not user.check_password(current or ""):
+        errors.append(N_("当前密码不正确。"))
+    if len(new or "") < MIN_PASSWORD:
+        errors.append((N_("新密码至少 %(min)s 位。"), {"min": MIN_PASSWORD}))
+    elif new != repeated:
+        errors.append(N_("两次输入的新密码不一致。"))
+    elif new == current:
+        errors.append(N_("新密码不能与当前密码相同。"))
+    if errors:
+        raise InvalidInput(N_("密码未修改：%(errors)s"),
+                           errors=Listing(errors, MESSAGE_SEPARATOR))
+    user.set_password(new)
+    audit.record(user.username, "user.password_changed", None, username=user.username)
 
 
 def find_user(username: str) -> User | None:

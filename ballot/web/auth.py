@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ballot.i18n import gettext
 from ballot.services import accounts, audit
 from ballot.unit_of_work import transactional, transactional_post
-from ballot.web.guards import current_user, login_user, logout_user
+from ballot.web.guards import current_user, login_user, logout_user, role_required
 from ballot.web.redirects import same_origin_path
 
 bp = Blueprint("auth", __name__)
@@ -60,3 +60,18 @@ def logout():
     logout_user()
     flash(gettext("您已退出登录。"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required("staff", "chair", "scrutineer")
+@transactional_post
+def change_password():
+    """Any staff user changes their own password; their other logins end."""
+    user = current_user()
+    if request.method == "POST":
+        accounts.change_password(user, request.form.get("current", ""),
+                                 request.form.get("new", ""), request.form.get("repeat", ""))
+        login_user(user)  # this browser stays logged in; every other login of the account ends
+        flash(gettext("密码已修改。其他电脑上的登录已全部退出。"), "info")
+        return redirect(url_for("admin.home"))
+    return render_template("auth/password.html")
