@@ -143,6 +143,10 @@ def test_desk_search_pick_check_in_and_a_late_list_export(live_server, new_page)
     page.get_by_role("button", name="人工签到").click()
     expect(panel.get_by_role("status")).to_contain_text("张建国 代表已签到。")
     expect(panel.get_by_role("status")).to_be_in_viewport()
+    # Now present: the panel offers what fits a present delegate, not a second check-in.
+    expect(panel.get_by_role("button", name="撤销签到…")).to_be_visible()
+    for absent_only in ("人工签到", "请假", "取消请假"):
+        expect(panel.get_by_role("button", name=absent_only, exact=True)).to_be_hidden()
     expect(page.get_by_label("查找代表（姓名、座位号、代表团或拼音首字母，如 zjg）")).to_have_value("zjg")
     screenshot(page, "checkin-desk")
 
