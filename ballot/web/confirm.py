@@ -26,8 +26,8 @@ def ask(title: str, consequence: str, action_label: str, back_url: str, *,
     """The confirmation page for the current POST (all its fields carried along).
 
     With ``reason_label`` the page asks for a reason (empty, required) and posts it as ``reason``.
-    ``download``: the yes answers with a file, so the page says so and (with JavaScript) goes
-    back to ``back_url`` once the download has started, so the yes cannot be sent twice.
+    ``download``: the yes answers with a file, so the page says so and (with JavaScript)
+    disables the yes once sent, so it cannot be sent twice.
     """
     fields = [(k, v) for k, v in request.form.items(multi=True)
               if k not in NO_CSRF and not (reason_label and k == "reason")]

@@ -243,6 +243,7 @@ def test_full_session_through_the_screens(live_server, new_page, tmp_path):
         staff.get_by_role("button", name="确认生成并下载 PDF").click()
     cards = decode_cards(download.value.path().read_bytes())
     assert len(cards) == len(set(cards)) == len(ROSTER)
+    staff.get_by_role("link", name="取消，返回").click()  # back to the session page
 
     # 3. Pair one check-in kiosk and three voting kiosks, each its own browser.
     staff.get_by_role("link", name="签到机与投票机").click()

@@ -1,14 +1,17 @@
-// Confirmation page of an action that answers with a download: once the yes is sent, disable
-// the button (a second yes would issue the cards again) and go back to the page it came from.
+// Confirmation page of an action that answers with a download: once the yes is sent, the button
+// is disabled (a second yes would issue the cards again) and the page says to go back once the
+// download has started. It never navigates by itself: leaving the page while the server still
+// builds a large file (400 cards) would cancel the download.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-download-then]");
   if (!form) { return; }
   form.addEventListener("submit", function () {
     var button = form.querySelector("button[type=submit]");
+    var note = document.getElementById("confirm-download-note");
     window.setTimeout(function () {
       if (button) { button.disabled = true; }
-      window.setTimeout(function () { window.location.assign(form.dataset.downloadThen); }, 1500);
+      if (note) { note.hidden = false; }
     }, 0);
   });
 })();
