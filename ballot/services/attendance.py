@@ -63,10 +63,10 @@ def _pdf(session: VoteSession, lines: list[str], headers, data: list[dict]) -> b
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from ballot.services.export import _font
     from ballot.services.records import _escape, _numbered_canvas
+    from ballot.services.result_rows import font as pdf_font
 
-    font = _font()
+    font = pdf_font()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=22, alignment=1)
     cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=11)
