@@ -81,6 +81,13 @@ def visible_session_ids(user: User) -> list[int] | None:
     return [s.id for s in list_sessions(user)]
 
 
+def session_day(user: User) -> VoteSession | None:
+    """The one session ``user`` may see that is under way (list locked, check-in, voting or
+    count), if there is exactly one: where a chair's login leads straight to its console."""
+    under_way = [s for s in list_sessions(user) if s.state in ("locked", "checkin", "voting", "closed")]
+    return under_way[0] if len(under_way) == 1 else None
+
+
 def parse_settings(form: dict) -> dict:
     """Validate session settings from a form or API body; InvalidInput lists every bad field."""
     errors: list[str] = []

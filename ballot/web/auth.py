@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.i18n import gettext
-from ballot.services import accounts, audit
+from ballot.services import accounts, audit, sessions
 from ballot.unit_of_work import transactional, transactional_post
 from ballot.web.guards import current_user, login_user, logout_user, role_required
 from ballot.web.redirects import same_origin_path
@@ -46,6 +46,10 @@ def login():
         login_user(user)
         audit.record(user.username, "user.login")
         if user.role == "chair" and not request.args.get("next"):
+            # Straight to the console of the session under way; the sessions list otherwise.
+            session = sessions.session_day(user)
+            if session is not None:
+                return redirect(url_for("chair.screen", ref=session.slug))
             return redirect(url_for("admin.home"))
         return redirect(_safe_next(request.args.get("next")))
     if current_user() is not None:

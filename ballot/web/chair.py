@@ -1,7 +1,9 @@
-"""The chair's screen (主持屏), projected in the hall: attendance, quorum, voting, count, publication.
+"""The chair's console (主持屏) and the projection screen (大屏) for the hall: attendance, quorum,
+voting, count, publication.
 
-The chair (or an admin) opens and closes voting, decides ties and publishes; scrutineers and
-staff may watch. The chief scrutineer confirms the count from their own login on the scrutiny
+The chair (or an admin) opens and closes voting, decides ties and publishes from the console, on
+a laptop or tablet; the projector shows the projection screen, which has no controls. Scrutineers
+and staff may watch both. The chief scrutineer confirms the count from their own login on the scrutiny
 page. Live figures come from the database on every poll, so any app process serves them; where
 the server holds connections cheaply they are pushed instead (``live.stream``, ballot.web.streams).
 """
@@ -13,14 +15,17 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from ballot.database import polled
 from ballot.domain import rules
 from ballot.i18n import gettext
+from ballot.models.base import utcnow
 from ballot.services import box, keys, results, rounds, sessions
 from ballot.services import live as live_service
+from ballot.services import projection as projection_service
 from ballot.unit_of_work import transactional
 from ballot.web import streams
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("chair", __name__, url_prefix="/chair")
 VIEWERS = ("chair", "scrutineer", "staff")
+PROJECTION_ROWS = 12  # rows of a count that fit one projected page; more are paged automatically
 
 
 def _back(session_ref: str):
@@ -47,8 +52,17 @@ def _bars(found: results.SessionResults) -> list[dict]:
                          "w_abstain": widths[2]})
         charts.append({"outcome": outcome, "result": result, "rows": rows,
                        "pass_x": round(1000 * result.pass_threshold / scale),
-                       "cutoff_after": min(result.quota, len(rows))})
+                       "cutoff_after": _cutoff_after(rows)})
     return charts
+
+
+def _cutoff_after(rows: list[dict]) -> int | None:
+    """Where the 入选线 goes: after the chosen rows, and only when a passed project follows that
+    was not chosen (tied or beyond the quota); a line above failed projects separates nothing."""
+    chosen = sum(1 for row in rows if row["chosen"])
+    if chosen < len(rows) and rows[chosen]["passed"]:
+        return chosen
+    return None
 
 
 def _context(session) -> dict:
@@ -89,6 +103,31 @@ def screen(ref: str):
     """The projected screen: live attendance and ballots, then the count and its decisions."""
     session = load_session(ref)
     return render_template("chair/screen.html", **_context(session))
+
+
+@bp.get("/<ref>/projection")
+@role_required(*VIEWERS)
+def projection(ref: str):
+    """The projection screen (大屏) for the hall: figures and results, no controls."""
+    session = load_session(ref)
+    context = _context(session)
+    current = context["current"]
+    opened = projection_service.round_opened_at(session, current.number) \
+        if current is not None and current.state == "open" else None
+    elapsed = int((utcnow() - opened).total_seconds()) if opened is not None else None
+    return render_template(
+        "chair/projection.html", **context, elapsed=elapsed,
+        delegations=projection_service.delegation_arrivals(session),
+        rows_per_page=PROJECTION_ROWS)
+
+
+@bp.get("/<ref>/projection/delegations.json")
+@polled
+@role_required(*VIEWERS)
+def delegations(ref: str):
+    """Arrival per 代表团, fetched by the projection screen when 实到 changes during check-in."""
+    session = load_session(ref)
+    return jsonify(projection_service.delegation_arrivals(session))
 
 
 @bp.get("/<ref>/live.json")
@@ -161,7 +200,7 @@ def publish(ref: str):
     session = load_session(ref)
     results.publish_as_chair(session, current_user())
     flash(gettext("结果已公布并签名。"), "info")
-    return redirect(url_for("results.page", ref=session.slug))
+    return _back(ref)
 
 
 @bp.get("/<ref>/scrutiny")

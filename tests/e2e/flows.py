@@ -30,11 +30,16 @@ def create_users(live_server, *users: tuple[str, str, str]) -> None:
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:
-    """Log in through the login form and wait for the sessions list."""
+    """Log in through the login form and wait for the sessions list (a chair goes straight to
+    the console of the session under way)."""
     page.goto(f"{base_url}/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    if username == "chair":
+        page.wait_for_url(re.compile(r"/chair/[^/]+$"))
+        expect(page.locator(".ch-screen")).to_be_visible()
+        return
     expect(page.get_by_role("heading", name="会议", exact=True)).to_be_visible()
 
 

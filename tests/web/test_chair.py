@@ -172,8 +172,9 @@ def test_scrutineer_confirms_then_chair_publishes(app, db):
     assert "已确认计票结果" in scrutineer.get(f"/chair/{session.slug}/scrutiny").text
 
     response = chair.post(f"/chair/{session.slug}/publish")
+    # Back to the console (it shows the published result); the projection stays on the results.
     assert response.status_code == 302 and response.headers["Location"].endswith(
-        f"/s/{session.slug}/results")
+        f"/chair/{session.slug}")
     db.session.expire_all()
     published = db.session.get(VoteSession, session.id)
     assert published.state == "published"
@@ -216,3 +217,43 @@ def test_live_figures_are_pushed_where_streams_are_offered(app, client, db, logi
     app.config["LIVE_STREAM"] = "0"
     assert 'data-stream-url=""' in client.get(f"/chair/{session.slug}").text
     assert client.get(url).status_code == 204
+
+
+def test_chair_login_leads_to_the_console_of_the_session_under_way(app, db):
+    session = ready_session()
+    make_user("chair", "chair")
+    db.session.commit()
+    response = app.test_client().post("/login", data={"username": "chair", "password": "correct-horse"})
+    assert response.headers["Location"].endswith(f"/chair/{session.slug}")
+    # With two sessions under way the chair picks one from the sessions list.
+    ready_session(slug="second")
+    response = app.test_client().post("/login", data={"username": "chair", "password": "correct-horse"})
+    assert response.headers["Location"].endswith("/admin/")
+    # Another role is unchanged.
+    make_user("staff", "staff")
+    db.session.commit()
+    response = app.test_client().post("/login", data={"username": "staff", "password": "correct-horse"})
+    assert response.headers["Location"].endswith("/admin/")
+
+
+def test_projection_screen_has_no_controls_and_links_from_the_console(client, db, login):
+    session = ready_session(present=57)
+    login("chair")
+    console = client.get(f"/chair/{session.slug}").text
+    assert f'href="/chair/{session.slug}/projection"' in console and "确认开始投票" in console
+    page = client.get(f"/chair/{session.slug}/projection")
+    assert page.status_code == 200
+    for control in ("<form", "<button", "<details", "<input", session.key_fingerprint[:4].upper()):
+        assert control not in page.text
+    assert "各代表团报到" in page.text and 'data-live-url="/chair/' in page.text
+    assert client.get(f"/chair/{session.slug}/projection/delegations.json").get_json() == [
+        {"name": "第一代表组", "expected": 60, "present": 57, "leave": 0}]
+
+
+def test_projection_screen_is_for_staff_only(client, db, login):
+    session = ready_session()
+    response = client.get(f"/chair/{session.slug}/projection")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get(f"/chair/{session.slug}/projection/delegations.json").status_code == 401
+    login("staff", congress="别的镇人大")
+    assert client.get(f"/chair/{session.slug}/projection").status_code == 404
