@@ -350,6 +350,14 @@ class CheckinNotOpen(BallotError):
     message = N_("现在不是签到时间（会议状态：%(state)s）。")
 
 
+class LateCheckinRefused(BallotError):
+    """Voting has opened and the session takes no late arrivals."""
+
+    code = "late_checkin_refused"
+    status = 409
+    message = N_("投票已经开始，本次会议设置为投票开始后不再报到。请联系工作人员。")
+
+
 class PairingCodeInvalid(BallotError):
     """The kiosk pairing code is unknown, used or expired."""
 

@@ -99,6 +99,12 @@ def quorum_met(expected: int, present: int) -> bool:
     return expected > 0 and present * 2 > expected
 
 
+def checkin_open(state: str, late_checkin: bool) -> bool:
+    """Whether delegates may check in: during 签到中, and while voting is open when the session
+    takes late arrivals (they are recorded as late and vote before the close)."""
+    return state == "checkin" or (state == "voting" and late_checkin)
+
+
 @dataclass(frozen=True)
 class SessionFacts:
     """What readiness checks need to know about a session, as plain values."""

@@ -27,6 +27,8 @@ class VoteSession(Base):
     contested: Mapped[bool] = mapped_column(default=True)
     min_excess_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0.20"))
     pass_basis: Mapped[str] = mapped_column(String(10), default="roster")
+    # A delegate who arrives after voting opens may check in (recorded as late) and vote.
+    late_checkin: Mapped[bool] = mapped_column(default=True)
     state: Mapped[str] = mapped_column(String(20), default="draft")
     # A rehearsal (演练): marked on every page, export, card and the signed result.
     is_drill: Mapped[bool] = mapped_column(default=False)

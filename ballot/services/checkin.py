@@ -10,27 +10,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ballot.domain import rules
-from ballot.domain.errors import N_, CheckinNotOpen, InvalidInput, NotCheckedInYet
+from ballot.domain.errors import (
+    N_,
+    CheckinNotOpen,
+    InvalidInput,
+    LateCheckinRefused,
+    NotCheckedInYet,
+)
 from ballot.extensions import db
-from ballot.models import Delegate, Kiosk, VoteSession, utcnow
+from ballot.models import AuditEntry, Delegate, Kiosk, VoteSession, utcnow
 from ballot.services import audit, credentials
 
 
 @dataclass(frozen=True)
 class CheckinResult:
-    """The outcome of a check-in: who, when, and whether they had already checked in."""
+    """The outcome of a check-in: who, when, whether they had already checked in, and whether
+    they arrived after voting opened (late)."""
 
     delegate: Delegate
     checked_in_at: datetime
     already: bool
+    late: bool = False
 
 
 def _require_open(session: VoteSession) -> None:
-    if session.state != "checkin":
-        raise CheckinNotOpen(state=rules.STATE_LABELS.get(session.state, session.state))
+    if rules.checkin_open(session.state, session.late_checkin):
+        return
+    if session.state == "voting":
+        raise LateCheckinRefused()
+    raise CheckinNotOpen(state=rules.STATE_LABELS.get(session.state, session.state))
 
 
 def _mark_present(delegate: Delegate, now: datetime) -> bool:
@@ -72,14 +83,27 @@ def _check_in(session: VoteSession, delegate: Delegate, actor: str, action: str,
     was_on_leave = delegate.attendance == "leave"
     if not _mark_present(delegate, now):
         return CheckinResult(delegate, delegate.checked_in_at, already=True)
+    late = session.state == "voting"
+    if late:
+        detail["late"] = True
     audit.record(actor, action, session, delegate_id=delegate.id, name=delegate.name,
                  was_on_leave=was_on_leave, **detail)
-    return CheckinResult(delegate, now, already=False)
+    return CheckinResult(delegate, now, already=False, late=late)
+
+
+def late_arrivals(session: VoteSession) -> int:
+    """How many delegates checked in after voting had opened (from the audit log)."""
+    details = db.session.execute(
+        select(AuditEntry.detail).where(AuditEntry.session_id == session.id,
+                                        AuditEntry.action.in_(("checkin.kiosk", "checkin.staff")))
+    ).scalars()
+    return len({d.get("delegate_id") for d in details if d and d.get("late")})
 
 
 def undo_check_in(session: VoteSession, delegate: Delegate, actor: str, reason: str) -> None:
     """Undo a mistaken check-in while check-in is still open (before voting opens)."""
-    _require_open(session)
+    if session.state != "checkin":
+        raise CheckinNotOpen(state=rules.STATE_LABELS.get(session.state, session.state))
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(N_("请填写撤销签到的原因。"))

@@ -37,7 +37,7 @@ from ballot.domain.tally import (
 )
 from ballot.extensions import db
 from ballot.models import BoardEntry, Round, User, VoteSession
-from ballot.services import audit, keys, rounds, sessions
+from ballot.services import audit, checkin, keys, rounds, sessions
 
 
 @dataclass(frozen=True)
@@ -347,10 +347,14 @@ def announcement(session: VoteSession, document: dict, translate=None) -> str:
     """
     titles = {c["code"]: c["title"] for c in document["candidates"]}
     first = document["rounds"][0]
-    parts = [render_message(N_(
-        "本次会议应到代表%(roster)s名，实到%(present)s名，发出选票%(issued)s张，收回%(returned)s张，"
-        "有效票%(valid)s张，无效票%(invalid)s张。"), dict(first, roster=document["roster_size"]),
-        translate)]
+    late = checkin.late_arrivals(session)  # 实到 is counted at the close, late arrivals included
+    if late:
+        opening = N_("本次会议应到代表%(roster)s名，实到%(present)s名（其中%(late)s名在投票开始后报到），"
+                     "发出选票%(issued)s张，收回%(returned)s张，有效票%(valid)s张，无效票%(invalid)s张。")
+    else:
+        opening = N_("本次会议应到代表%(roster)s名，实到%(present)s名，发出选票%(issued)s张，收回%(returned)s张，"
+                     "有效票%(valid)s张，无效票%(invalid)s张。")
+    parts = [render_message(opening, dict(first, roster=document["roster_size"], late=late), translate)]
     for rnd in document["rounds"][1:]:
         parts.append(render_message(N_(
             "因第%(previous)s轮有项目得票相同跨越入选线，进行再次投票（第%(number)s轮），"

@@ -94,6 +94,8 @@ def close_round(session: VoteSession, actor: str) -> Round:
     entries = _entry_rows(session.id, round_.number)
     round_.merkle_root = merkle.round_root([row["entry_hash"] for row in entries])
     round_.state = "closed"
+    # 实到 at the close: delegates who arrived late (after the opening) were issued ballots too.
+    round_.present = _present(session)
     if db.engine.dialect.name == "postgresql":
         # The heap keeps insertion (= casting) order; rewrite the rows sorted by hash so a plain
         # scan of the table after the close says nothing about who voted when. (SQLite stores
@@ -105,6 +107,7 @@ def close_round(session: VoteSession, actor: str) -> Round:
     db.session.flush()
     audit.record(actor, "round.close", session, number=round_.number,
                  issued=issued_count(session, round_.number), returned=len(entries),
+                 present=round_.present,
                  merkle_root=round_.merkle_root)
     return round_
 

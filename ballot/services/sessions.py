@@ -137,6 +137,10 @@ def parse_settings(form: dict) -> dict:
     if pass_basis not in rules.PASS_BASES:
         errors.append(N_("通过规则只能是全体代表过半数或实到代表过半数。"))
     values["pass_basis"] = pass_basis
+    late = str(form.get("late_checkin") or "allowed")
+    if late not in ("allowed", "refused"):
+        errors.append(N_("投票开始后报到只能是允许或不允许。"))
+    values["late_checkin"] = late != "refused"
     for key in ("chief_scrutineer", "scrutineers", "counters"):
         values[key] = (form.get(key) or "").strip()[:400]
     # An unticked checkbox sends nothing; JSON bodies send true/false.

@@ -93,7 +93,9 @@ def edit_session(ref: str):
         "title": session.title, "congress": session.congress, "level": session.level,
         "date": session.date.isoformat(), "year": session.year, "quota": session.quota,
         "mode": "contested" if session.contested else "uncontested",
-        "pass_basis": session.pass_basis, "chief_scrutineer": session.chief_scrutineer,
+        "pass_basis": session.pass_basis,
+        "late_checkin": "allowed" if session.late_checkin else "refused",
+        "chief_scrutineer": session.chief_scrutineer,
         "scrutineers": session.scrutineers, "counters": session.counters,
         "drill": session.is_drill,
     }

@@ -170,7 +170,8 @@ def checkin_page(ref: str):
                            shown=shown, query=query, status=status, selected=selected,
                            search_text=desk.search_text, ballots=ballots,
                            status_labels=desk.STATUS_LABELS,
-                           counts=sessions.counts(session), labels=rules.STATE_LABELS)
+                           counts=sessions.counts(session), labels=rules.STATE_LABELS,
+                           checkin_open=rules.checkin_open(session.state, session.late_checkin))
 
 
 @bp.get("/attendance/<kind>.<fmt>")

@@ -69,6 +69,7 @@ def checkin_page():
         "camera_off": gettext("无法使用摄像头，请使用扫码器刷卡。"),
         "counts": gettext("实到 %(present)s / 应到 %(expected)s"),
         "not_open": gettext("签到尚未开始或已结束（会议状态：%(state)s）"),
+        "late": gettext("投票已经开始：请现在前往投票机投票，投票结束前有效。"),
     }
     return render_template("kiosk/checkin.html", kiosk=g.kiosk, session=g.kiosk_session,
                            strings=strings)
@@ -83,7 +84,8 @@ def checkin_status():
     return jsonify({
         "state": session.state,
         "state_label": gettext(rules.STATE_LABELS.get(session.state, session.state)),
-        "open": session.state == "checkin",
+        "open": rules.checkin_open(session.state, session.late_checkin),
+        "voting": session.state == "voting",
         "expected": counts["expected"],
         "present": counts["present"],
     })
@@ -100,6 +102,7 @@ def checkin_scan():
     delegate = result.delegate
     return jsonify({
         "status": "already" if result.already else "checked_in",
+        "late": result.late,
         "name": delegate.name,
         "seat": delegate.seat,
         "delegation": delegate.delegation,

@@ -24,6 +24,7 @@ def session_summary(session: VoteSession) -> dict:
         "mode": "contested" if session.contested else "uncontested",
         "min_excess_ratio": str(session.min_excess_ratio),
         "pass_basis": session.pass_basis,
+        "late_checkin": "allowed" if session.late_checkin else "refused",
         "state": session.state,
         "state_label": gettext(rules.STATE_LABELS[session.state]),
         "key_fingerprint": session.key_fingerprint,

@@ -138,6 +138,13 @@ def test_projection_screen_through_a_whole_session(live_server, new_page):
         cast(_session(slug), ballots[:40], issued=58)
     expect(page.locator('[data-live="issued"]')).to_have_text("58")
     expect(page.locator('[data-live="returned"]')).to_have_text("40")
+    # A late arrival (allowed by default) checks in while voting is open: 实到 follows live.
+    with live_server.context():
+        session = _session(slug)
+        late = db.session.query(Delegate).filter_by(session_id=session.id, roster_order=59).one()
+        assert checkin.staff_check_in(session, late, "staff", "迟到").late
+        db.session.commit()
+    expect(page.locator('[data-live="present"]')).to_have_text("59")
     assert_no_controls(page)
     assert_readable(page, ".pj-tile dd", "voting tiles")
     assert_fits(page, "voting")
@@ -163,6 +170,7 @@ def test_projection_screen_through_a_whole_session(live_server, new_page):
                          ".classList.contains('is-chosen')")
     assert page.evaluate("() => document.querySelector('.pj-cutoff').nextElementSibling"
                          ".querySelector('.pj-mark').textContent") == "通过"
+    expect(page.locator(".pj-announce")).to_contain_text("实到59名（其中1名在投票开始后报到）")
     expect(page.locator(".pj-announce")).to_contain_text("下列10个项目确定为2027年度民生实事项目")
     expect(page.locator(".pj-status")).to_have_text("等待总监票人和主持人确认")
     assert_no_controls(page)

@@ -12,15 +12,17 @@ from ballot.domain.errors import (
     CardReplaced,
     CheckinNotOpen,
     InvalidInput,
+    LateCheckinRefused,
     NotCheckedInYet,
     PairingCodeInvalid,
     TooManyFailedScans,
     UnknownCard,
 )
 from ballot.models import AuditEntry, Kiosk, utcnow
-from ballot.services import checkin, credentials, kiosks, roster, sessions
+from ballot.services import checkin, credentials, kiosks, results, roster, rounds, sessions, voting
 from ballot.web.kiosk_auth import keep_last_seen
 from tests.conftest import make_session
+from tests.services.test_results import cast, confirm_both, ready_session
 
 
 def _actions(db) -> list[str]:
@@ -189,7 +191,7 @@ def test_scan_checks_in_once_and_the_second_scan_says_when(db):
     assert _actions(db).count("checkin.kiosk") == 1
 
 
-@pytest.mark.parametrize("state", ["draft", "locked", "voting", "closed"])
+@pytest.mark.parametrize("state", ["draft", "locked", "closed"])
 def test_scan_outside_checkin_is_refused(db, state):
     session = make_session(delegates=1, state=state)
     kiosk = _kiosk(db, session)
@@ -230,3 +232,65 @@ def test_staff_check_in_needs_a_reason_and_undo_before_voting(db):
                                  .order_by(AuditEntry.id)).scalars().all()
     assert [(e.action, e.detail.get("reason")) for e in entries] == [
         ("checkin.staff", "忘带代表证"), ("checkin.undo", "误签"), ("checkin.staff", "忘带代表证")]
+
+
+# --- late arrivals --------------------------------------------------------------------------
+
+def test_late_arrival_checks_in_while_voting_votes_and_is_announced(db, tmp_path):
+    """Late arrivals are allowed by default: recorded as late, issued a ballot, counted in 实到
+    at the close; the announcement says how many; the audit bundle still verifies."""
+    from ballot.services import export
+    from ballot.verify import verify_bundle
+
+    session = ready_session(present=50)
+    assert session.late_checkin
+    rounds.open_voting(session, "chair")
+    db.session.commit()
+    desk, booth = _kiosk(db, session), _kiosk(db, session, "voting")
+    late = roster.list_delegates(session)[55]
+    text = credentials.issue_card(late, "staff")
+    arrived = checkin.scan(session, desk, text)
+    assert arrived.late and not arrived.already and late.attendance == "present"
+    assert checkin.scan(session, desk, text).already
+    db.session.commit()
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "checkin.kiosk")).scalar_one()
+    assert entry.detail["late"] is True and entry.detail["delegate_id"] == late.id
+    token, _view = voting.issue_ballot(session, booth, text)
+    voting.cast_ballot(session, booth, token, {"01": "for"})
+    db.session.commit()
+    cast(session, [{"01": "for", "02": "for"}] * 50, issued=50)
+    counted = results.close_voting(session, "chair")
+    db.session.commit()
+    assert (counted.present, counted.issued, counted.returned) == (51, 51, 51)
+    assert rounds.get_round(session, 1).present == 51
+    assert checkin.late_arrivals(session) == 1
+    confirm_both(session)
+    results.publish(session, "chair")
+    db.session.commit()
+    text = results.announcement(session, results.published_document(session))
+    assert text.startswith("本次会议应到代表60名，实到51名（其中1名在投票开始后报到），发出选票51张，收回51张，")
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(export.to_bundle(session))
+    report = verify_bundle(path, session.key_fingerprint[:32])
+    assert report.ok, [str(p) for p in report.problems]
+
+
+def test_late_arrival_is_refused_when_the_session_takes_none(db):
+    session = make_session(delegates=2, state="voting", late_checkin=False)
+    delegate = roster.list_delegates(session)[0]
+    text = credentials.issue_card(delegate, "staff")
+    with pytest.raises(LateCheckinRefused) as refused:
+        checkin.scan(session, _kiosk(db, session), text)
+    assert "投票开始后不再报到" in refused.value.render()
+    with pytest.raises(LateCheckinRefused):
+        checkin.staff_check_in(session, delegate, "staff", "迟到")
+    assert delegate.attendance == "absent"
+
+
+def test_staff_check_in_during_voting_is_late_and_cannot_be_undone(db):
+    session = make_session(delegates=2, state="voting")
+    delegate = roster.list_delegates(session)[1]
+    assert checkin.staff_check_in(session, delegate, "staff", "迟到").late
+    with pytest.raises(CheckinNotOpen):
+        checkin.undo_check_in(session, delegate, "staff", "误签")
+    assert checkin.late_arrivals(session) == 1 and delegate.attendance == "present"

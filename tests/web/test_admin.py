@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ballot.models import Delegate
+from ballot.models import Delegate, VoteSession
 from tests.conftest import make_session
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -113,6 +113,22 @@ def test_create_session_through_the_form(client, db, login):
     page = client.get("/admin/sessions/county-2027").get_data(as_text=True)
     assert "示范县第十届人民代表大会第三次会议" in page and "实到代表过半数" in page
     assert "至少需要 15 个" in page
+    assert db.session.query(VoteSession).filter_by(slug="county-2027").one().late_checkin
+
+
+def test_session_form_sets_whether_late_arrivals_may_check_in(client, db, login):
+    login("staff")
+    data = {"title": "示范镇会议", "slug": "late-2027", "date": "2027-01-20", "quota": "3",
+            "late_checkin": "refused"}
+    assert client.post("/admin/sessions/new", data=data).status_code == 302
+    session = db.session.query(VoteSession).filter_by(slug="late-2027").one()
+    assert session.late_checkin is False
+    form = client.get("/admin/sessions/late-2027/settings").text
+    assert '<option value="refused" selected>' in form
+    response = client.post("/admin/sessions/late-2027/settings", data={**data, "late_checkin": "maybe"},
+                           follow_redirects=True)
+    assert "投票开始后报到只能是允许或不允许" in response.text
+    assert client.get("/api/v1/sessions/late-2027").get_json()["late_checkin"] == "refused"
 
 
 def test_login_rejects_wrong_password(client, db):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pytest
@@ -82,6 +84,26 @@ def test_scan_when_checkin_not_open(client, db):
     _, text = _card(db, session)
     response = _scan(client, text)
     assert response.status_code == 409 and response.get_json()["error"] == "checkin_not_open"
+
+
+def test_late_arrival_checks_in_while_voting_and_is_told_to_vote(client, db):
+    session = make_session(delegates=2, state="voting")
+    _pair(client, db, session)
+    page = client.get("/kiosk/checkin").text
+    strings = json.loads(html.unescape(re.search(r'data-strings="([^"]*)"', page).group(1)))
+    assert strings["late"].startswith("投票已经开始：请现在前往投票机投票")
+    status = client.get("/kiosk/api/checkin/status").get_json()
+    assert (status["open"], status["voting"]) == (True, True)
+    _, text = _card(db, session)
+    body = _scan(client, text).get_json()
+    assert (body["status"], body["late"]) == ("checked_in", True)
+    session.late_checkin = False
+    db.session.commit()
+    assert client.get("/kiosk/api/checkin/status").get_json()["open"] is False
+    _, other = _card(db, session, 1)
+    response = _scan(client, other)
+    assert response.status_code == 409 and response.get_json()["error"] == "late_checkin_refused"
+    assert "投票开始后不再报到" in response.get_json()["message"]
 
 
 def test_failed_scans_are_rate_limited_and_counted_in_the_database(client, db):

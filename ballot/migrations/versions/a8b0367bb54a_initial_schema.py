@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('contested', sa.Boolean(), nullable=False),
     sa.Column('min_excess_ratio', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('pass_basis', sa.String(length=10), nullable=False),
+    sa.Column('late_checkin', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('is_drill', sa.Boolean(), nullable=False),
     sa.Column('chief_scrutineer', sa.String(length=80), nullable=False),

@@ -67,7 +67,7 @@
     }).then(function (reply) {
       var b = reply.body;
       if (reply.ok && b.status === "checked_in") {
-        showResult("ok", strings.checked_in, fill(strings.welcome, b), fill(strings.seat, b), "");
+        showResult("ok", strings.checked_in, fill(strings.welcome, b), fill(strings.seat, b), b.late ? strings.late : "");
       } else if (reply.ok && b.status === "already") {
         showResult("info", strings.already_title, fill(strings.welcome, b), fill(strings.seat, b),
                    fill(strings.already, b));
