@@ -17,7 +17,7 @@ from ballot.services import audit, candidates, sessions
 # Tables whose rows describe a session's setup (kept by a reset) rather than a run of it.
 SETUP_TABLES = {"vote_sessions", "candidates", "delegates", "kiosks", "audit_log"}
 COPIED_SETTINGS = ("congress", "title", "level", "date", "year", "quota", "contested",
-                   "min_excess_ratio", "pass_basis", "chief_scrutineer", "scrutineers",
+                   "min_excess_ratio", "pass_basis", "late_checkin", "chief_scrutineer", "scrutineers",
                    "counters")
 
 
