@@ -63,6 +63,10 @@ class DefaultConfig:
     # Reverse proxies in front of the app (nginx terminating TLS: 1). Their X-Forwarded-For
     # gives each browser's own address, which failed logins are counted by.
     PROXY_HOPS = int(_env("BALLOT_PROXY_HOPS", "0"))
+    # The address at which delegates' phones reach the public pages (the bulletin board), e.g.
+    # https://piaojue.example.gov.cn: shown on the voting kiosk's receipt as text and a QR code.
+    # Unset: the receipt names no address (the kiosk's own address is often unreachable by phones).
+    PUBLIC_URL = _env("BALLOT_PUBLIC_URL", "")
     DEBUG = False
     TESTING = False
 

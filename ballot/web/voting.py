@@ -11,20 +11,20 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 
 from ballot import unit_of_work
 from ballot.database import polled
 from ballot.domain.errors import N_, BallotTokenInvalid, InvalidInput
 from ballot.i18n import gettext
 from ballot.models import VoteSession
-from ballot.services import live, rounds, voting
+from ballot.services import live, receipts, rounds, voting
 from ballot.web import streams
 from ballot.web.kiosk_auth import counting_failed_scans, kiosk_required
 
 bp = Blueprint("voting", __name__)
 
-RECEIPT_SECONDS = 30
+RECEIPT_SECONDS = 120  # shown until 完成, or this long; 再看一会儿 starts it again
 WALKAWAY_SECONDS = 180
 WARNING_SECONDS = 30
 
@@ -81,14 +81,20 @@ def _strings() -> dict[str, str]:
     }
 
 
+def _board_address(session) -> str | None:
+    return receipts.board_address(current_app.config.get("PUBLIC_URL"), session.slug)
+
+
 @bp.get("/kiosk/vote/")
 @polled  # read-only, and loaded again after every ballot
 @kiosk_required(mode="voting")
 def idle():
     """The voting kiosk: idle screen, ballot, review, receipt (one page, driven by its script)."""
     session = _session()
+    board_url = _board_address(session)
     return render_template(
         "voting/kiosk.html", session=session, kiosk=g.kiosk,
+        board_url=board_url, board_qr=receipts.qr_data_uri(board_url) if board_url else "",
         round=rounds.open_round(session), strings=_strings(),
         receipt_seconds=RECEIPT_SECONDS, walkaway_seconds=WALKAWAY_SECONDS,
         warning_seconds=WARNING_SECONDS,
@@ -135,7 +141,7 @@ def cast():
     """Submit the ballot; answered only after the commit is durable. Safe to retry."""
     body = _body()
     session = _session()
-    board_url = url_for("board.overview", ref=session.slug)  # before the commit expires it
+    board_url = _board_address(session)  # before the commit expires it
     receipt = unit_of_work.run(
         lambda: voting.cast_ballot(session, g.kiosk, _token(body), body.get("choices")))
     return jsonify({"tracking_code": receipt.tracking_code, "round": receipt.round_number,

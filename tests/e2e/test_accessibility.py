@@ -189,6 +189,7 @@ def test_kiosk_screens_pass_axe_with_big_targets(hall, live_server, new_page):
     assert_accessible(desk, "check-in kiosk in English")
 
     hall.open_voting(live_server)
+    live_server.app.config["PUBLIC_URL"] = "https://piaojue.example.gov.cn"
     kiosk = kiosk_page(new_page, hall, hall.voting_kiosk, "/kiosk/vote/", KIOSK_PORTRAIT)
     expect(kiosk.locator("#scan-input")).to_be_focused()
     assert_accessible(kiosk, "voting kiosk, idle")
@@ -220,8 +221,17 @@ def test_kiosk_screens_pass_axe_with_big_targets(hall, live_server, new_page):
     assert_big_targets(kiosk, "review")
     kiosk.get_by_role("button", name="确认投票").click()
     expect(kiosk.get_by_role("heading", name="投票成功，您的选票已记录")).to_be_visible()
+    expect(kiosk.get_by_text(f"https://piaojue.example.gov.cn/s/{hall.slug}/board/")).to_be_visible()
+    expect(kiosk.get_by_role("img", name="公告板网址的二维码")).to_be_visible()
     assert_accessible(kiosk, "receipt")
     assert_big_targets(kiosk, "receipt")
+    screenshot(kiosk, "kiosk-receipt-public-address")
+    # 再看一会儿 starts the receipt's time again; 完成 ends it.
+    countdown = kiosk.locator("#receipt-countdown")
+    expect(countdown).not_to_have_text("120 秒后返回", timeout=3000)
+    kiosk.get_by_role("button", name="再看一会儿").click()
+    expect(countdown).to_have_text("120 秒后返回")
+    expect(kiosk.get_by_role("heading", name="投票成功，您的选票已记录")).to_be_visible()
 
 
 def test_chair_scrutiny_and_public_pages_pass_axe(hall, live_server, new_page):

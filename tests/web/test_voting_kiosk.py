@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
+import re
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from ballot.services import kiosks, rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
@@ -125,3 +129,34 @@ def test_status_is_pushed_to_the_idle_kiosk_where_streams_are_offered(app, db, k
     assert client.get("/kiosk/api/vote/status.stream").status_code == 204
     client.delete_cookie(KIOSK_COOKIE, path="/kiosk")
     assert client.get("/kiosk/api/vote/status.stream").status_code == 401
+
+
+def _vote_once(client, session, index: int = 0) -> dict:
+    delegate = session_delegates(session)[index]
+    token = client.post("/kiosk/api/vote/issue", json={"card": card(session, delegate)}).json["token"]
+    return client.post("/kiosk/api/vote/cast", json={"token": token, "choices": ten_for()}).json
+
+
+def test_receipt_names_no_address_when_no_public_url_is_configured(app, db, kiosk_client):
+    client, session = kiosk_client
+    app.config["PUBLIC_URL"] = ""
+    page = client.get("/kiosk/vote/").get_data(as_text=True)
+    assert "vk-qr" not in page and "/board/" not in page and "127.0.0.1" not in page
+    assert "可在会议公布的公告板上输入查询码" in page
+    assert _vote_once(client, session)["board_url"] is None
+    app.config["PUBLIC_URL"] = "piaojue.example.gov.cn"  # no scheme: not a usable address either
+    assert "vk-qr" not in client.get("/kiosk/vote/").get_data(as_text=True)
+
+
+def test_receipt_shows_the_public_address_as_text_and_a_qr_code(app, db, kiosk_client):
+    client, session = kiosk_client
+    app.config["PUBLIC_URL"] = "https://piaojue.example.gov.cn/"
+    address = f"https://piaojue.example.gov.cn/s/{session.slug}/board/"
+    page = client.get("/kiosk/vote/").get_data(as_text=True)
+    assert f'<span class="vk-url" id="board-url">{address}</span>' in page
+    match = re.search(r'<img class="vk-qr" src="data:image/png;base64,([^"]+)"', page)
+    image = Image.open(io.BytesIO(base64.b64decode(match.group(1))))
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [address]
+    assert _vote_once(client, session)["board_url"] == address
+    # Shown until 完成, with a timeout that 再看一会儿 starts again.
+    assert 'id="receipt-more"' in page and 'data-receipt-seconds="120"' in page

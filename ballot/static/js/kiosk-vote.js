@@ -223,7 +223,7 @@
   function startBallot(ballot) {
     state.ballot = ballot;
     state.choices = {};
-    $("round-label").textContent = fill(T.round, { number: ballot.round });
+    if ($("round-label")) { $("round-label").textContent = fill(T.round, { number: ballot.round }); }
     var list = $("candidate-list");
     var template = $("candidate-template");
     list.textContent = "";
@@ -322,8 +322,13 @@
     state.card = null;
     state.choices = {};
     $("tracking-code").textContent = data.tracking_code;
-    $("board-url").textContent = window.location.origin + data.board_url;
     show("receipt");
+    receiptCountdown();
+  }
+
+  // The receipt stays until 完成, or for receiptSeconds; 再看一会儿 starts the time again.
+  function receiptCountdown() {
+    window.clearInterval(timers.tick);
     var left = receiptSeconds;
     var line = $("receipt-countdown");
     line.textContent = fill(T.countdown, { seconds: left });
@@ -335,6 +340,7 @@
   }
 
   $("receipt-done").addEventListener("click", reset);
+  $("receipt-more").addEventListener("click", receiptCountdown);
 
   // --- walk-away: no touch for a while → ask, then give the token back ----------------------
 
