@@ -33,6 +33,9 @@ PAIRING_TTL = timedelta(minutes=15)
 # How stale the staff desk's "last seen" may be. Each refresh is a write transaction; a minute
 # keeps a province's thousands of idle kiosks (polling every 15 s) to one write in four polls.
 SEEN_INTERVAL = timedelta(seconds=60)
+# A kiosk not seen for this long is shown offline to staff: kiosks call the server at least once
+# a minute (kiosk-vote.js, kiosk-checkin.js) and last_seen_at moves at most every SEEN_INTERVAL.
+ONLINE_WINDOW = timedelta(seconds=150)
 KIOSK_LANGUAGES = ("zh", "en")
 FAILED_SCAN_LIMIT = 10
 FAILED_SCAN_WINDOW = timedelta(seconds=60)
@@ -57,6 +60,22 @@ def list_kiosks(session: VoteSession) -> list[Kiosk]:
     return list(db.session.execute(
         select(Kiosk).where(Kiosk.session_id == session.id).order_by(Kiosk.id.desc())
     ).scalars())
+
+
+def health(session: VoteSession, now: datetime | None = None) -> list[dict]:
+    """Each enrolled, working kiosk of ``session`` with whether it is online: seen within
+    ONLINE_WINDOW (kiosks call the server at least once a minute; ``last_seen_at`` moves at
+    most every SEEN_INTERVAL). Check-in kiosks first, then voting kiosks, by name."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Kiosk.id, Kiosk.name, Kiosk.mode, Kiosk.last_seen_at)
+        .where(Kiosk.session_id == session.id, Kiosk.revoked_at.is_(None),
+               Kiosk.enrolled_at.is_not(None))
+        .order_by(Kiosk.mode, Kiosk.name, Kiosk.id)
+    ).all()
+    return [{"id": kid, "name": name, "mode": mode, "last_seen_at": seen,
+             "online": seen is not None and now - seen <= ONLINE_WINDOW}
+            for kid, name, mode, seen in rows]
 
 
 def get_kiosk(session: VoteSession, kiosk_id: int) -> Kiosk:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 
+from ballot.database import polled
 from ballot.domain import rules
 from ballot.domain.errors import (
     N_,
@@ -33,6 +35,7 @@ from ballot.web.guards import current_user, load_session, role_required
 bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
 STAFF = ("staff",)
 LANGUAGE_LABELS = {"zh": N_("中文"), "en": N_("英文")}
+HEALTH_STATES = ("checkin", "voting")  # when staff watch the kiosks (never on the projection)
 CARD_LAYOUTS = {"a4": N_("A4 纸每页 8 张，沿虚线裁切"), "badge": N_("胸卡 85 × 54 毫米，每页 1 张")}
 
 
@@ -49,7 +52,7 @@ def _kiosk_page(session, new_kiosk=None, new_code: str | None = None, status: in
         "admin_checkin/kiosks.html", session=session, kiosks=kiosks.list_kiosks(session),
         modes=KIOSK_MODES, new_kiosk=new_kiosk, languages=LANGUAGE_LABELS,
         new_code=kiosks.format_pairing_code(new_code) if new_code else None,
-        labels=rules.STATE_LABELS,
+        labels=rules.STATE_LABELS, kiosk_health=kiosks.health(session),
     ), status
 
 
@@ -69,6 +72,18 @@ def _has_reason() -> bool:
 
 def _back_to_desk(session, delegate):
     return redirect(desk_url(session, delegate))
+
+
+@bp.get("/kiosks/health.json")
+@polled
+@role_required(*STAFF)
+def kiosk_health(ref: str):
+    """Each working kiosk online or offline, with when it was last seen (staff pages poll it)."""
+    session = load_session(ref)
+    return jsonify({"watch": session.state in HEALTH_STATES, "kiosks": [
+        {"id": k["id"], "name": k["name"], "mode": k["mode"], "online": k["online"],
+         "last_seen": format_datetime(k["last_seen_at"], "HH:mm:ss") if k["last_seen_at"] else None}
+        for k in kiosks.health(session)]})
 
 
 @bp.route("/kiosks")
@@ -171,7 +186,8 @@ def checkin_page(ref: str):
                            search_text=desk.search_text, ballots=ballots,
                            status_labels=desk.STATUS_LABELS,
                            counts=sessions.counts(session), labels=rules.STATE_LABELS,
-                           checkin_open=rules.checkin_open(session.state, session.late_checkin))
+                           checkin_open=rules.checkin_open(session.state, session.late_checkin),
+                           kiosk_health=kiosks.health(session))
 
 
 @bp.get("/attendance/<kind>.<fmt>")

@@ -297,3 +297,47 @@ def test_staff_release_clears_the_issue_mark_and_voids_the_token(app, client, db
     assert {t.state for t in db.session.execute(select(BallotToken)).scalars()} == {"voided"}
     audit = db.session.execute(select(AuditEntry).where(AuditEntry.action == "ballot.release")).scalar_one()
     assert audit.detail["reason"] == "投票机故障"
+
+
+def test_staff_see_which_kiosks_are_online_during_checkin_and_voting(client, db, login):
+    from datetime import timedelta
+
+    from ballot.models import utcnow
+
+    session = make_session(delegates=2, state="checkin")
+    desk, booth, never = (kiosks.create_pairing(session, name, mode, "staff")
+                          for name, mode in (("东门签到", "checkin"), ("投票机A", "voting"),
+                                             ("投票机B", "voting")))
+    for kiosk, code in (desk, booth, never):
+        kiosks.enrol(code)
+    now = utcnow()
+    desk[0].last_seen_at = now - timedelta(seconds=20)
+    booth[0].last_seen_at = now - timedelta(minutes=5)
+    never[0].last_seen_at = None
+    db.session.commit()
+    health = {k["name"]: k["online"] for k in kiosks.health(session, now)}
+    assert health == {"东门签到": True, "投票机A": False, "投票机B": False}
+
+    login("staff")
+    body = client.get(f"/admin/sessions/{session.slug}/kiosks/health.json").get_json()
+    assert body["watch"] is True
+    assert [(k["name"], k["online"], k["last_seen"] is not None) for k in body["kiosks"]] == [
+        ("东门签到", True, True), ("投票机A", False, True), ("投票机B", False, False)]
+    for page in ("kiosks", "checkin"):
+        text = client.get(f"/admin/sessions/{session.slug}/{page}").text
+        assert "设备在线情况" in text and 'id="kiosk-alert"' in text and "kiosk-health.js" in text
+    # Never on the projection screen.
+    assert "设备在线情况" not in client.get(f"/chair/{session.slug}/projection").text
+    # Only while kiosks are at work.
+    session.state = "closed"
+    db.session.commit()
+    assert "设备在线情况" not in client.get(f"/admin/sessions/{session.slug}/kiosks").text
+    assert client.get(f"/admin/sessions/{session.slug}/kiosks/health.json").get_json()["watch"] is False
+
+
+def test_kiosk_health_is_for_staff_only(client, db, login):
+    session = make_session(delegates=1, state="checkin")
+    url = f"/admin/sessions/{session.slug}/kiosks/health.json"
+    assert client.get(url).status_code == 401
+    login("chair")
+    assert client.get(url).status_code == 403

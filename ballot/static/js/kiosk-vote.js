@@ -154,6 +154,14 @@
     window.setTimeout(followRound, app.dataset.round ? OPEN_PERIOD_MS : WAITING_PERIOD_MS);
   }
 
+  // A heartbeat, so staff see this kiosk online (kiosk health) whatever it is doing: a stream or
+  // a long ballot may otherwise leave minutes between its requests.
+  var HEARTBEAT_MS = 60000;
+  window.setInterval(function () {
+    fetch(app.dataset.statusUrl, { credentials: "same-origin", cache: "no-store" })
+      .catch(function () { /* offline: staff see it; the next beat tries again */ });
+  }, HEARTBEAT_MS);
+
   scanInput.addEventListener("blur", function () { window.setTimeout(focusScanner, 50); });
   document.addEventListener("pointerdown", function () { window.setTimeout(focusScanner, 50); });
 
