@@ -308,7 +308,7 @@ def test_staff_see_which_kiosks_are_online_during_checkin_and_voting(client, db,
     desk, booth, never = (kiosks.create_pairing(session, name, mode, "staff")
                           for name, mode in (("东门签到", "checkin"), ("投票机A", "voting"),
                                              ("投票机B", "voting")))
-    for kiosk, code in (desk, booth, never):
+    for _kiosk, code in (desk, booth, never):
         kiosks.enrol(code)
     now = utcnow()
     desk[0].last_seen_at = now - timedelta(seconds=20)
