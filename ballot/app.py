@@ -4,9 +4,11 @@ commands; the app itself knows nothing of the command line."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from flask import Flask, g, request, session
+from markupsafe import Markup
 
 from config.settings import (
     CONFIGS,
@@ -178,6 +180,9 @@ def _security_headers(app: Flask) -> None:
     install(app)
 
 
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
 def _template_globals(app: Flask) -> None:
     from ballot.domain.errors import N_
     from ballot.web.guards import current_user
@@ -209,6 +214,16 @@ def _template_globals(app: Flask) -> None:
         return decimal_text(value) or "—"
 
     app.jinja_env.filters["money"] = money
+
+    def zh(text) -> Markup:
+        """Names and titles typed in Chinese, marked lang="zh-CN" on an English page so that
+        screen readers and fonts treat them as Chinese; unchanged on a Chinese page."""
+        text = "" if text is None else str(text)
+        if str(get_locale()) == "en" and _CJK.search(text):
+            return Markup('<span lang="zh-CN">{}</span>').format(text)
+        return Markup.escape(text)
+
+    app.jinja_env.filters["zh"] = zh
     # ``translate`` renders domain messages (Problem.render(translate)) in the page's language.
     app.jinja_env.globals.update(current_user=current_user, role_label=role_label,
                                  get_locale=get_locale, translate=gettext)

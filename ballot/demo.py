@@ -59,7 +59,8 @@ GIVEN = ["建国", "秀英", "志强", "桂兰", "海燕", "国华", "丽娟", "
 DEMO_USERS = [
     ("admin", "admin", "系统管理员"),
     ("staff", "staff", "会务组 李文"),
-    ("chair", "chair", "大会主持人 王建华"),
+    # Names only: pages put the role before them ("总监票人：陈立").
+    ("chair", "chair", "王建华"),
     ("scrutineer", "scrutineer", "陈立"),  # the demo session's 总监票人: only they may confirm
 ]
 

@@ -130,6 +130,8 @@ class NotReady(BallotError):
 
     def __init__(self, problems: list, **params: Any) -> None:
         self.problems = problems
+        if "action" in params:  # a step that is not a state (confirming the count): name the deed
+            self.message = N_("还不能%(action)s，请先解决以下问题。")
         super().__init__(**params)
 
 

@@ -211,7 +211,7 @@ def confirm_as_scrutineer(session: VoteSession, user: User) -> None:
                                chief=session.chief_scrutineer, name=user.label)
     problems = _count_problems(session, scrutineer_done=True)
     if problems:
-        raise NotReady(problems, target=N_("总监票人确认"))
+        raise NotReady(problems, action=N_("确认本次计票结果"))
     # The registered name, so the signed result names the chief exactly as the manifest does.
     session.scrutineer_confirmed_by = session.chief_scrutineer
     audit.record(user.username, "result.scrutineer_confirmed", session,
@@ -224,7 +224,7 @@ def confirm_as_chair(session: VoteSession, user: User) -> None:
         raise PermissionDenied(N_("只有主持人才能确认公布结果。"))
     problems = _count_problems(session, scrutineer_done=bool(session.scrutineer_confirmed_by))
     if problems:
-        raise NotReady(problems, target=N_("主持人确认"))
+        raise NotReady(problems, action=N_("确认并公布结果"))
     session.chair_confirmed_by = user.label
     audit.record(user.username, "result.chair_confirmed", session, name=user.label)
 

@@ -320,18 +320,32 @@ def test_a_delegate_votes_with_the_keyboard_alone(hall, live_server, new_page):
     kiosk.keyboard.press(" ")
     expect(radio("民生项目1", "赞成")).to_be_checked()
     expect(count).to_have_text("赞成 1 / 应选 10")
-    passed = tab_to(kiosk, "radio:反对@民生项目2")
-    assert passed == ["radio:反对@民生项目1", "radio:弃权@民生项目1", "radio:赞成@民生项目2"]
-    kiosk.keyboard.press("Enter")
+    # Each project's choices are one radio group: one Tab stop, arrow keys move and choose.
+    assert tab_to(kiosk, "radio:赞成@民生项目2") == []
+    kiosk.keyboard.press("ArrowRight")
     expect(radio("民生项目2", "反对")).to_be_checked()
-    tab_to(kiosk, "radio:弃权@民生项目3")
-    kiosk.keyboard.press(" ")
+    expect(radio("民生项目2", "反对")).to_be_focused()
+    kiosk.keyboard.press("ArrowDown")
+    expect(radio("民生项目2", "弃权")).to_be_checked()
+    kiosk.keyboard.press("ArrowUp")
+    expect(radio("民生项目2", "反对")).to_be_checked()
+    expect(radio("民生项目2", "弃权")).not_to_be_checked()
+    kiosk.keyboard.press("Shift+Tab")  # back to project 1: its checked choice is its stop
+    assert kiosk.evaluate(FOCUSED)["name"] == "radio:赞成@民生项目1"
+    kiosk.keyboard.press("Tab")
+    assert kiosk.evaluate(FOCUSED)["name"] == "radio:反对@民生项目2"
+    tab_to(kiosk, "radio:赞成@民生项目3")
+    kiosk.keyboard.press("ArrowLeft")  # wraps round to 弃权
     expect(radio("民生项目3", "弃权")).to_be_checked()
     tab_to(kiosk, "radio:赞成@民生项目12")
     kiosk.keyboard.press("Enter")
     expect(count).to_have_text("赞成 2 / 应选 10")
 
-    tab_to(kiosk, "button:下一步：核对选票")
+    stops = tab_to(kiosk, "button:下一步：核对选票")
+    assert stops == [], stops  # was 49 Tab stops from the first project to 下一步
+    kiosk.keyboard.press("Shift+Tab")
+    assert kiosk.evaluate(FOCUSED)["name"] == "radio:赞成@民生项目12"
+    kiosk.keyboard.press("Tab")
     kiosk.keyboard.press("Enter")
     expect(kiosk.get_by_role("heading", name="请核对您的选票")).to_be_focused()
     expect(kiosk.get_by_role("listitem").filter(has_text="民生项目2")).to_contain_text("反对")
@@ -398,3 +412,159 @@ def test_display_toggles_last_one_delegate_and_reset_on_idle(hall, live_server, 
     desk.get_by_role("button", name="返回").click()
     expect(desk.get_by_role("heading", name="请刷代表证签到")).to_be_visible()
     assert display_classes(desk) == []
+
+
+def test_keyboard_reaches_the_idle_controls_and_the_walkaway_dialog_holds_focus(hall, live_server,
+                                                                                new_page):
+    hall.open_voting(live_server)
+    kiosk = new_page(KIOSK_PORTRAIT)
+    kiosk.clock.install()
+    kiosk.context.add_cookies([{"name": KIOSK_COOKIE, "value": hall.voting_kiosk,
+                                "url": hall.url + "/kiosk", "httpOnly": True, "sameSite": "Strict"}])
+    kiosk.goto(hall.url + "/kiosk/vote/")
+    expect(kiosk.locator("#scan-input")).to_be_focused()
+    # The hidden scanner input no longer pulls the focus back from a control (it did in 50 ms).
+    kiosk.keyboard.press("Shift+Tab")
+    contrast = kiosk.get_by_role("button", name="高对比度")
+    expect(contrast).to_be_focused()
+    kiosk.clock.run_for(1000)
+    expect(contrast).to_be_focused()
+    kiosk.keyboard.press("Enter")
+    assert display_classes(kiosk) == ["kd-contrast"]
+    expect(contrast).to_be_focused()
+    # A card scanned while the button has the focus still reaches the scanner's input, and its
+    # Enter does not press the button.
+    scan(kiosk, hall.cards[0])
+    expect(kiosk.get_by_role("heading", name=BALLOT_HEADING)).to_be_focused()
+    assert display_classes(kiosk) == ["kd-contrast"]
+
+    first = kiosk.get_by_role("radiogroup", name="民生项目1", exact=True).get_by_role("radio", name="赞成")
+    first.focus()
+    kiosk.clock.run_for(181_000)  # nobody touched the ballot for 3 minutes
+    stay = kiosk.get_by_role("button", name="继续投票")
+    expect(stay).to_be_focused()
+    for key in ("Tab", "Shift+Tab", "Tab"):
+        kiosk.keyboard.press(key)
+        expect(stay).to_be_focused()
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.get_by_role("alertdialog")).to_be_hidden()
+    expect(first).to_be_focused()
+
+
+def test_checkin_kiosk_keyboard_and_a_greeting_that_can_be_kept(hall, new_page):
+    desk = new_page(KIOSK_PORTRAIT)
+    desk.clock.install()
+    desk.context.add_cookies([{"name": KIOSK_COOKIE, "value": hall.checkin_kiosk,
+                               "url": hall.url + "/kiosk", "httpOnly": True, "sameSite": "Strict"}])
+    desk.goto(hall.url + "/kiosk/checkin")
+    expect(desk.get_by_label("代表证", exact=True)).to_be_focused()
+    desk.keyboard.press("Shift+Tab")
+    focused = desk.evaluate("() => document.activeElement.textContent.trim()")
+    assert focused in ("大字", "高对比度", "使用摄像头扫码"), focused
+    desk.clock.run_for(1000)
+    assert desk.evaluate("() => document.activeElement.textContent.trim()") == focused
+    scan(desk, hall.cards[-1])
+    expect(desk.get_by_role("alert")).to_contain_text("签到成功")
+    desk.get_by_role("button", name="再看一会儿").click()
+    desk.clock.run_for(20_000)  # the greeting would have gone after 6 s
+    expect(desk.get_by_role("alert")).to_contain_text("签到成功")
+    desk.clock.run_for(11_000)
+    expect(desk.get_by_role("heading", name="请刷代表证签到")).to_be_visible()
+
+
+ZOOM_200 = {"width": 540, "height": 960}  # a 1080×1920 kiosk at 200% browser zoom
+
+# What stops a page from reflowing: sideways scrolling, and a header taller than a third of the screen.
+REFLOW = """() => {
+  const found = [];
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) { found.push('page scrolls sideways'); }
+  const header = document.querySelector('.vk-header, .k-header');
+  if (header && header.getBoundingClientRect().height > window.innerHeight / 3) {
+    found.push(`header is ${Math.round(header.getBoundingClientRect().height)} px high`);
+  }
+  return found;
+}"""
+
+
+def reachable(page, locator) -> bool:
+    """The control can be tapped: scrolled into view, nothing (sticky bar, footer) covers it."""
+    locator.scroll_into_view_if_needed()
+    return page.evaluate("""el => { const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return r.width > 0 && r.right <= window.innerWidth && !!hit && (hit === el || el.contains(hit)); }""",
+                         locator.element_handle())
+
+
+def test_kiosk_reflows_at_200_percent_zoom_with_large_text(hall, live_server, new_page):
+    hall.open_voting(live_server)
+    kiosk = kiosk_page(new_page, hall, hall.voting_kiosk, "/kiosk/vote/", ZOOM_200)
+    kiosk.get_by_role("button", name="大字").click()
+    assert kiosk.evaluate(REFLOW) == []
+    screenshot(kiosk, "a11y-zoom200-idle")
+    scan(kiosk, hall.cards[0])
+    expect(kiosk.get_by_role("heading", name=BALLOT_HEADING)).to_be_visible()
+    assert kiosk.evaluate(REFLOW) == []
+    first = kiosk.get_by_role("radiogroup", name="民生项目1", exact=True).get_by_role("radio", name="赞成")
+    assert reachable(kiosk, first)
+    first.click()
+    expect(first).to_be_checked()
+    last = kiosk.get_by_role("radiogroup", name="民生项目12", exact=True).get_by_role("radio", name="弃权")
+    assert reachable(kiosk, last)
+    screenshot(kiosk, "a11y-zoom200-ballot")
+    assert_accessible(kiosk, "ballot at 200% zoom, 大字")
+    kiosk.get_by_role("button", name="下一步：核对选票").click()
+    assert kiosk.evaluate(REFLOW) == []
+    assert reachable(kiosk, kiosk.get_by_role("button", name="确认投票"))
+    kiosk.get_by_role("button", name="确认投票").click()
+    code = kiosk.locator("#tracking-code")
+    expect(code).to_be_visible()
+    assert kiosk.evaluate(REFLOW) == []
+    box = code.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= ZOOM_200["width"], box
+    assert reachable(kiosk, kiosk.get_by_role("button", name="完成"))
+    screenshot(kiosk, "a11y-zoom200-receipt")
+    assert_accessible(kiosk, "receipt at 200% zoom, 大字")
+
+    desk = kiosk_page(new_page, hall, hall.checkin_kiosk, "/kiosk/checkin", ZOOM_200)
+    desk.get_by_role("button", name="大字").click()
+    assert desk.evaluate(REFLOW) == []
+    screenshot(desk, "a11y-zoom200-checkin")
+
+
+def test_staff_and_english_pages_pass_axe(hall, live_server, new_page):
+    with live_server.context():
+        make_user("staff", "staff", PASSWORD)
+        make_user("chair", "chair", PASSWORD)
+        db.session.commit()
+    staff = logged_in_page(new_page, hall, "staff", DESKTOP)
+    pages = {"sessions list": "/admin/", "session page": f"/admin/sessions/{hall.slug}",
+             "check-in desk": f"/admin/sessions/{hall.slug}/checkin",
+             "kiosks page": f"/admin/sessions/{hall.slug}/kiosks",
+             "projection screen": f"/chair/{hall.slug}/projection",
+             "new session form": "/admin/sessions/new"}
+    for where, path in pages.items():
+        staff.goto(hall.url + path)
+        assert_accessible(staff, where)
+    # The browser's own "Please fill out this field." would be English on an English browser.
+    staff.get_by_role("button", name="保存").click()
+    message = staff.evaluate("() => document.querySelector('input[name=title]').validationMessage")
+    assert message == "请填写此项。"
+
+    staff.goto(f"{hall.url}/lang/en?next=/admin/")
+    for where, path in pages.items():
+        staff.goto(hall.url + path)
+        expect(staff.locator("html")).to_have_attribute("lang", "en")
+        assert_accessible(staff, f"{where} in English")
+    staff.goto(f"{hall.url}/admin/sessions/{hall.slug}")
+    expect(staff.locator('h1 [lang="zh-CN"]')).to_have_text("示范镇第十八届人民代表大会第五次会议")
+    staff.goto(hall.url + "/admin/sessions/new")
+    staff.get_by_role("button", name="Save").click()
+    message = staff.evaluate("() => document.querySelector('input[name=title]').validationMessage")
+    assert message == "Please fill in this field."
+
+    chair = logged_in_page(new_page, hall, "chair", PROJECTOR)
+    chair.goto(f"{hall.url}/lang/en?next=/chair/{hall.slug}")
+    expect(chair.locator("html")).to_have_attribute("lang", "en")
+    assert_accessible(chair, "chair console in English")
+    chair.goto(f"{hall.url}/chair/{hall.slug}/projection")
+    assert_accessible(chair, "projection screen in English")

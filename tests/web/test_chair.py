@@ -257,3 +257,29 @@ def test_projection_screen_is_for_staff_only(client, db, login):
     assert client.get(f"/chair/{session.slug}/projection/delegations.json").status_code == 401
     login("staff", congress="别的镇人大")
     assert client.get(f"/chair/{session.slug}/projection").status_code == 404
+
+
+def test_chinese_names_are_marked_on_english_pages_and_bars_differ_without_colour(client, db, login):
+    session = ready_session()
+    vote(session, ballots_with(random.Random(3), codes(12),
+                               dict(zip(codes(12), [50] * 10 + [3, 2], strict=True)), 57, 10))
+    login("chair")
+    page = client.get(f"/chair/{session.slug}").text
+    assert 'lang="zh-CN"><span' not in page and "<span lang=\"zh-CN\">" not in page  # a Chinese page
+    # 反对 hatched and 弃权 dotted: the segments differ by pattern and position, not only colour.
+    assert 'fill="url(#ch-against-1)"' in page and 'fill="url(#ch-abstain-1)"' in page
+    assert '<pattern id="ch-against-1"' in page
+    client.get("/lang/en")
+    page = client.get(f"/chair/{session.slug}").text
+    assert '<h1 class="ch-title"><span lang="zh-CN">示范镇第十八届人民代表大会第五次会议</span></h1>' in page
+    assert '<span lang="zh-CN">民生项目1</span>' in page
+
+
+def test_publishing_too_early_names_the_step_not_a_state(app, db):
+    session = ready_session()
+    vote(session, ballots_with(random.Random(3), codes(12),
+                               dict(zip(codes(12), [50] * 10 + [3, 2], strict=True)), 57, 10))
+    chair = logged_in(app, "chair")
+    early = chair.post(f"/chair/{session.slug}/publish", follow_redirects=True)
+    assert "还不能确认并公布结果，请先解决以下问题。" in early.text
+    assert "阶段" not in early.text.split("还不能")[1][:20]

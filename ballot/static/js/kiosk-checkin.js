@@ -31,6 +31,13 @@
     if (document.activeElement !== input) { input.focus({ preventScroll: true }); }
   }
 
+  // Focus that left for nowhere goes back to the scanner's input; focus a keyboard user moved
+  // to a control (大字, 高对比度, the camera) stays there.
+  function focusInputIfLost() {
+    var active = document.activeElement;
+    if (!active || active === document.body || active === document.documentElement) { focusInput(); }
+  }
+
   function showScan() {
     clearTimeout(backTimer);
     resultScreen.hidden = true;
@@ -88,10 +95,33 @@
     input.value = "";
     submit(text);
   });
-  // Keep the scanner's keystrokes landing in the input whatever was touched.
-  document.addEventListener("click", focusInput);
-  input.addEventListener("blur", function () { setTimeout(focusInput, 50); });
+  // Keep the scanner's keystrokes landing in the input whatever was touched (a tap, not a key).
+  document.addEventListener("pointerup", function () { setTimeout(focusInput, 50); });
+  input.addEventListener("blur", function () { setTimeout(focusInputIfLost, 50); });
+  // With a control focused, a scanner's characters go to the input and its Enter submits them.
+  var lastKey = -Infinity;
+  document.addEventListener("keydown", function (event) {
+    if (!resultScreen.hidden || document.activeElement === input) { return; }
+    var typed = event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.altKey &&
+      !event.metaKey;
+    if (typed) {
+      event.preventDefault();
+      lastKey = event.timeStamp;
+      input.value += event.key;
+      input.focus({ preventScroll: true });
+    } else if (event.key === "Enter" && input.value && event.timeStamp - lastKey < 1000) {
+      event.preventDefault();
+      input.focus({ preventScroll: true });
+      form.requestSubmit();
+    }
+  }, true);
   document.getElementById("result-back").addEventListener("click", showScan);
+  // The greeting goes after a few seconds; a delegate who needs longer to read it keeps it.
+  var MORE_MS = 30000;
+  document.getElementById("result-more").addEventListener("click", function () {
+    clearTimeout(backTimer);
+    backTimer = setTimeout(showScan, MORE_MS);
+  });
   // The next delegate in the queue scans while the last greeting is still shown: the scanner's
   // first key brings the scan screen back so that none of its keystrokes are lost.
   document.addEventListener("keydown", function (event) {

@@ -70,6 +70,13 @@
     if (state.screen === "idle" && document.activeElement !== scanInput) { scanInput.focus(); }
   }
 
+  // Focus that left for nowhere (the page itself) goes back to the scanner's input; focus a
+  // keyboard user moved to a control (大字, 高对比度) stays there.
+  function focusScannerIfLost() {
+    var active = document.activeElement;
+    if (!active || active === document.body || active === document.documentElement) { focusScanner(); }
+  }
+
   function idleMessage(text) { $("idle-message").textContent = text || ""; }
 
   $("scan-form").addEventListener("submit", function (event) {
@@ -162,8 +169,28 @@
       .catch(function () { /* offline: staff see it; the next beat tries again */ });
   }, HEARTBEAT_MS);
 
-  scanInput.addEventListener("blur", function () { window.setTimeout(focusScanner, 50); });
+  scanInput.addEventListener("blur", function () { window.setTimeout(focusScannerIfLost, 50); });
+  // A tap (not a key) anywhere gives the scanner its input back: touch users need no focus.
   document.addEventListener("pointerdown", function () { window.setTimeout(focusScanner, 50); });
+
+  // On the idle screen with a control focused, a scanner's characters go to the scanner's input
+  // (not to the control), and its closing Enter submits the card rather than pressing the control.
+  var lastIdleKey = -Infinity;
+  document.addEventListener("keydown", function (event) {
+    if (state.screen !== "idle" || document.activeElement === scanInput) { return; }
+    var typed = event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.altKey &&
+      !event.metaKey;
+    if (typed) {
+      event.preventDefault();
+      lastIdleKey = event.timeStamp;
+      scanInput.value += event.key;
+      scanInput.focus();
+    } else if (event.key === "Enter" && scanInput.value && event.timeStamp - lastIdleKey < 1000) {
+      event.preventDefault();
+      scanInput.focus();
+      $("scan-form").requestSubmit();
+    }
+  }, true);
 
   // A scanner is a keyboard: off the idle screen its characters (and the Enter or Space right
   // after them) must never press a focused button on the delegate's ballot. Card texts have no
@@ -207,13 +234,29 @@
     el.classList.toggle("vk-full", b.contested && count >= b.quota);
   }
 
+  // Each project's 赞成/反对/弃权 is one radio group: one Tab stop (the checked choice, or 赞成
+  // while none is), arrow keys move within it and choose, as radio buttons do.
   function renderChoices(item, code) {
     var buttons = item.querySelectorAll(".vk-choice");
+    var chosen = state.choices[code];
     for (var i = 0; i < buttons.length; i++) {
-      var on = state.choices[code] === buttons[i].dataset.choice;
+      var on = chosen === buttons[i].dataset.choice;
       buttons[i].classList.toggle("vk-on", on);
       buttons[i].setAttribute("aria-checked", on ? "true" : "false");
+      buttons[i].tabIndex = on || (!chosen && i === 0) ? 0 : -1;
     }
+  }
+
+  var ARROWS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+
+  function arrowKey(event, item, code) {
+    var step = ARROWS[event.key];
+    if (!step) { return; }
+    event.preventDefault();
+    var buttons = Array.prototype.slice.call(item.querySelectorAll(".vk-choice"));
+    var next = buttons[(buttons.indexOf(event.currentTarget) + step + buttons.length) % buttons.length];
+    next.focus();
+    choose(item, code, next.dataset.choice);
   }
 
   function choose(item, code, choice) {
@@ -261,7 +304,9 @@
         buttons[i].addEventListener("click", function (event) {
           choose(item, c.code, event.currentTarget.dataset.choice);
         });
+        buttons[i].addEventListener("keydown", function (event) { arrowKey(event, item, c.code); });
       }
+      renderChoices(item, c.code);
       list.appendChild(item);
     });
     renderCount();
@@ -369,6 +414,7 @@
     var line = $("walkaway-countdown");
     line.textContent = fill(T.walkaway, { seconds: left });
     $("walkaway").hidden = false;
+    focusBeforeWalkaway = document.activeElement;
     $("walkaway-stay").focus();
     timers.warning = window.setInterval(function () {
       left -= 1;
@@ -396,7 +442,22 @@
     });
   }
 
-  $("walkaway-stay").addEventListener("click", armWalkaway);
+  var focusBeforeWalkaway = null;
+  $("walkaway-stay").addEventListener("click", function () {
+    armWalkaway();
+    // Back where the delegate was on the ballot.
+    if (focusBeforeWalkaway && document.contains(focusBeforeWalkaway)) { focusBeforeWalkaway.focus(); }
+    focusBeforeWalkaway = null;
+  });
+  // The dialog is modal: Tab and Shift+Tab stay on its controls while it is shown.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Tab" || $("walkaway").hidden) { return; }
+    var controls = $("walkaway").querySelectorAll("button");
+    var index = Array.prototype.indexOf.call(controls, document.activeElement);
+    event.preventDefault();
+    var next = index < 0 ? 0 : (index + (event.shiftKey ? -1 : 1) + controls.length) % controls.length;
+    controls[next].focus();
+  }, true);
   document.addEventListener("pointerdown", function () {
     if ($("walkaway").hidden) { armWalkaway(); }
   });
