@@ -1,9 +1,10 @@
 // The browser's own "Please fill out this field." follows the browser's language, not the page's:
-// required fields say it in the page's language instead (the message is on <html>).
+// required fields say it in the page's language instead (<meta name="required-message">).
 (function () {
   "use strict";
-  var message = document.documentElement.getAttribute("data-required-message");
-  if (!message) { return; }
+  var meta = document.querySelector('meta[name="required-message"]');
+  if (!meta) { return; }
+  var message = meta.getAttribute("content");
   document.addEventListener("invalid", function (event) {
     var field = event.target;
     if (field.validity && field.validity.valueMissing) { field.setCustomValidity(message); }
