@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import skip_or_fail
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, KIOSK_PORTRAIT, screenshot
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -35,7 +36,7 @@ def bare_browser(playwright_browser, tmp_path_factory):
     """Chromium on a machine that has DejaVu and no CJK font at all (a second browser started
     by the module's Playwright: one Playwright per module, see conftest)."""
     if not DEJAVU.is_dir():
-        pytest.skip(f"{DEJAVU} missing (Debian's fonts-dejavu-core)")
+        skip_or_fail(f"{DEJAVU} missing (make test installs Debian's fonts-dejavu-core)")
     folder = tmp_path_factory.mktemp("fontconfig")
     config = folder / "fonts.conf"
     config.write_text(
