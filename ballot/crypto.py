@@ -23,8 +23,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ballot.domain.tally import CHOICES
-
 _KEY_MAGIC = b"PJK1"  # piaojue key blob, version 1
 _KEY_SALT_BYTES = 16
 _KEY_NONCE_BYTES = 12
@@ -233,16 +231,17 @@ def decode_signature(text: str) -> bytes:
 # --- board entries ----------------------------------------------------------------------------
 
 
-def entry_payload(ballot_id: str, round_number: int, choices: Mapping[str, str]) -> dict:
-    """The signed part of a board entry; ValueError on a malformed id, round or choice."""
+def entry_payload(ballot_id: str, round_number: int, ballot: Mapping[str, Any]) -> dict:
+    """The signed part of a board entry: the ballot id, the round and the encrypted ballot
+    (docs/ballot-box.md §4.6); ValueError on a malformed id or round, or a ballot that is not
+    an encrypted ballot's shape (its proofs are checked by ``ballot.ballotbox``)."""
     if not isinstance(ballot_id, str) or not _BALLOT_ID_RE.fullmatch(ballot_id):
         raise ValueError("ballot_id must be 32 lowercase hex digits")
     if not isinstance(round_number, int) or isinstance(round_number, bool) or round_number < 1:
         raise ValueError("round must be a positive int")
-    for code, choice in choices.items():
-        if not isinstance(code, str) or choice not in CHOICES:
-            raise ValueError(f"bad choice {code!r}: {choice!r}")
-    return {"ballot_id": ballot_id, "round": round_number, "choices": dict(choices)}
+    if not isinstance(ballot, Mapping) or set(ballot) != {"projects", "quota_proof"}:
+        raise ValueError("ballot must be an encrypted ballot {projects, quota_proof}")
+    return {"ballot_id": ballot_id, "round": round_number, "ballot": dict(ballot)}
 
 
 def entry_hash(payload: Mapping[str, Any]) -> str:
@@ -254,10 +253,10 @@ def make_entry(
     private_key: Ed25519PrivateKey,
     ballot_id: str,
     round_number: int,
-    choices: Mapping[str, str],
+    ballot: Mapping[str, Any],
 ) -> dict:
     """A signed board entry: {"payload", "hash", "signature"} (one line of entries.jsonl)."""
-    payload = entry_payload(ballot_id, round_number, choices)
+    payload = entry_payload(ballot_id, round_number, ballot)
     data = canonical_json(payload)
     return {
         "payload": payload,

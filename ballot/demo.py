@@ -23,6 +23,7 @@ from ballot.services import (
     candidates,
     checkin,
     credentials,
+    opening,
     rehearsals,
     results,
     rounds,
@@ -204,6 +205,7 @@ def seed_past_year(actor: str) -> None:
         token, _ = voting.issue_ballot(session, kiosk, card)
         voting.cast_ballot(session, kiosk, token, choices)
     results.close_voting(session, chair.username)
+    opening.open_with_drill_shares(session, scrutineer.username)
     results.confirm_as_scrutineer(session, scrutineer)
     results.publish_as_chair(session, chair)
     _track_past_year(session, actor)

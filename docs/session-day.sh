@@ -11,10 +11,11 @@ ballot pair-kiosk "$S" --name 投票机1 --mode voting  # type the code at /kios
 ballot open-checkin "$S"                           # → 签到中
 ballot leave "$S" --seat 1排01座 --reason 出差        # 请假
 ballot checkin "$S" --seat 1排02座 --reason 忘带代表证  # by hand at the staff desk
-ballot simulate "$S" --turnout 0.9 --seed 7 --as chair  # check-in, open, vote, close, count
+# check-in, seal (drill shares), open, vote, close, open the box with the drill shares, count:
+ballot simulate "$S" --turnout 0.9 --seed 7 --as chair --no-publish
 seed=8
 while ballot tie-break "$S" --as chair 2>/dev/null; do  # a tie across the cutoff: 再次投票
-  ballot simulate "$S" --seed "$seed" --as chair
+  ballot simulate "$S" --seed "$seed" --as chair --no-publish
   seed=$((seed + 1))
 done
 ballot tally "$S"

@@ -117,6 +117,31 @@ def seal_box(session: VoteSession) -> list[str]:
     return KEY_CARDS[session.id]
 
 
+def open_box(session: VoteSession, number: int | None = None, actor: str = "scrutineer"):
+    """Open the closed round's box with the first t key cards of the seal (committed); returns
+    the round's result."""
+    from ballot.domain.tally import RoundResult
+    from ballot.services import opening, rounds
+
+    if session.id in KEY_CARDS:
+        for text in KEY_CARDS[session.id][: session.box_threshold]:
+            opening.present_card(session, text, actor, number)
+    else:  # sealed elsewhere (a drill of the demo, the web): its drill shares
+        opening.open_with_drill_shares(session, actor, number)
+    _db.session.commit()
+    round_ = rounds.current_round(session) if number is None else rounds.get_round(session, number)
+    return RoundResult.from_dict(round_.result)
+
+
+def close_and_open(session: VoteSession, actor: str = "chair"):
+    """Close the open round as ``actor`` and open its box (committed); returns its result."""
+    from ballot.services import results
+
+    results.close_voting(session, actor)
+    _db.session.commit()
+    return open_box(session)
+
+
 def make_user(username: str = "staff", role: str = "staff", password: str = "correct-horse",
               congress: str | None = "示范镇人大"):
     """A staff account."""

@@ -25,7 +25,7 @@ def test_tally_prints_each_round_and_the_tie(app, db):
     vote(session, tied_round1())
     result = app.test_cli_runner().invoke(args=["tally", session.slug])
     assert result.exit_code == 0, result.output
-    assert "第 1 轮  应选 10  应到 60  实到 57  发出 57  收回 57  有效 56  无效 1  过半数 31 票" in result.output
+    assert "第 1 轮  应选 10  应到 60  实到 57  发出 57  收回 57  有效 57  无效 0  过半数 31 票" in result.output
     assert "同票，待主持人决定" in result.output and "有同票待决定" in result.output
 
 

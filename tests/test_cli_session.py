@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ballot.models import AuditEntry, Round, VoteSession
 from ballot.services import rounds, sessions
-from tests.conftest import make_session, make_user
+from tests.conftest import KEY_CARDS, make_session, make_user
 from tests.services.test_results import ready_session, tied_round1, vote
 from tests.services.test_voting import voting_session
 
@@ -79,23 +79,41 @@ def test_chair_steps_need_a_chair_account(app, db):
     assert rounds.current_round(sessions.get_session(session.slug)) is None
 
 
-def test_cli_close_is_the_chairs_close_it_counts(app, db):
+def test_cli_close_is_the_chairs_close_and_open_box_takes_one_card_each(app, db):
     session, _ = _checked_in()
     make_user("chair", "chair")
+    make_user("chen", "scrutineer")
+    make_user("zhao", "scrutineer")
     db.session.commit()
     runner = app.test_cli_runner()
     opened = runner.invoke(args=["open", session.slug, "--as", "chair"])
     assert opened.exit_code == 0 and "第 1 轮投票已开始" in opened.output, opened.output
     closed = runner.invoke(args=["close", session.slug, "--as", "chair"])
     assert closed.exit_code == 0, closed.output
+    assert "票箱已封存" in closed.output and "ballot open-box" in closed.output
     db.session.expire_all()
     round_ = db.session.execute(select(Round)).scalar_one()
-    assert round_.state == "closed" and round_.result is not None
+    assert round_.state == "closed" and round_.result is None
     assert round_.merkle_root in closed.output
     actions = db.session.execute(select(AuditEntry.action).where(
         AuditEntry.actor == "chair")).scalars().all()
-    assert actions == ["session.state", "round.open", "session.state", "round.close",
-                       "round.count"]
+    assert actions == ["session.state", "round.open", "session.state", "round.close"]
+
+    cards = KEY_CARDS[session.id]
+    drill = runner.invoke(args=["open-box", session.slug, "--drill"])
+    assert drill.exit_code == 1 and "只有演练会议" in drill.output
+    nobody = runner.invoke(args=["open-box", session.slug], input=cards[0])
+    assert nobody.exit_code != 0 and "--as" in nobody.output
+    first = runner.invoke(args=["open-box", session.slug, "--as", "chen"], input=cards[0] + "\n")
+    assert first.exit_code == 0 and "已出示密钥卡 1/2" in first.output, first.output
+    twice = runner.invoke(args=["open-box", session.slug, "--as", "zhao"], input=cards[0])
+    assert twice.exit_code == 1 and "不能使用两次" in twice.output
+    second = runner.invoke(args=["open-box", session.slug, "--as", "zhao"], input=cards[2])
+    assert second.exit_code == 0 and "票箱已开启并计票" in second.output, second.output
+    db.session.expire_all()
+    assert db.session.execute(select(Round)).scalar_one().result["returned"] == 0
+    assert db.session.execute(select(AuditEntry.action).where(
+        AuditEntry.actor == "zhao")).scalars().all() == ["box.partial", "round.count"]
 
 
 def test_tie_break_leave_empty_confirm_publish_as_named_accounts(app, db):
@@ -159,8 +177,8 @@ def test_simulate_runs_a_draft_drill_to_a_counted_round_and_says_so(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["simulate", session.slug, "--seed", "3", "--turnout", "0.8"])
     assert result.exit_code == 0, result.output
-    for said in ("已锁定候选名单", "已开始签到", "已签到 16 名代表", "第 1 轮投票已开始",
-                 "已投 16 张", "第 1 轮投票已结束并计票"):
+    for said in ("已锁定候选名单", "已开始签到", "已签到 16 名代表", "已封箱", "第 1 轮投票已开始",
+                 "已投 16 张", "第 1 轮投票已结束，票箱已封存", "已用 2 份演练密钥开箱"):
         assert said in result.output
     db.session.expire_all()
     session = sessions.get_session(session.slug)

@@ -23,7 +23,7 @@ from ballot.domain.errors import InvalidInput
 from ballot.extensions import db as db_
 from ballot.models import AuditEntry, BoardEntry, Delegate, Kiosk
 from ballot.services import candidates, kiosks, results, rounds, sessions
-from tests.conftest import make_session, make_user, seal_box
+from tests.conftest import close_and_open, make_session, make_user, seal_box
 from tests.crypto.bundle_builder import ballots_with
 from tests.services.test_results import cast, tied_round1, vote
 
@@ -249,7 +249,7 @@ def test_session_day_pages_in_english(app, client, db, english):
     assert_english(client.get("/s/en-session/board/"))
     page = assert_english(client.get("/s/en-session/results"))
     assert "The result has not been published yet (current stage: Voting)." in page
-    results.close_voting(session, "chair")
+    close_and_open(session)
     db.session.commit()
     english("chair")
     page = assert_english(client.get("/chair/en-session"))

@@ -1,8 +1,8 @@
 """Every session-day step as a ``ballot`` command, in the order of the day.
 
 Each command calls the same service as the screen (and the /api/v1 endpoint) for that step, in
-one unit of work, so a command's close is the chair's close: it counts the round and writes the
-same audit entries. A step that belongs to a role (the chair's open, close, tie-break, leave
+one unit of work, so a command's close is the chair's close: it seals the round's totals and
+writes the same audit entries. A step that belongs to a role (the chair's open, close, tie-break, leave
 empty and publish; the chief scrutineer's confirmation) is done as a named account, ``--as
 USERNAME``, checked as the screens check the logged-in user; the audit log names that account.
 Staff steps take ``--as`` too (default: ``cli``).
@@ -220,14 +220,15 @@ def open_command(session_ref: str, as_user: str) -> None:
                f"应选 {quota}，候选 {count}，实到 {present}")
 
 
-def _say_count(result, merkle_root: str) -> None:
-    click.echo(f"第 {result.number} 轮投票已结束并计票 / round {result.number} closed and counted: "
-               f"发出 {result.issued}，收回 {result.returned}，有效 {result.valid}，无效 {result.invalid}")
-    click.echo(f"默克尔树根 / Merkle root: {merkle_root}")
-    click.echo(f"本轮入选 / chosen: {'、'.join(result.chosen) or '无 / none'}")
-    if result.tie is not None:
-        click.echo(f"同票跨越入选线 / tie across the cutoff: {'、'.join(result.tie.candidates)} "
-                   f"争 {result.tie.slots} 个名额 — ballot tie-break 或 / or ballot leave-empty")
+def say_closed(session: VoteSession, round_) -> None:
+    """What a close tells the operator: the figures, the root and how to open the box."""
+    click.echo(f"第 {round_.number} 轮投票已结束，票箱已封存 / round {round_.number} closed, box sealed: "
+               f"发出 {rounds.issued_count(session, round_.number)}，"
+               f"收回 {rounds.returned_count(session, round_.number)}")
+    click.echo(f"默克尔树根 / Merkle root: {round_.merkle_root}")
+    click.echo(f"开箱计票需 {session.box_threshold} 位监票人的密钥卡 / opening needs "
+               f"{session.box_threshold} key cards: ballot open-box {session.slug} --as SCRUTINEER"
+               + ("（演练 / drill: ballot open-box --drill）" if session.is_drill else ""))
 
 
 @click.command("close")
@@ -235,14 +236,16 @@ def _say_count(result, merkle_root: str) -> None:
 @as_option(CHAIR, required=True)
 @with_appcontext
 def close_command(session_ref: str, as_user: str) -> None:
-    """Close the open round as the chair and count it (void unused ballots, Merkle root, count)."""
+    """Close the open round as the chair (void unused ballots, Merkle root, seal the totals);
+    the scrutineers then open the box (ballot open-box)."""
 
     def work():
         user, session = _as(as_user, CHAIR, session_ref)
-        result = results.close_voting(session, user.username)
-        return result, rounds.get_round(session, result.number).merkle_root
+        return results.close_voting(session, user.username).number
 
-    _say_count(*step(work))
+    number = step(work)
+    session = sessions.get_session(session_ref)
+    say_closed(session, rounds.get_round(session, number))
 
 
 @click.command("tie-break")

@@ -1,4 +1,5 @@
-"""``ballot simulate SESSION``: run a drill session through to a closed round with random ballots."""
+"""``ballot simulate SESSION``: run a drill session with random ballots through the close, the
+box opening with its drill shares and, when the count decides, publication."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from ballot.domain import tally
 from ballot.domain.errors import BallotError, NotADrillToSimulate, SimulateTooLate, WrongState
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
-from ballot.models import Delegate, Kiosk, VoteSession, utcnow
+from ballot.models import Delegate, Kiosk, User, VoteSession, utcnow
 from ballot.services import (
     accounts,
     box,
     candidates,
     checkin,
     credentials,
+    opening,
     results,
     roster,
     rounds,
@@ -84,18 +86,22 @@ def random_choices(rng: random.Random, candidates: list[str], quota: int,
 @click.option("--as", "as_user", metavar="USERNAME", default=None,
               help="The chair account that opens and closes voting (default: simulate).")
 @click.option("--keep-open", is_flag=True, help="Cast the ballots but leave the round open.")
+@click.option("--no-publish", is_flag=True,
+              help="Stop after the box is opened and counted (do not confirm and publish).")
 @click.option("--real", is_flag=True,
               help="Also run on a session that is not a drill (its result becomes meaningless).")
 @with_appcontext
 def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user: str | None,
-                     keep_open: bool, real: bool) -> None:
-    """Drill: from any state before voting, run SESSION through to a closed, counted round.
+                     keep_open: bool, no_publish: bool, real: bool) -> None:
+    """Drill: from any state before voting, run SESSION through voting, opening and publication.
 
     Locks the candidate list (draft), opens check-in (locked), checks delegates in up to
-    --turnout (check-in), opens voting, casts random valid ballots at a simulated kiosk through
-    the kiosks' own issue and cast services, and closes and counts the round as the chair's
-    close does; with a round open already (a tie-break), it votes and closes that one. Each
-    step is printed. The ballots are real ballots: it refuses a session that is not a drill
+    --turnout (check-in), seals the box with drill shares, opens voting, casts random valid
+    ballots at a simulated kiosk through the kiosks' own issue and cast services, closes the
+    round as the chair's close does and opens the box with the drill's shares (as t scrutineers
+    would with their cards); with a round open already (a tie-break), it votes and closes that
+    one. When the count decides (no tie across the cutoff) the session's chief scrutineer and
+    chair accounts confirm and the result is published. Each step is printed. The ballots are real ballots: it refuses a session that is not a drill
     (演练) unless --real is given (make one with `ballot drill clone SESSION`). The voters'
     cards are re-issued for the drill.
     """
@@ -147,13 +153,48 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user
     if keep_open:
         click.echo("· 投票仍在进行 / the round stays open: ballot close SESSION --as CHAIR")
         return
-    result = step(lambda: results.close_voting(sessions.get_session(session_ref), chair))
-    click.echo(f"· 第 {result.number} 轮投票已结束并计票 / round {result.number} closed and counted:"
-               f" 收回 {result.returned}，有效 {result.valid}，入选 {len(result.chosen)}")
-    if result.tie is not None:
-        click.echo(f"· 同票跨越入选线 / tie across the cutoff: {'、'.join(result.tie.candidates)}"
-                   f" 争 {result.tie.slots} 个名额：ballot tie-break {session_ref} --as CHAIR"
+    number = step(lambda: results.close_voting(sessions.get_session(session_ref), chair)).number
+    click.echo(f"· 第 {number} 轮投票已结束，票箱已封存 / round {number} closed, box sealed")
+    session = sessions.get_session(session_ref)
+    if not session.is_drill or not session.box_drill_shares:
+        click.echo(f"· 开箱计票须由 {session.box_threshold} 位监票人出示密钥卡 / opening needs "
+                   f"{session.box_threshold} key cards: ballot open-box {session.slug} --as SCRUTINEER")
+        return
+    state = step(lambda: opening.open_with_drill_shares(
+        sessions.get_session(session_ref), actor, number))
+    session = sessions.get_session(session_ref)
+    result = rounds.get_round(session, number).result
+    click.echo(f"· 已用 {state.count} 份演练密钥开箱（{'、'.join(state.presented)}）并计票 / box opened "
+               f"with {state.count} drill shares: 收回 {result['returned']}，有效 {result['valid']}，"
+               f"入选 {len(result['chosen'])}")
+    if result["tie"] is not None:
+        click.echo(f"· 同票跨越入选线 / tie across the cutoff: {'、'.join(result['tie']['candidates'])}"
+                   f" 争 {result['tie']['slots']} 个名额：ballot tie-break {session_ref} --as CHAIR"
                    f" 然后 / then ballot simulate {session_ref}，或 / or ballot leave-empty")
+        return
+    if not no_publish:
+        _publish(session_ref, as_user)
+
+
+def _publish(session_ref: str, as_user: str | None) -> None:
+    """Confirm as the session's chief scrutineer and a chair account, then publish (a drill)."""
+    from ballot.commands.session_day import step
+
+    session = sessions.get_session(session_ref)
+    chief = next((u for u in db.session.execute(select(User).where(User.role == "scrutineer"))
+                  .scalars() if results.is_chief_scrutineer(session, u)), None)
+    chair = accounts.acting_as(as_user, "chair") if as_user else next(
+        (u for u in db.session.execute(select(User).where(User.role == "chair")).scalars()
+         if sessions.can_access(u, session.congress)), None)
+    if chief is None or chair is None:
+        click.echo("· 计票完成。公布前须由总监票人确认、主持人公布 / counted; to publish: "
+                   f"ballot confirm {session_ref} --as CHIEF_SCRUTINEER, then ballot publish "
+                   f"{session_ref} --as CHAIR")
+        return
+    step(lambda: results.confirm_as_scrutineer(sessions.get_session(session_ref), chief))
+    step(lambda: results.publish_as_chair(sessions.get_session(session_ref), chair))
+    click.echo(f"· 总监票人 {chief.label} 已确认，主持人 {chair.label} 已公布结果 / confirmed and "
+               f"published: ballot export {session_ref} --format bundle -o bundle.zip")
 
 
 def _open(session_ref: str, chair: str) -> int:

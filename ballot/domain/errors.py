@@ -249,13 +249,6 @@ class BallotCastNotReleasable(BallotError):
     message = N_("%(name)s 代表在本轮已经投票，选票已投出，不能释放，也不能再次投票。")
 
 
-class BallotAlreadyCast(AlreadyVoted):
-    """A different ballot was submitted on a token that was already used."""
-
-    code = "ballot_already_cast"
-    message = N_("这张选票已经投出，不能更改或重新投票。")
-
-
 class BallotTokenInvalid(BallotError):
     """The ballot token is unknown, voided, bound to another kiosk or its round has closed."""
 

@@ -5,7 +5,9 @@ server, the chair screen and the offline ``verify`` command all recount with thi
 must stay importable on its own and give the same answer for the same ballots in any order.
 
 Candidates are keyed by their code ("01", "02", …, in ballot order). A ballot is a mapping
-``code -> "for" | "against" | "abstain"``; a code missing from it is *unmarked* and counts as 弃权.
+``code -> "for" | "against" | "abstain"``; a code missing from it counts as 弃权. Encrypted
+ballots are counted from their decrypted per-project totals alone (``tally_totals``): a 弃权 is
+"neither 赞成 nor 反对", so a project left unmarked and one marked 弃权 are the same vote.
 """
 
 from __future__ import annotations
@@ -79,21 +81,15 @@ def pass_threshold(roster_size: int, present: int, pass_basis: str) -> int:
 
 @dataclass(frozen=True)
 class Count:
-    """One project's votes in one round; ``abstain`` includes ``unmarked``."""
+    """One project's votes in one round (弃权: valid ballots with neither 赞成 nor 反对)."""
 
     for_: int = 0
     against: int = 0
     abstain: int = 0
-    unmarked: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        """The JSON shape: {"for", "against", "abstain", "unmarked"}."""
-        return {
-            "for": self.for_,
-            "against": self.against,
-            "abstain": self.abstain,
-            "unmarked": self.unmarked,
-        }
+        """The JSON shape: {"for", "against", "abstain"}."""
+        return {"for": self.for_, "against": self.against, "abstain": self.abstain}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Count:
@@ -102,7 +98,6 @@ class Count:
             for_=int(data["for"]),
             against=int(data["against"]),
             abstain=int(data["abstain"]),
-            unmarked=int(data["unmarked"]),
         )
 
 
@@ -283,39 +278,55 @@ def _cut(
 
 
 def tally_round(spec: RoundSpec, ballots: Iterable[Mapping[str, str]]) -> RoundResult:
-    """Count one round's ballots and decide what passes, the ranking, the chosen and any tie.
+    """Count plaintext ballots (a test's, a paper ballot's) through ``tally_totals``.
 
     Invalid ballots (see ballot_problem) count in ``returned`` and ``invalid`` only.
-    A project passes with 赞成 >= ``spec.pass_threshold``; passing projects are ranked by 赞成
-    (equal votes share a rank and keep ballot order) and the top ``spec.quota`` are chosen, except
-    that a group tied across the cutoff is never split: none of it is chosen and ``tie`` names
-    the group and the slots left. ``shortfall`` is how many slots lack a passing project.
-
-    A round whose ballots returned exceed those issued is void (DESIGN §2): counts, ``passed``
-    and ``ranking`` are still reported for the record, but ``chosen`` is empty, ``tie`` is None
-    and ``shortfall`` is 0, because a void round decides nothing; the caller reports it
-    (``returned_within_issued`` is False) and the round must be held again.
     """
-    tallies = {code: [0, 0, 0, 0] for code in spec.candidates}  # for, against, abstain, unmarked
-    returned = 0
-    invalid = 0
+    totals = {code: [0, 0] for code in spec.candidates}
+    returned = invalid = 0
     for choices in ballots:
         returned += 1
         if not is_valid_ballot(choices, spec):
             invalid += 1
             continue
-        for code in spec.candidates:
-            choice = choices.get(code)
-            tally = tallies[code]
+        for code, choice in choices.items():
             if choice == FOR:
-                tally[0] += 1
+                totals[code][0] += 1
             elif choice == AGAINST:
-                tally[1] += 1
-            else:
-                tally[2] += 1
-                if choice is None:
-                    tally[3] += 1
-    counts = {code: Count(*tallies[code]) for code in spec.candidates}
+                totals[code][1] += 1
+    return tally_totals(spec, {code: (f, a) for code, (f, a) in totals.items()}, returned, invalid)
+
+
+def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returned: int,
+                 invalid: int = 0) -> RoundResult:
+    """Decide a round from its per-project (赞成, 反对) totals over the valid ballots.
+
+    This is how the sealed box is counted: only these totals are ever decrypted. 弃权 is what
+    is left of the valid ballots. A project passes with 赞成 >= ``spec.pass_threshold``;
+    passing projects are ranked by 赞成 (equal votes share a rank and keep ballot order) and the
+    top ``spec.quota`` are chosen, except that a group tied across the cutoff is never split:
+    none of it is chosen and ``tie`` names the group and the slots left. ``shortfall`` is how
+    many slots lack a passing project.
+
+    A round whose ballots returned exceed those issued is void (DESIGN §2): counts, ``passed``
+    and ``ranking`` are still reported for the record, but ``chosen`` is empty, ``tie`` is None
+    and ``shortfall`` is 0, because a void round decides nothing; the caller reports it
+    (``returned_within_issued`` is False) and the round must be held again. ValueError when the
+    totals cannot come from ``returned - invalid`` valid ballots.
+    """
+    _check_count("returned", returned)
+    _check_count("invalid", invalid)
+    valid = returned - invalid
+    if valid < 0 or set(totals) != set(spec.candidates):
+        raise ValueError("totals must name every candidate of the round, invalid <= returned")
+    counts = {}
+    for code in spec.candidates:
+        for_, against = totals[code]
+        _check_count("for", for_)
+        _check_count("against", against)
+        if for_ + against > valid:
+            raise ValueError(f"project {code}: {for_} for + {against} against > {valid} ballots")
+        counts[code] = Count(for_=for_, against=against, abstain=valid - for_ - against)
 
     threshold = spec.pass_threshold
     passed = tuple(code for code in spec.candidates if counts[code].for_ >= threshold)
@@ -338,7 +349,7 @@ def tally_round(spec: RoundSpec, ballots: Iterable[Mapping[str, str]]) -> RoundR
         pass_threshold=threshold,
         issued=spec.issued,
         returned=returned,
-        valid=returned - invalid,
+        valid=valid,
         invalid=invalid,
         returned_within_issued=within_issued,
         counts=counts,

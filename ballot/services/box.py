@@ -1,4 +1,5 @@
-"""The sealed ballot box (DESIGN §3): sealing (封箱) with the scrutineers' key cards.
+"""The sealed ballot box (DESIGN §3): sealing (封箱) with the scrutineers' key cards, and
+encrypting each ballot to the sealed box as it is cast.
 
 Sealing deals a fresh ballot-box key t-of-n among the session's named scrutineers (the chief
 scrutineer first). Only public values are stored: the box public key, each share's commitment,
@@ -14,12 +15,13 @@ import functools
 import re
 
 from ballot import crypto
+from ballot.ballotbox import proofs
 from ballot.ballotbox import shares as box_shares
 from ballot.ballotbox.group import Point
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput, NotReady, WrongState
 from ballot.extensions import db
-from ballot.models import VoteSession
+from ballot.models import Round, VoteSession
 from ballot.services import audit, rounds
 from ballot.services.key_cards import KeyCard
 
@@ -167,3 +169,34 @@ def update_scrutiny(session: VoteSession, values: dict, actor: str) -> None:
     audit.record(actor, "session.scrutiny", session, **{k: values.get(k, "") for k in
                                                          ("chief_scrutineer", "scrutineers", "counters")},
                  box_threshold=threshold, box_shares=shares)
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(hex_key: str) -> Point:
+    return Point.from_hex(hex_key)
+
+
+def for_limit(session: VoteSession, round_: Round) -> int:
+    """The most 赞成 a ballot of ``round_`` may hold: the slots (差额), or every project (等额)."""
+    return round_.quota if session.contested else len(round_.candidates)
+
+
+def encrypt_ballot(session: VoteSession, round_: Round, ballot_id: str,
+                   choices: dict[str, str]) -> dict:
+    """The ballot as it is stored and published: per project of ``round_`` (ballot order) the
+    encrypted 赞成 and 反对 with their proofs, and the quota proof (docs/ballot-box.md §4.6).
+
+    ``choices`` (code → for/against/abstain, a missing code is 弃权) exist only in memory here.
+    """
+    if not is_sealed(session):
+        raise WrongState(N_("投票箱尚未封箱，不能投票。"))
+    ordered = [choices.get(code, "abstain") for code in round_.candidates]
+    context = proofs.ballot_context(session.key_fingerprint, round_.number, ballot_id)
+    return proofs.encrypt_ballot(_public_key(session.box_public_key), ordered,
+                                 for_limit(session, round_), context)
+
+
+def holder_of(session: VoteSession, index: int) -> str:
+    """The scrutineer who holds share ``index`` (1..n) of the sealed box."""
+    holders = session.box_holders or []
+    return holders[index - 1] if 1 <= index <= len(holders) else f"#{index}"

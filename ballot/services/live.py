@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from ballot.domain import rules
 from ballot.extensions import db
-from ballot.models import BallotIssue, BoardEntry, Delegate, Round, User, VoteSession
+from ballot.models import BallotIssue, BoardEntry, BoxPartial, Delegate, Round, User, VoteSession
 from ballot.services import sessions
 
 
@@ -46,13 +46,15 @@ def _statement(by: str):
                BallotIssue.round_number == latest.number).label("issued"),
         _count(BoardEntry, BoardEntry.session_id == VoteSession.id,
                BoardEntry.round_number == latest.number).label("returned"),
+        _count(BoxPartial, BoxPartial.session_id == VoteSession.id,
+               BoxPartial.round_number == latest.number).label("box_presented"),
     ).outerjoin(latest, and_(latest.session_id == VoteSession.id,
                              latest.number == latest_number)).where(key)
 
 
 def live_figures(ref: str, user: User) -> tuple[int, dict]:
-    """The session ``ref`` names (its id) and its figures: state, attendance, quorum, and ballots
-    issued (发出) and returned (收回) in the latest round; NotFound as for any page of a session
+    """The session ``ref`` names (its id) and its figures: state, attendance, quorum, ballots
+    issued (发出) and returned (收回) in the latest round and key cards presented to open it; NotFound as for any page of a session
     ``user`` may not see."""
     parsed = sessions.parse_ref(ref)
     row = None if parsed is None else db.session.execute(
@@ -77,5 +79,7 @@ def _figures(row) -> dict:
         "round": row.number, "round_state": row.round_state,
         "issued": row.issued if in_round else 0,
         "returned": row.returned if in_round else 0,
+        # Key cards presented so far to open the latest round's box (开箱, k of t).
+        "box_presented": row.box_presented if in_round else 0,
         "confirmations": bool(row.scrutineer_confirmed_by) + bool(row.chair_confirmed_by),
     }

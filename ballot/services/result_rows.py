@@ -50,7 +50,6 @@ def project_rows(session: VoteSession, found: results.SessionResults) -> list[di
                 "项目名称": candidate.title if candidate else code,
                 "承办单位": candidate.department if candidate else "",
                 "赞成": count.for_, "反对": count.against, "弃权": count.abstain,
-                "其中未表态": count.unmarked,
                 "是否通过": "是" if code in result.passed else "否",
                 "排名": ranks.get(code, ""),
                 "本轮结果": status(code, result, outcome.round.decision),

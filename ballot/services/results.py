@@ -1,7 +1,8 @@
 """The count under the session's rules, the chair's decisions on ties, confirmation, publication.
 
-Every number here is recomputed from the board entries with ``ballot.domain.tally``, the same
-code the offline verifier runs, so what the chair announces is what any auditor recounts.
+A round is counted from the per-project totals the scrutineers decrypt when they open the box
+(services/opening.py) with ``ballot.domain.tally.tally_totals``, the same code the offline
+verifier runs on the published totals, so what the chair announces is what any auditor recounts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
 
 from ballot import bundle, crypto
 from ballot.domain import rules
@@ -33,21 +33,25 @@ from ballot.domain.tally import (
     RoundSpec,
     Tie,
     combine_rounds,
-    tally_round,
+    tally_totals,
 )
-from ballot.extensions import db
-from ballot.models import BoardEntry, Round, User, VoteSession
+from ballot.models import Round, User, VoteSession
 from ballot.services import audit, checkin, keys, rounds, sessions
 
 
 @dataclass(frozen=True)
 class RoundOutcome:
-    """A round with its count (None while it is still open)."""
+    """A round with its count (None while it is open or its box not yet opened)."""
 
     round: Round
     result: RoundResult | None
     issued: int
     returned: int
+
+    @property
+    def awaiting_opening(self) -> bool:
+        """Closed, its totals sealed until t scrutineers present their key cards (开箱)."""
+        return self.round.state == "closed" and self.result is None
 
 
 @dataclass(frozen=True)
@@ -83,29 +87,20 @@ def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
     )
 
 
-def board_choices(session: VoteSession, number: int) -> list[dict[str, str]]:
-    """The choices of every ballot on the board in round ``number`` (sorted by hash)."""
-    payloads = db.session.execute(
-        select(BoardEntry.payload)
-        .where(BoardEntry.session_id == session.id, BoardEntry.round_number == number)
-        .order_by(BoardEntry.entry_hash)
-    ).scalars()
-    return [json.loads(payload)["choices"] for payload in payloads]
+def close_voting(session: VoteSession, actor: str) -> Round:
+    """Close the open round: void unused ballots, commit the entries (Merkle root) and multiply
+    their ciphertexts per project. The round is counted when the scrutineers open the box."""
+    return rounds.close_round(session, actor)
 
 
-def count_round(session: VoteSession, round_: Round) -> RoundResult:
-    """Count a closed round from its board entries and store the result on the round."""
-    if round_.state != "closed":
-        raise WrongState(N_("第 %(number)s 轮投票尚未结束，不能计票。"), number=round_.number)
-    result = tally_round(round_spec(session, round_), board_choices(session, round_.number))
+def count_totals(session: VoteSession, round_: Round, totals: dict[str, tuple[int, int]],
+                 actor: str) -> RoundResult:
+    """Count an opened round from its decrypted (赞成, 反对) totals; stored and audited."""
+    if round_.state != "closed" or round_.result is not None:
+        raise WrongState(N_("第 %(number)s 轮不在等待开箱计票的状态。"), number=round_.number)
+    returned = rounds.returned_count(session, round_.number)
+    result = tally_totals(round_spec(session, round_), totals, returned)
     round_.result = result.to_dict()
-    return result
-
-
-def close_voting(session: VoteSession, actor: str) -> RoundResult:
-    """Close the open round (voids tokens, commits the Merkle root) and count it at once."""
-    round_ = rounds.close_round(session, actor)
-    result = count_round(session, round_)
     audit.record(actor, "round.count", session, number=round_.number, returned=result.returned,
                  valid=result.valid, invalid=result.invalid, chosen=list(result.chosen),
                  tie=None if result.tie is None else result.tie.to_dict())
@@ -116,11 +111,8 @@ def session_results(session: VoteSession) -> SessionResults:
     """All rounds with their counts, and the final result combined over the counted ones."""
     outcomes: list[RoundOutcome] = []
     for round_ in rounds.list_rounds(session):
-        result = None
-        if round_.state == "closed":
-            result = (RoundResult.from_dict(round_.result) if round_.result is not None
-                      else tally_round(round_spec(session, round_),
-                                       board_choices(session, round_.number)))
+        # A closed round is counted once the scrutineers have opened the box (result set).
+        result = None if round_.result is None else RoundResult.from_dict(round_.result)
         outcomes.append(RoundOutcome(
             round=round_, result=result,
             issued=rounds.issued_count(session, round_.number),
@@ -310,9 +302,6 @@ def publish(session: VoteSession, actor: str) -> bytes:
         chief_scrutineer_confirmed=bool(session.scrutineer_confirmed_by),
         chair_confirmed=bool(session.chair_confirmed_by),
     )
-    for outcome in results.counted:
-        if outcome.round.result is None:
-            outcome.round.result = outcome.result.to_dict()
     document = crypto.canonical_json(result_document(session, results))
     key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
     session.result_document = document

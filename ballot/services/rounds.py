@@ -12,6 +12,7 @@ import json
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ballot import crypto, merkle
+from ballot.ballotbox import proofs
 from ballot.domain.errors import N_, InvalidInput, Listing, NotFound, WrongState
 from ballot.domain.rules import STATE_LABELS
 from ballot.domain.tally import DECISION_TIE_BREAK
@@ -93,6 +94,7 @@ def close_round(session: VoteSession, actor: str) -> Round:
     )
     entries = _entry_rows(session.id, round_.number)
     round_.merkle_root = merkle.round_root([row["entry_hash"] for row in entries])
+    round_.box_products = _products(round_, entries)
     round_.state = "closed"
     # 实到 at the close: delegates who arrived late (after the opening) were issued ballots too.
     round_.present = _present(session)
@@ -110,6 +112,15 @@ def close_round(session: VoteSession, actor: str) -> Round:
                  present=round_.present,
                  merkle_root=round_.merkle_root)
     return round_
+
+
+def _products(round_: Round, entries: list[dict]) -> dict:
+    """Per project of the round, the products of every entry's 赞成 and 反对 ciphertexts: the
+    only values the scrutineers' key cards will ever decrypt (each proved at casting)."""
+    products = proofs.tally_product((json.loads(row["payload"])["ballot"] for row in entries),
+                                    len(round_.candidates))
+    return {code: {"for": for_.to_json(), "against": against.to_json()}
+            for code, (for_, against) in zip(round_.candidates, products, strict=True)}
 
 
 def _entry_rows(session_id: int, number: int) -> list[dict]:

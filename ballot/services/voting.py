@@ -21,7 +21,6 @@ and the re-run's reads then see the winner's committed rows.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,7 +36,6 @@ from ballot.domain.errors import (
     N_,
     AlreadyCast,
     AlreadyIssued,
-    BallotAlreadyCast,
     BallotCastNotReleasable,
     BallotTokenInvalid,
     InvalidBallot,
@@ -61,7 +59,7 @@ from ballot.models import (
     Round,
     VoteSession,
 )
-from ballot.services import audit, credentials, keys
+from ballot.services import audit, box, credentials, keys
 
 
 @dataclass(frozen=True)
@@ -266,28 +264,34 @@ def _validate(session: VoteSession, round_: Round, choices: dict[str, str]) -> N
 
 def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
                 choices: Mapping[str, str]) -> Receipt:
-    """Record the ballot for ``token`` (once; the same choices again return the same receipt)."""
+    """Encrypt and record the ballot for ``token``, once.
+
+    The choices exist only in memory while the ballot is encrypted to the sealed box; the board
+    entry holds ciphertexts and proofs. A retried submission of a used token (a kiosk that lost
+    the answer) gets the receipt of the ballot recorded under it, which nobody can change.
+    """
     _check_kiosk(session, kiosk)
     row = _token_row(session, kiosk, token)
     clean = _clean_choices(choices)
     ballot_id = crypto.ballot_id_from_token(token)
     if row.state != "open":
         # The entry and the token's "used" state are written in one transaction, so only a
-        # used token can have an entry: a retried submission gets the same receipt.
+        # used token can have an entry.
         existing = db.session.execute(
-            select(BoardEntry).where(BoardEntry.ballot_id == ballot_id)
-        ).scalar_one_or_none()
+            select(BoardEntry.entry_hash, BoardEntry.round_number)
+            .where(BoardEntry.ballot_id == ballot_id)
+        ).one_or_none()
         if existing is None:
             raise BallotTokenInvalid()
-        if json.loads(existing.payload)["choices"] != clean:
-            raise BallotAlreadyCast()
         return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
     round_ = _run("round", session_id=session.id, number=row.round_number).scalar_one()
     if round_.state != "open":
         raise BallotTokenInvalid()
     _validate(session, round_, clean)
+    encrypted = box.encrypt_ballot(session, round_, ballot_id, clean)
+    del clean
     key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
-    entry = crypto.make_entry(key, ballot_id, round_.number, clean)
+    entry = crypto.make_entry(key, ballot_id, round_.number, encrypted)
     _run("add_entry", ballot_id=ballot_id, session_id=session.id,
          round_number=round_.number,
          payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),

@@ -1,8 +1,9 @@
 """JSON API, /api/v1/sessions/<ref>/…: the session-day steps, as the screens and the ``ballot``
 commands do them (the same services, checks and audit entries). Described in docs/openapi.yaml.
 
-Staff check delegates in, mark leave, pair kiosks and seal the ballot box; the chair opens and closes voting, decides
-ties and publishes; the chief scrutineer confirms the count. Locking the list and opening
+Staff check delegates in, mark leave, pair kiosks and seal the ballot box; the chair opens and
+closes voting, decides ties and publishes; scrutineers open the closed round's box with their key
+cards; the chief scrutineer confirms the count. Locking the list and opening
 check-in are ``POST /api/v1/sessions/<ref>/transition`` (ballot.web.api).
 """
 
@@ -15,7 +16,7 @@ from flask import Blueprint, jsonify, request, url_for
 from ballot.domain.errors import N_, InvalidInput
 from ballot.models import Delegate, VoteSession
 from ballot.models.kiosks import KIOSK_MODES
-from ballot.services import box, checkin, key_cards, kiosks, results, roster, rounds
+from ballot.services import box, checkin, key_cards, kiosks, opening, results, roster, rounds
 from ballot.unit_of_work import transactional
 from ballot.web import serializers
 from ballot.web.downloads import attachment
@@ -158,12 +159,43 @@ def open_voting(ref: str):
 @role_required("chair")
 @transactional
 def close_voting(ref: str):
-    """Close the open round and count it, as the chair's screen does."""
+    """Close the open round, as the chair's screen does; its totals stay sealed until the
+    scrutineers open the box (``POST …/open-box``)."""
     session = load_session(ref)
-    result = results.close_voting(session, _actor())
-    round_ = rounds.get_round(session, result.number)
+    round_ = results.close_voting(session, _actor())
     return jsonify({**serializers.round_opened(round_), "merkle_root": round_.merkle_root,
-                    "result": result.to_dict()})
+                    "opening": serializers.opening(opening.opening(session, round_))})
+
+
+@bp.post("/open-box")
+@role_required("scrutineer")
+@transactional
+def open_box(ref: str):
+    """A scrutineer presents a key card ({"card": text}; {"round": n} optional, default the
+    last round): one proved partial decryption of the round's totals; the t-th card counts it.
+    The card's text is used for this request only and never stored."""
+    session = load_session(ref)
+    body = _body()
+    number = body.get("round")
+    if number is not None and (isinstance(number, bool) or not isinstance(number, int)
+                               or not 1 <= number < 2**31):
+        raise InvalidInput(N_("字段“%(field)s”须为正整数。"), field="round")
+    state = opening.present_card(session, _text(body, "card"), _actor(), number)
+    return jsonify(_opened(session, state))
+
+
+@bp.post("/open-box/drill")
+@role_required(*READERS)
+@transactional
+def open_box_drill(ref: str):
+    """A drill (演练) opens its closed round's box with the drill shares it kept."""
+    session = load_session(ref)
+    return jsonify(_opened(session, opening.open_with_drill_shares(session, _actor())))
+
+
+def _opened(session: VoteSession, state: opening.Opening) -> dict:
+    round_ = rounds.get_round(session, state.number)
+    return {"opening": serializers.opening(state), "result": round_.result}
 
 
 @bp.post("/tie-break")

@@ -16,7 +16,7 @@ from ballot.database import polled
 from ballot.domain import rules
 from ballot.i18n import gettext
 from ballot.models.base import utcnow
-from ballot.services import box, keys, results, rounds, sessions
+from ballot.services import box, keys, opening, results, rounds, sessions
 from ballot.services import live as live_service
 from ballot.services import projection as projection_service
 from ballot.unit_of_work import transactional
@@ -86,6 +86,8 @@ def _context(session) -> dict:
         "is_chief": results.is_chief_scrutineer(session, current_user()),
         "announcement": _announcement(session, found),
         "stream_url": url_for("chair.live_stream", ref=session.slug) if streams.enabled() else "",
+        "opening": opening.opening(session, current) if current is not None
+        and current.state == "closed" else None,
     }
 
 
@@ -163,10 +165,11 @@ def open_voting(ref: str):
 @role_required("chair")
 @transactional
 def close_voting(ref: str):
-    """Close the open round and count it."""
+    """Close the open round; the scrutineers then open the box with their key cards."""
     session = load_session(ref)
     results.close_voting(session, current_user().username)
-    flash(gettext("投票已结束，计票完成。"), "info")
+    flash(gettext("投票已结束，票箱已封存。请监票人在“监票核对”页出示密钥卡开箱计票（需 %(t)s 位）。",
+                  t=session.box_threshold), "info")
     return _back(ref)
 
 
@@ -219,4 +222,31 @@ def confirm(ref: str):
     session = load_session(ref)
     results.confirm_as_scrutineer(session, current_user())
     flash(gettext("已确认计票结果。"), "info")
+    return redirect(url_for("chair.scrutiny", ref=ref))
+
+
+@bp.post("/<ref>/scrutiny/open-box")
+@role_required("scrutineer")
+@transactional
+def open_box(ref: str):
+    """A scrutineer presents a key card (scanned or typed) to open the closed round's box."""
+    session = load_session(ref)
+    state = opening.present_card(session, request.form.get("card", ""), current_user().username)
+    if state.opened:
+        flash(gettext("票箱已开启，计票完成。"), "info")
+    else:
+        flash(gettext("已出示 %(k)s 张密钥卡（%(names)s），还需 %(more)s 位监票人出示。",
+                      k=state.count, names="、".join(state.presented),
+                      more=state.threshold - state.count), "info")
+    return redirect(url_for("chair.scrutiny", ref=ref))
+
+
+@bp.post("/<ref>/scrutiny/open-box/drill")
+@role_required(*VIEWERS)
+@transactional
+def open_box_drill(ref: str):
+    """A drill (演练) opens its box with its drill shares, without key cards."""
+    session = load_session(ref)
+    opening.open_with_drill_shares(session, current_user().username)
+    flash(gettext("演练：已用演练密钥开箱，计票完成。"), "info")
     return redirect(url_for("chair.scrutiny", ref=ref))

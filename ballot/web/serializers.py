@@ -103,3 +103,9 @@ def session_results(found) -> dict:
             "pending_tie": final.pending_tie.to_dict() if final.pending_tie else None},
         "ready": found.ready,
     }
+
+
+def opening(state) -> dict:
+    """A round's box opening: key cards presented (holders, in order) out of the t needed."""
+    return {"round": state.number, "presented": list(state.presented), "count": state.count,
+            "threshold": state.threshold, "opened": state.opened}

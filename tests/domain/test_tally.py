@@ -25,6 +25,7 @@ from ballot.domain.tally import (
     is_valid_ballot,
     next_round_spec,
     tally_round,
+    tally_totals,
 )
 
 ROUND_RESULT_KEYS = {
@@ -99,7 +100,7 @@ def test_typical_twelve_for_ten() -> None:
     assert result.tie is None
     assert result.shortfall == 0
     assert [e.rank for e in result.ranking] == list(range(1, 12))
-    assert result.counts["12"] == Count(for_=20, against=35, abstain=0, unmarked=0)
+    assert result.counts["12"] == Count(for_=20, against=35, abstain=0)
 
 
 def test_to_dict_has_exactly_the_spec_shape() -> None:
@@ -107,7 +108,7 @@ def test_to_dict_has_exactly_the_spec_shape() -> None:
     data = result.to_dict()
     assert set(data) == ROUND_RESULT_KEYS
     assert list(data["counts"]) == list(codes(12))
-    assert data["counts"]["01"] == {"for": 50, "against": 5, "abstain": 0, "unmarked": 0}
+    assert data["counts"]["01"] == {"for": 50, "against": 5, "abstain": 0}
     assert data["ranking"][0] == {"code": "01", "for": 50, "rank": 1}
     assert data["tie"] is None
     assert json.loads(json.dumps(data)) == data
@@ -206,7 +207,7 @@ def test_invalid_ballot_counts_in_returned_not_in_votes() -> None:
     result = tally_round(spec, ballots)
 
     assert (result.returned, result.valid, result.invalid) == (2, 1, 1)
-    assert result.counts["03"] == Count(for_=0, against=1, abstain=0, unmarked=0)
+    assert result.counts["03"] == Count(for_=0, against=1, abstain=0)
     assert result.counts["01"].for_ == 1
 
 
@@ -254,14 +255,37 @@ def test_returned_equal_to_issued_is_valid() -> None:
     assert result.chosen == ("01",)
 
 
-def test_unmarked_counts_as_abstain_and_as_unmarked() -> None:
+def test_unmarked_counts_as_abstain() -> None:
     spec = make_spec(candidates=codes(3), quota=2, roster_size=5, present=5, issued=5)
     ballots = [{"01": "for"}, {"01": "for", "02": "abstain"}, {"02": "against", "03": "abstain"}]
     result = tally_round(spec, ballots)
 
-    assert result.counts["01"] == Count(for_=2, against=0, abstain=1, unmarked=1)
-    assert result.counts["02"] == Count(for_=0, against=1, abstain=2, unmarked=1)
-    assert result.counts["03"] == Count(for_=0, against=0, abstain=3, unmarked=2)
+    assert result.counts["01"] == Count(for_=2, against=0, abstain=1)
+    assert result.counts["02"] == Count(for_=0, against=1, abstain=2)
+    assert result.counts["03"] == Count(for_=0, against=0, abstain=3)
+
+
+def test_totals_decide_like_the_ballots_they_sum() -> None:
+    spec = make_spec(candidates=codes(3), quota=1, roster_size=5, present=5, issued=4)
+    ballots = [{"01": "for"}, {"01": "for", "02": "against"}, {"02": "for"}, {"01": "for"}]
+    from_ballots = tally_round(spec, ballots)
+    from_totals = tally_totals(spec, {"01": (3, 0), "02": (1, 1), "03": (0, 0)}, returned=4)
+    assert from_totals == from_ballots
+    assert from_totals.chosen == ("01",)
+    assert from_totals.counts["03"] == Count(for_=0, against=0, abstain=4)
+
+
+@pytest.mark.parametrize("totals, returned, invalid", [
+    ({"01": (3, 2), "02": (0, 0)}, 4, 0),      # more marks than ballots
+    ({"01": (1, 0)}, 4, 0),                    # a project missing
+    ({"01": (1, 0), "02": (0, 0), "03": (0, 0)}, 4, 0),  # a project of no round
+    ({"01": (1, 0), "02": (0, 0)}, 2, 3),      # more invalid than returned
+    ({"01": (-1, 0), "02": (0, 0)}, 2, 0),     # negative
+])
+def test_totals_that_no_ballots_can_give_are_refused(totals, returned, invalid) -> None:
+    spec = make_spec(candidates=codes(2), quota=1, roster_size=5, present=5, issued=5)
+    with pytest.raises(ValueError):
+        tally_totals(spec, totals, returned, invalid)
 
 
 def test_round_spec_rejects_nonsense() -> None:
@@ -474,7 +498,6 @@ def test_counts_add_up(case: tuple[RoundSpec, list[dict[str, str]]]) -> None:
     assert result.returned_within_issued == (len(ballots) <= spec.issued)
     for count in result.counts.values():
         assert count.for_ + count.against + count.abstain == result.valid
-        assert 0 <= count.unmarked <= count.abstain
 
 
 @given(rounds())

@@ -18,7 +18,7 @@ from ballot.extensions import db
 from ballot.models import BoardEntry, Candidate, Delegate, Kiosk, VoteSession
 from ballot.services import credentials, kiosks, results, rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.conftest import make_user, seal_box
+from tests.conftest import close_and_open, make_user, seal_box
 from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
 from tests.services.test_results import cast, ready_session
 
@@ -250,7 +250,7 @@ def test_chair_scrutiny_and_public_pages_pass_axe(hall, live_server, new_page):
     expect(chair.locator('[data-live="issued"]')).to_have_text("52")
     assert_accessible(chair, "chair screen, voting")
     with live_server.context():
-        results.close_voting(_session(hall.slug), "chair")
+        close_and_open(_session(hall.slug))
         db.session.commit()
     chair.goto(f"{hall.url}/chair/{hall.slug}")
     expect(chair.locator(".ch-bars")).to_be_visible()

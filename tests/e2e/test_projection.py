@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, VoteSession
 from ballot.services import checkin, results, rounds
-from tests.conftest import make_user
+from tests.conftest import close_and_open, make_user
 from tests.crypto.bundle_builder import ballots_with
 from tests.e2e.conftest import PROJECTOR, screenshot
 from tests.services.test_results import cast, codes, confirm_both, ready_session
@@ -157,7 +157,7 @@ def test_projection_screen_through_a_whole_session(live_server, new_page):
     with live_server.context():
         session = _session(slug)
         cast(session, ballots[40:], issued=0)
-        results.close_voting(session, "chair")
+        close_and_open(session)
         db.session.commit()
     rows = page.locator(".pj-row")
     expect(rows).to_have_count(12)
@@ -214,7 +214,7 @@ def test_cutoff_line_only_where_it_separates_chosen_from_passed(live_server, new
         db.session.commit()
         cast(session, ballots_with(random.Random(5), codes(12),
                                    dict(zip(codes(12), fors, strict=True)), 57, 10))
-        results.close_voting(session, "chair")
+        close_and_open(session)
         db.session.commit()
     page = projector(new_page, live_server.url, slug)
     expect(page.locator(".pj-row.is-chosen")).to_have_count(2)
@@ -233,7 +233,7 @@ def test_twenty_projects_are_shown_page_by_page(live_server, new_page):
         db.session.commit()
         cast(session, ballots_with(random.Random(6), codes(20),
                                    dict(zip(codes(20), fors, strict=True)), 57, 10))
-        results.close_voting(session, "chair")
+        close_and_open(session)
         db.session.commit()
     for viewport in (PROJECTOR, SMALL_PROJECTOR):
         page = projector(new_page, live_server.url, slug, viewport)

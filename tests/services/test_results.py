@@ -16,12 +16,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from ballot import crypto, merkle
+from ballot.ballotbox import shares as box_shares
+from ballot.ballotbox.group import L, Point, base_mul
 from ballot.domain import tally
 from ballot.domain.errors import InvalidInput, NoPendingTie, NotReady, PermissionDenied
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, VoteSession
-from ballot.services import candidates, keys, results, rounds, sessions
-from tests.conftest import make_session, make_user, seal_box
+from ballot.services import box, candidates, keys, results, rounds, sessions
+from tests.conftest import KEY_CARDS, make_session, make_user, open_box, seal_box
 from tests.crypto.bundle_builder import ballots_with
 
 FORS_12 = [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20]  # three tie at the cutoff
@@ -52,7 +54,9 @@ def cast(session: VoteSession, ballots: list[dict[str, str]], issued: int | None
         _db.session.add(BallotIssue(session_id=session.id, round_number=round_.number,
                                     delegate_id=delegate.id, token_hash=secrets.token_hex(32)))
     for choices in ballots:
-        entry = crypto.make_entry(key, secrets.token_hex(16), round_.number, choices)
+        ballot_id = secrets.token_hex(16)
+        encrypted = box.encrypt_ballot(session, round_, ballot_id, choices)
+        entry = crypto.make_entry(key, ballot_id, round_.number, encrypted)
         _db.session.add(BoardEntry(ballot_id=entry["payload"]["ballot_id"], session_id=session.id,
                                    round_number=round_.number,
                                    payload=crypto.canonical_json(entry["payload"]).decode(),
@@ -62,14 +66,15 @@ def cast(session: VoteSession, ballots: list[dict[str, str]], issued: int | None
 
 def vote(session: VoteSession, ballots: list[dict[str, str]], issued: int | None = None,
          ) -> tally.RoundResult:
-    """Open voting if needed, cast ``ballots``, close and count the round (all committed)."""
+    """Open voting if needed, cast ``ballots``, close the round and open the box with t key
+    cards, which counts it (all committed)."""
     if session.state == "checkin":
         rounds.open_voting(session, "chair")
         _db.session.commit()
     cast(session, ballots, issued)
-    result = results.close_voting(session, "chair")
+    results.close_voting(session, "chair")
     _db.session.commit()
-    return result
+    return open_box(session)
 
 
 def codes(n: int) -> list[str]:
@@ -78,10 +83,10 @@ def codes(n: int) -> list[str]:
 
 
 def tied_round1(seed: int = 1) -> list[dict[str, str]]:
-    """57 ballots (56 valid, 1 invalid) where 09, 10, 11 tie at 35 across the cutoff of 10."""
+    """57 ballots (one of them all 弃权) where 09, 10, 11 tie at 35 across the cutoff of 10."""
     rng = random.Random(seed)
     ballots = ballots_with(rng, codes(12), dict(zip(codes(12), FORS_12, strict=True)), 56, 10)
-    ballots.append({code: "for" for code in codes(11)})  # 11 赞成 for 10 slots: invalid
+    ballots.append({code: "abstain" for code in codes(12)})
     return ballots
 
 
@@ -100,19 +105,32 @@ def confirm_both(session: VoteSession) -> None:
 
 
 def recount_from_board(session: VoteSession) -> dict[int, dict[str, dict[str, int]]]:
-    """An independent count of the board: per round, per code, for/against/abstain."""
+    """An independent count of the board: every single ballot decrypted with the box secret
+    rebuilt from t key cards (what the service never does), per round, code and answer."""
+    key = box.box_key(session)
+    cards = [box_shares.parse_share(text, session.key_fingerprint, key)
+             for text in KEY_CARDS[session.id][: session.box_threshold]]
+    lam = box_shares.lagrange_at_zero(c.index for c in cards)
+    secret = sum(lam[c.index] * c.secret for c in cards) % L
+    assert base_mul(secret) == key.public_key
+
+    def bit(ct: dict) -> int:
+        point = Point.from_hex(ct["b"]) - Point.from_hex(ct["a"]) * secret
+        return 0 if point.is_identity() else 1 if point == base_mul(1) else -1
+
     counted: dict[int, dict[str, dict[str, int]]] = {}
-    quota = {r.number: (r.quota, r.candidates) for r in rounds.list_rounds(session)}
+    candidates_of = {r.number: r.candidates for r in rounds.list_rounds(session)}
     for entry in _db.session.query(BoardEntry).filter_by(session_id=session.id):
         payload = json.loads(entry.payload)
+        assert "choices" not in payload
         number = payload["round"]
-        slots, codes_ = quota[number]
-        if sum(1 for c in payload["choices"].values() if c == "for") > slots:
-            continue  # invalid: more 赞成 than slots
         per_round = counted.setdefault(number, {c: {"for": 0, "against": 0, "abstain": 0}
-                                                for c in codes_})
-        for code in codes_:
-            per_round[code][payload["choices"].get(code, "abstain")] += 1
+                                                for c in candidates_of[number]})
+        for code, project in zip(candidates_of[number], payload["ballot"]["projects"],
+                                 strict=True):
+            answer = {(1, 0): "for", (0, 1): "against", (0, 0): "abstain"}[
+                (bit(project["for"]), bit(project["against"]))]
+            per_round[code][answer] += 1
     return counted
 
 
@@ -141,7 +159,7 @@ def test_normal_round_chooses_the_top_ten(db):
 def test_tie_at_cutoff_then_tie_break_round_gives_the_combined_result(db):
     session = ready_session(present=57)
     first = vote(session, tied_round1())
-    assert first.invalid == 1 and first.valid == 56
+    assert first.invalid == 0 and first.valid == 57
     assert first.chosen == tuple(codes(8))
     assert first.tie == tally.Tie(("09", "10", "11"), 2)
     assert results.pending_tie(session) == first.tie
@@ -311,7 +329,7 @@ def test_published_counts_equal_an_independent_count_of_the_board(db):
                                          "department": "镇政府", "budget": "100"}
     assert document["rules"]["min_excess_ratio"] == "0.20"
     text = results.announcement(session, document)
-    assert text.startswith("本次会议应到代表60名，实到57名，发出选票57张，收回57张，有效票56张，无效票1张。")
+    assert text.startswith("本次会议应到代表60名，实到57名，发出选票57张，收回57张，有效票57张，无效票0张。")
     assert "下列10个项目确定为2027年度民生实事项目：1. 民生项目1；" in text
     assert "再次投票（第2轮）" in text
 

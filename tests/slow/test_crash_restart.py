@@ -59,7 +59,7 @@ from ballot.models import (
 from ballot.services import credentials, keys, kiosks, results, rounds
 from ballot.verify import verify_bundle
 from ballot.web.kiosk_auth import keep_last_seen
-from tests.conftest import PG_URL, make_user
+from tests.conftest import PG_URL, close_and_open, make_user
 from tests.services.test_voting import SECRET, session_delegates, voting_session
 
 pytestmark = pytest.mark.slow
@@ -451,7 +451,7 @@ def publish_and_verify(db, session: VoteSession, ledger: Ledger, tmp_path: Path)
     """Close, count and publish the round, then check the audit bundle end to end."""
     from ballot.services import export
 
-    results.close_voting(session, "chair")
+    close_and_open(session)
     db.session.commit()
     if results.pending_tie(session) is not None:
         results.leave_empty(session, "chair", "同票项目名额空缺（测试）")

@@ -8,10 +8,10 @@ import random
 import pytest
 
 from ballot.extensions import db as db_
-from ballot.models import Delegate, Round, VoteSession
+from ballot.models import AuditEntry, BoxPartial, Delegate, Round, VoteSession
 from ballot.services import rounds
 from ballot.verify import verify_bundle
-from tests.conftest import make_user
+from tests.conftest import KEY_CARDS, make_user
 from tests.crypto.bundle_builder import ballots_with
 from tests.services.test_results import cast, codes, ready_session, tied_round1, vote
 
@@ -52,7 +52,8 @@ def test_chair_screen_shows_attendance_quorum_and_fingerprint(client, db, login)
     live = client.get(f"/chair/{session.slug}/live.json").get_json()
     assert live == {"state": "checkin", "expected": 60, "present": 57, "leave": 0,
                     "quorum_met": True, "quorum_needed": 31, "round": None,
-                    "round_state": None, "issued": 0, "returned": 0, "confirmations": 0}
+                    "round_state": None, "issued": 0, "returned": 0, "confirmations": 0,
+                    "box_presented": 0}
 
 
 def test_opening_without_quorum_is_refused_with_the_reason(client, db, login):
@@ -81,9 +82,37 @@ def test_chair_opens_closes_and_sees_the_count_live(client, db, login):
                                                                                       45, 40)
     assert client.post(f"/chair/{session.slug}/close").status_code == 302
     db.session.expire_all()
+    assert db.session.query(Round).one().result is None  # sealed until the box is opened
+    for path in (f"/chair/{session.slug}", f"/chair/{session.slug}/projection"):
+        assert "等待监票人开箱（0/2）" in client.get(path).text
+    client.post("/logout")
+
+    login("scrutineer", username="chen")
+    cards = KEY_CARDS[session.id]
+    scrutiny = client.get(f"/chair/{session.slug}/scrutiny").text
+    assert "出示密钥卡" in scrutiny and 'type="password"' in scrutiny
+    open_box = f"/chair/{session.slug}/scrutiny/open-box"
+    # A mistyped card is refused with what to do; nothing is recorded.
+    typo = cards[0][:-1] + ("A" if cards[0][-1] != "A" else "B")
+    refused = client.post(open_box, data={"card": typo}, follow_redirects=True)
+    assert "校验码不符" in refused.text
+    first = client.post(open_box, data={"card": cards[0].lower()}, follow_redirects=True)
+    assert "已出示 1 张密钥卡（陈立），还需 1 位监票人出示。" in first.text
+    assert client.get(f"/chair/{session.slug}/live.json").get_json()["box_presented"] == 1
+    again = client.post(open_box, data={"card": cards[0]}, follow_redirects=True)
+    assert "不能使用两次" in again.text
+    db.session.expire_all()
+    assert db.session.query(Round).one().result is None
+    opened = client.post(open_box, data={"card": cards[1]}, follow_redirects=True)
+    assert "票箱已开启，计票完成。" in opened.text
+    db.session.expire_all()
     assert db.session.query(Round).one().result["returned"] == 40
     page = client.get(f"/chair/{session.slug}")
     assert "过半数: 31 票" in page.text and "<svg" in page.text
+    # No card text was kept anywhere: not in the audit log, not in the partial decryptions.
+    stored = " ".join(str(e.detail) for e in db.session.query(AuditEntry))
+    stored += " ".join(str(p.partial) for p in db.session.query(BoxPartial))
+    assert not any(card.split("-")[4] in stored for card in cards)
 
 
 def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(client, db, login):
@@ -99,7 +128,8 @@ def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(clien
     # Round 2 is the latest: its (still empty) counts, not round 1's.
     assert by_slug == {"state": "voting", "expected": 60, "present": 57, "leave": 1,
                        "quorum_met": True, "quorum_needed": 31, "round": 2,
-                       "round_state": "open", "issued": 0, "returned": 0, "confirmations": 0}
+                       "round_state": "open", "issued": 0, "returned": 0, "confirmations": 0,
+                       "box_presented": 0}
     assert client.get(f"/chair/{session.id}/live.json").get_json() == by_slug
     client.post("/logout")
     login("staff", username="other-town", congress="别的镇人大")

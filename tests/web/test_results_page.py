@@ -25,7 +25,7 @@ def test_results_page_before_publication_shows_nothing_of_the_count(client, db):
 def test_published_results_page_and_downloads(client, db):
     session = published_session(db)
     page = client.get(f"/s/{session.slug}/results")
-    assert "本次会议应到代表60名，实到57名，发出选票57张，收回57张，有效票56张，无效票1张。" in page.text
+    assert "本次会议应到代表60名，实到57名，发出选票57张，收回57张，有效票57张，无效票0张。" in page.text
     assert "第 2 轮得票" in page.text and "同票（再次投票）" in page.text
     document = client.get(f"/s/{session.slug}/result.json").data
     signature = client.get(f"/s/{session.slug}/result.sig").data

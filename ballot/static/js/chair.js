@@ -38,7 +38,8 @@
     return quorumFlipped || data.state !== screen.getAttribute("data-state") ||
       String(data.round || "") !== screen.getAttribute("data-round") ||
       String(data.round_state || "") !== screen.getAttribute("data-round-state") ||
-      String(data.confirmations) !== screen.getAttribute("data-confirmations");
+      String(data.confirmations) !== screen.getAttribute("data-confirmations") ||
+      String(data.box_presented || 0) !== (screen.getAttribute("data-box-presented") || "0");
   }
 
   function apply(data) {
