@@ -134,6 +134,7 @@ def test_disable_asks_first_ends_the_login_and_the_login_page_says_why(client, d
                        follow_redirects=True)
     assert "账号“li”已停用" in done.get_data(as_text=True)
     assert victim.get("/admin/").headers["Location"].startswith("/login")  # ended at once
+    assert victim.get("/api/v1/sessions").status_code == 401
     refused = app.test_client().post("/login", data={"username": "li",
                                                      "password": "correct-horse"})
     assert refused.status_code == 403
