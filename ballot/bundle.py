@@ -19,18 +19,21 @@ from typing import IO, Any, NamedTuple
 
 from ballot.crypto import SIGNATURE_BYTES, canonical_json
 
-BUNDLE_FORMAT = "piaojue-bundle/1"
-RESULT_FORMAT = "piaojue-result/1"  # the signed result document (docs/audit-bundle.md §7)
+BUNDLE_FORMAT = "piaojue-bundle/2"
+#: Formats this verifier recognises but no longer checks (plaintext ballots, before issue 19).
+OLD_BUNDLE_FORMATS = ("piaojue-bundle/1",)
+RESULT_FORMAT = "piaojue-result/2"  # the signed result document (docs/audit-bundle.md §8)
 
 MANIFEST = "manifest.json"
 ENTRIES = "entries.jsonl"
 ISSUED = "issued.json"
+BOX = "box.json"
 RESULT = "result.json"
 RESULT_SIG = "result.sig"
 PUBLIC_KEY = "public_key.pem"
 AUDIT_LOG = "audit_log.jsonl"
 README = "README.txt"
-REQUIRED_MEMBERS = (MANIFEST, ENTRIES, ISSUED, RESULT, RESULT_SIG, PUBLIC_KEY)
+REQUIRED_MEMBERS = (MANIFEST, ENTRIES, ISSUED, BOX, RESULT, RESULT_SIG, PUBLIC_KEY)
 OPTIONAL_MEMBERS = (AUDIT_LOG, README)
 
 # Far above a 3,000-delegate congress's board (a few MB), low enough that a zip bomb handed to
@@ -107,6 +110,7 @@ class Bundle:
     manifest: dict | None = None
     entries: list[JsonLine] = field(default_factory=list)
     issued: dict | None = None
+    box: dict | None = None
     result_json: bytes | None = None
     result_sig: bytes | None = None
     public_key_pem: bytes | None = None
@@ -162,6 +166,17 @@ def issued_object(issued: Mapping[int, list[str]]) -> dict[str, list[str]]:
     return {str(n): list(issued[n]) for n in sorted(issued)}
 
 
+def box_object(opened: Mapping[int, dict]) -> dict[str, dict]:
+    """box.json's content: round number as a decimal string -> that round's opening
+    (``{"products", "partials", "totals"}``, docs/audit-bundle.md §7); partials by share number."""
+    out = {}
+    for number in sorted(opened):
+        opening = dict(opened[number])
+        opening["partials"] = sorted(opening["partials"], key=lambda p: p["index"])
+        out[str(number)] = opening
+    return out
+
+
 def issued_digest(issued: Mapping[str, list[str]]) -> str:
     """The signed result's ``issued_sha256``: SHA-256 of the canonical JSON of issued.json's
     content (``issued_object``), so no name can be added, dropped or changed after signing."""
@@ -178,6 +193,7 @@ def write_bundle(
     manifest: dict,
     entries: list[dict],
     issued: Mapping[int, list[str]],
+    box: Mapping[int, dict],
     result_json: bytes,
     result_sig: bytes,
     public_key_pem: bytes,
@@ -192,6 +208,7 @@ def write_bundle(
         (MANIFEST, _pretty({**manifest, "format": BUNDLE_FORMAT})),
         (ENTRIES, _jsonl(sorted(entries, key=_entry_sort_key))),
         (ISSUED, _pretty(issued_object(issued))),
+        (BOX, _pretty(box_object(box))),
         (RESULT, result_json),
         (RESULT_SIG, result_sig),
         (PUBLIC_KEY, public_key_pem),
@@ -322,6 +339,8 @@ def read_bundle(path_or_file: str | os.PathLike[str] | IO[bytes]) -> Bundle:
         bundle.entries = _parse_jsonl(data[ENTRIES], ENTRIES, problems)
     if data.get(ISSUED) is not None:
         bundle.issued = _parse_json(data[ISSUED], ISSUED, dict, problems)
+    if data.get(BOX) is not None:
+        bundle.box = _parse_json(data[BOX], BOX, dict, problems)
     bundle.result_json = data.get(RESULT)
     bundle.result_sig = data.get(RESULT_SIG)
     bundle.public_key_pem = data.get(PUBLIC_KEY)

@@ -2,13 +2,18 @@
 
 ``verify_bundle`` checks the bundle's structure (no unknown member or field), the session key
 against the fingerprint read out in the hall, the result signature, the rules in force (excess
-ratio, quorum), the signed issued names and scrutineers, every board entry's canonical line, hash
-and signature, each round's Merkle root and entry count, issued against returned, and recounts
-every round with the same tally code the server uses. It reports every problem it finds rather
-than stopping at the first.
+ratio, quorum), the signed issued names and scrutineers, every board entry's canonical line, hash,
+signature and every zero-knowledge proof of its encrypted ballot, each round's Merkle root and
+entry count, issued against returned; then it opens each round as the scrutineers did: the
+products of the round's ciphertexts recomputed from the board, each partial decryption's proofs
+against its share's commitment, at least t distinct shares, the totals recombined; and recounts
+every round from those totals with the same tally code the server uses. The ballot box's key is
+checked against its fingerprint (recomputed from the commitments, stated in the manifest and in
+the signed result, and optionally the one read out in the hall). It reports every problem it
+finds rather than stopping at the first. Format: docs/audit-bundle.md (``piaojue-bundle/2``).
 
 Imports nothing from Flask: ``python -m ballot.verify BUNDLE --fingerprint FP`` runs anywhere the
-``cryptography`` and ``click`` packages are installed.
+``cryptography``, ``click`` and ``pysodium`` packages (and libsodium) are installed.
 """
 
 from __future__ import annotations
@@ -28,8 +33,13 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ballot import crypto
+from ballot.ballotbox import proofs
+from ballot.ballotbox.elgamal import ZERO, Ciphertext
+from ballot.ballotbox.errors import BallotBoxError
+from ballot.ballotbox.shares import BoxKey
 from ballot.bundle import (
     BUNDLE_FORMAT,
+    OLD_BUNDLE_FORMATS,
     RESULT_FORMAT,
     Bundle,
     JsonLine,
@@ -66,6 +76,8 @@ class Report:
     fingerprint_checked: bool = False
     entry_count: int = 0
     drill: bool = False  # the signed result says this was a rehearsal (演练)
+    box_fingerprint: str | None = None  # recomputed from the manifest's box commitments
+    box_fingerprint_checked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -136,12 +148,72 @@ def _check_key(
     return key
 
 
+def _check_box_key(report: Report, manifest: dict | None, expected: str | None) -> BoxKey | None:
+    """The manifest's ballot box: its shape, its points, and its fingerprint three ways."""
+    box = manifest.get("box") if isinstance(manifest, dict) else None
+    if box is None:
+        if isinstance(manifest, dict):
+            report.add("box_key_invalid", "manifest.json box", "清单缺少票箱（box）。",
+                       "the manifest lacks the ballot box (box).")
+        return None
+    if not isinstance(box, dict) or set(box) != set(_BOX_FIELDS):
+        report.add("box_key_invalid", "manifest.json box",
+                   f"票箱应恰好包含 {', '.join(_BOX_FIELDS)}。",
+                   f"the box must hold exactly {', '.join(_BOX_FIELDS)}.")
+        return None
+    try:
+        key = BoxKey.from_json({k: box[k] for k in ("group", "t", "n", "commitments")})
+    except BallotBoxError as exc:
+        report.add("box_key_invalid", "manifest.json box",
+                   f"票箱公钥无效：{exc}",
+                   "the box key is invalid: the group must be ristretto255, 1 ≤ t ≤ n ≤ 9, "
+                   "t commitments, each a canonical ristretto255 point other than the identity.")
+        return None
+    holders = box["holders"]
+    if not (isinstance(holders, list) and len(holders) == key.n
+            and all(isinstance(h, str) for h in holders)):
+        report.add("box_key_invalid", "manifest.json box.holders",
+                   f"应列出 {key.n} 位密钥卡持有人（第 i 号份额由第 i 位持有）。",
+                   f"holders must name the {key.n} key-card holders (share i is holder i).")
+    if box["public_key"] != key.public_key.hex():
+        report.add("box_key_invalid", "manifest.json box.public_key",
+                   "票箱公钥应等于第一个承诺值 C_0。",
+                   "the box public key must equal the first commitment C_0.")
+    report.box_fingerprint = key.fingerprint()
+    if box["fingerprint"] != report.box_fingerprint:
+        report.add("box_fingerprint_inconsistent", "manifest.json box.fingerprint",
+                   "清单记载的票箱指纹与按承诺值重算的不符。",
+                   "the box fingerprint stated in the manifest is not the one recomputed from "
+                   "the commitments.")
+    if expected is not None:
+        try:
+            wanted = crypto.normalize_fingerprint(expected)
+        except ValueError:
+            wanted = ""
+        if len(wanted) < crypto.SPOKEN_FINGERPRINT_CHARS or len(wanted) > 64:
+            report.add("box_fingerprint_argument_invalid", "--box-fingerprint",
+                       "给定的票箱指纹应为 32 至 64 位十六进制数字（可含空格或连字符）。",
+                       "the expected box fingerprint must be 32 to 64 hex digits "
+                       "(spaces/dashes allowed).")
+        else:
+            report.box_fingerprint_checked = True
+            if not crypto.fingerprint_matches(wanted, report.box_fingerprint):
+                actual = crypto.format_fingerprint(report.box_fingerprint)
+                given = crypto.format_fingerprint(wanted)
+                report.add("box_fingerprint_mismatch", "manifest.json box",
+                           f"票箱指纹为 {actual}，与宣读的 {given} 不符：这不是本次会议封箱时的票箱。",
+                           f"the box fingerprint is {actual}, not the announced {given}: this "
+                           "is not the box sealed for the session.")
+    return key
+
+
 # --- result document --------------------------------------------------------------------------
 
 # Every field of the signed result, exactly: an unknown one is refused, since a field no
 # verifier reads is a claim nobody checks.
 _RESULT_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "format": str, "session": dict, "rules": dict, "key_fingerprint": str, "roster_size": int,
+    "format": str, "session": dict, "rules": dict, "key_fingerprint": str,
+    "box_fingerprint": str, "roster_size": int,
     "present": int, "rounds": list, "chosen": list, "open_slots": int, "shortfall": int,
     "confirmed_by": dict, "candidates": list, "scrutineers": dict, "issued_sha256": str,
 }
@@ -190,8 +262,8 @@ def _check_result(report: Report, bundle: Bundle, key: Ed25519PublicKey | None) 
                        f"字段 {name} 缺失或类型错误。", f"field {name} is missing or mistyped.")
     for name in sorted(set(result) - set(_RESULT_FIELDS)):
         report.add("result_malformed", f"result.json {name}",
-                   f"未知字段 {name}：格式 1 的结果文件不含此字段。",
-                   f"unknown field {name}: a format 1 result has no such field.")
+                   f"未知字段 {name}：格式 2 的结果文件不含此字段。",
+                   f"unknown field {name}: a format 2 result has no such field.")
     _check_confirmations(report, result.get("confirmed_by"))
     if result.get("format") not in (None, RESULT_FORMAT):
         report.add("result_format_unsupported", "result.json format",
@@ -202,6 +274,12 @@ def _check_result(report: Report, bundle: Bundle, key: Ed25519PublicKey | None) 
         report.add("result_fingerprint_mismatch", "result.json key_fingerprint",
                    "结果文件记载的密钥指纹与审计包中的公钥不符。",
                    "the key fingerprint stated in the result is not that of the bundle's key.")
+    stated_box = result.get("box_fingerprint")
+    if report.box_fingerprint is not None and stated_box != report.box_fingerprint:
+        report.add("box_fingerprint_inconsistent", "result.json box_fingerprint",
+                   "结果文件记载的票箱指纹与按清单中票箱承诺值重算的指纹不符：签名的结果不是这个票箱的。",
+                   "the box fingerprint stated in the signed result is not the one recomputed "
+                   "from the manifest's box commitments: the result is not this box's.")
     rounds = result.get("rounds") if isinstance(result.get("rounds"), list) else []
     good_rounds = []
     for i, rnd in enumerate(rounds):
@@ -276,7 +354,8 @@ def _bad_manifest(report: Report, where: str, zh: str, en: str) -> None:
 
 
 _MANIFEST_FIELDS = ("format", "session", "rules", "candidates", "roster_size", "scrutineers",
-                    "rounds")
+                    "box", "rounds")
+_BOX_FIELDS = ("group", "public_key", "t", "n", "commitments", "holders", "fingerprint")
 _SESSION_FIELDS = ("id", "title", "date", "level")
 _RULE_FIELDS = ("quota", "contested", "min_excess_ratio", "pass_basis", "quorum")
 _CANDIDATE_FIELDS = ("code", "title", "department", "budget")
@@ -488,16 +567,20 @@ def _check_issued_digest(report: Report, issued: dict | None, result: dict) -> N
 # --- board entries ----------------------------------------------------------------------------
 #
 # What a ballot holds is known to two functions only: _read_entry (the entry format of §5: shape,
-# canonical line, hash) and _count_entry (the ballot against its round, kept for the recount).
-# Signatures, duplicates, order and the Merkle roots (_check_entries) do not look inside a ballot.
+# canonical line, hash) and _count_entry (the encrypted ballot's proofs against its round, and its
+# ciphertexts added to the round's products). Signatures, duplicates, order and the Merkle roots
+# (_check_entries) do not look inside a ballot.
 
 
 @dataclass
 class _Board:
-    """Entries grouped by round: their stated hashes (for the Merkle root) and ballots (recount)."""
+    """Entries grouped by round: their stated hashes (for the Merkle root) and the running
+    products of their ciphertexts, flattened (project 1 赞成, project 1 反对, …)."""
 
+    session_fp: str | None = None  # the context every proof names
+    box: BoxKey | None = None
     hashes: dict[int, list[str]] = field(default_factory=dict)
-    ballots: dict[int, list[Any]] = field(default_factory=dict)
+    products: dict[int, list[Ciphertext]] = field(default_factory=dict)
 
 
 class _Entry(NamedTuple):
@@ -508,10 +591,10 @@ class _Entry(NamedTuple):
     round: int
     ballot_id: str
     signature: Any  # as written; decoded and checked by _check_entries
-    ballot: Any  # what the count takes: in format 1 the choices
+    ballot: Any  # the encrypted ballot (docs/ballot-box.md §4.6), checked by _count_entry
 
 
-_PAYLOAD_KEYS = {"ballot_id", "round", "choices"}
+_PAYLOAD_KEYS = {"ballot_id", "round", "ballot"}
 _RECORD_KEYS = {"payload", "hash", "signature"}
 
 
@@ -522,16 +605,15 @@ def _where(line: JsonLine, stated: str | None) -> str:
 
 def _payload_problem(payload: Any) -> str | None:
     if not isinstance(payload, dict) or payload.keys() != _PAYLOAD_KEYS:
-        return "payload must hold exactly ballot_id, round and choices"
+        return "payload must hold exactly ballot_id, round and ballot"
     if not isinstance(payload["ballot_id"], str) or not _BALLOT_ID_RE.fullmatch(
         payload["ballot_id"]
     ):
         return "ballot_id must be 32 lowercase hex digits"
     if not _is_int(payload["round"]) or payload["round"] < 1:
         return "round must be a positive integer"
-    choices = payload["choices"]
-    if not isinstance(choices, dict) or not set(map(type, choices.values())) <= {str}:
-        return "choices must map codes to strings"
+    if type(payload["ballot"]) is not dict:
+        return "ballot must be an object"
     return None
 
 
@@ -583,37 +665,61 @@ def _read_entry(report: Report, line: JsonLine) -> _Entry | None:
                        "the line is not canonical JSON (sorted keys, no whitespace, LF line "
                        "end): each entry has exactly one spelling.")
     return _Entry(data, stated, payload["round"], payload["ballot_id"], signature,
-                  payload["choices"])
+                  payload["ballot"])
 
 
 def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
                  board: _Board) -> None:
-    """Check a format 1 ballot against its round and keep its choices for the recount."""
+    """Check an encrypted ballot's proofs for its round and add it to the round's products."""
     number = entry.round
     if number not in rules.rounds:
         report.add("entry_unknown_round", _where(line, entry.hash), f"清单中没有第 {number} 轮。",
                    f"the manifest has no round {number}.")
         return
-    choices = entry.ballot
-    board.ballots.setdefault(number, []).append(choices)
-    codes = rules.rounds[number][0]
-    if not set(choices) <= set(codes):
-        unknown = sorted(set(choices) - set(codes))
-        report.add("entry_unknown_candidate", _where(line, entry.hash),
-                   f"选票含第 {number} 轮之外的项目编号 {unknown}。",
-                   f"the ballot names projects {unknown} that are not in round {number}.")
-    if not set(choices.values()) <= tally.CHOICES:
-        bad = sorted(c for c, v in choices.items() if v not in tally.CHOICES)
-        report.add("entry_invalid_choice", _where(line, entry.hash),
-                   f"项目 {bad} 的表态不是赞成/反对/弃权。",
-                   f"the choice for {bad} is not for/against/abstain.")
+    if board.box is None or board.session_fp is None:
+        return  # no usable box key or session key: reported already, nothing to check against
+    candidates, quota = rules.rounds[number]
+    # The proof states "at most the quota" only when the vote is 差额; 等额 has no limit.
+    proof_quota = quota if rules.contested else len(candidates)
+    context = proofs.ballot_context(board.session_fp, number, entry.ballot_id)
+    try:
+        proofs.verify_ballot(board.box.public_key, entry.ballot, len(candidates), proof_quota,
+                             context)
+    except BallotBoxError as exc:
+        part = exc.params.get("where") or ""
+        where = f"{_where(line, entry.hash)} {part}".rstrip()
+        if exc.reason == BallotBoxError.BAD_PROOF:
+            report.add("entry_proof_invalid", where,
+                       f"加密选票的零知识证明未通过（{part or '选票'}）：选票不是按第 {number} 轮的"
+                       "规则加密的（每项只能赞成、反对、弃权之一，赞成不超过应选数），或属于另一场会议、"
+                       "另一轮、另一张选票，或已被改动。",
+                       f"a zero-knowledge proof of the encrypted ballot fails ({part or 'ballot'}): "
+                       f"the ballot was not encrypted under round {number}'s rules (one of for/"
+                       "against/abstain per project, for at most the quota), or belongs to another "
+                       "session, round or ballot, or was altered.")
+        else:
+            report.add("entry_ballot_malformed", where,
+                       f"加密选票格式错误：{exc}",
+                       f"the encrypted ballot is malformed ({exc.reason}"
+                       f"{', ' + part if part else ''}); docs/ballot-box.md §4.6.")
+            return
+    products = board.products.setdefault(number, [])
+    try:
+        cts = [Ciphertext.from_json(project[side])
+               for project in entry.ballot["projects"] for side in ("for", "against")]
+    except (BallotBoxError, KeyError, TypeError):
+        return  # reported above
+    if not products:
+        products.extend(cts)
+    else:
+        products[:] = [p + c for p, c in zip(products, cts, strict=True)]
 
 
 def _check_entries(
     report: Report, lines: list[JsonLine], key: Ed25519PublicKey | None, rules: _Rules | None,
-    progress: Progress | None,
+    box: BoxKey | None, progress: Progress | None,
 ) -> _Board:
-    board = _Board()
+    board = _Board(session_fp=report.fingerprint, box=box)
     seen: dict[str, dict[str, int]] = {"ballot_id": {}, "hash": {}}
     previous: tuple[int, str] | None = None
     unsorted_reported = False
@@ -654,6 +760,177 @@ def _check_entries(
     return board
 
 
+# --- box.json: opening each round ------------------------------------------------------------
+
+_OPENING_FIELDS = {"products", "partials", "totals"}
+_PARTIAL_FIELDS = {"index", "holder", "decryptions"}
+_SIDES = ("for", "against")
+
+
+def _bad_box(report: Report, where: str, zh: str, en: str) -> None:
+    report.add("box_malformed", f"box.json {where}", zh, en)
+
+
+def _read_products(report: Report, number: int, products: Any, candidates: tuple[str, ...]
+                   ) -> list[Ciphertext] | None:
+    if not isinstance(products, dict) or set(products) != set(candidates):
+        _bad_box(report, f"round {number} products",
+                 "应为本轮每个项目编号各一项：{\"for\": 密文, \"against\": 密文}。",
+                 "must hold one {\"for\": ciphertext, \"against\": ciphertext} per project of "
+                 "the round.")
+        return None
+    flat = []
+    for code in candidates:
+        pair = products[code]
+        if not isinstance(pair, dict) or set(pair) != set(_SIDES):
+            _bad_box(report, f"round {number} products.{code}",
+                     "应恰好包含 for 和 against 两个密文。",
+                     "must hold exactly the ciphertexts for and against.")
+            return None
+        for side in _SIDES:
+            try:
+                flat.append(Ciphertext.from_json(pair[side], allow_identity=True))
+            except BallotBoxError as exc:
+                _bad_box(report, f"round {number} products.{code}.{side}",
+                         f"不是有效的密文：{exc}", f"not a valid ciphertext ({exc.reason}).")
+                return None
+    return flat
+
+
+def _check_products(report: Report, number: int, stated: list[Ciphertext],
+                    board: _Board, candidates: tuple[str, ...]) -> None:
+    recomputed = board.products.get(number) or [ZERO] * len(stated)
+    for k, (claimed, actual) in enumerate(zip(stated, recomputed, strict=True)):
+        if claimed != actual:
+            code, side = candidates[k // 2], _SIDES[k % 2]
+            report.add("box_product_mismatch", f"box.json round {number} products.{code}.{side}",
+                       "按公告板上本轮全部加密选票重算的密文乘积与公布的不符：解密的不是这些选票的合计。",
+                       "the product of the round's encrypted ballots recomputed from the board "
+                       "differs from the published one: what was decrypted is not these ballots' "
+                       "total.")
+
+
+def _check_partials(report: Report, number: int, partials: Any, flat: list[Ciphertext],
+                    box: BoxKey, holders: Any, session_fp: str) -> dict[int, dict]:
+    """The valid partial decryptions of a round, by share number."""
+    valid: dict[int, dict] = {}
+    if not isinstance(partials, list):
+        _bad_box(report, f"round {number} partials", "应为部分解密的列表。",
+                 "must be a list of partial decryptions.")
+        return valid
+    context = proofs.decryption_context(session_fp, number)
+    seen: set[int] = set()
+    for i, partial in enumerate(partials):
+        where = f"box.json round {number} partials[{i}]"
+        if not isinstance(partial, dict) or set(partial) != _PARTIAL_FIELDS:
+            report.add("box_partial_invalid", where,
+                       "部分解密应恰好包含 index、holder、decryptions。",
+                       "a partial decryption must hold exactly index, holder and decryptions.")
+            continue
+        index = partial["index"]
+        if not _is_int(index) or not 1 <= index <= box.n:
+            report.add("box_partial_invalid", where,
+                       f"份额编号应为 1 至 {box.n} 的整数，不是 {index!r}。",
+                       f"the share number must be an integer from 1 to {box.n}, not {index!r}.")
+            continue
+        if index in seen:
+            report.add("box_partial_duplicate", where,
+                       f"第 {index} 号份额出现两次：同一张密钥卡只能算一次。",
+                       f"share {index} appears twice: one key card counts once.")
+            continue
+        seen.add(index)
+        if isinstance(holders, list) and len(holders) == box.n and partial["holder"] != holders[
+            index - 1
+        ]:
+            report.add("box_partial_holder_mismatch", where,
+                       f"第 {index} 号份额的持有人应为 {holders[index - 1]!r}，不是 "
+                       f"{partial['holder']!r}。",
+                       f"share {index} is held by {holders[index - 1]!r}, not "
+                       f"{partial['holder']!r}.")
+        body = {"index": index, "decryptions": partial["decryptions"]}
+        try:
+            proofs.verify_partial(box, flat, body, context)
+        except BallotBoxError as exc:
+            report.add("box_partial_invalid", f"{where} ({exc.params.get('where') or 'format'})",
+                       f"第 {index} 号份额的部分解密未通过验证（Chaum–Pedersen 证明）：不是用封箱时承诺的"
+                       f"份额对本轮密文乘积所做的解密，或已被改动。（{exc}）",
+                       f"share {index}'s partial decryption fails its Chaum–Pedersen proof: it "
+                       "was not made with the share committed at sealing on this round's "
+                       f"products, or it was altered ({exc.reason}).")
+            continue
+        valid[index] = body
+    if len(valid) < box.t:
+        report.add("box_too_few_shares", f"box.json round {number} partials",
+                   f"开箱需要至少 {box.t} 位监票人的有效部分解密，只有 {len(valid)} 份：总数无法得出。",
+                   f"opening needs valid partial decryptions from at least {box.t} scrutineers; "
+                   f"there are {len(valid)}: the totals cannot be recovered.")
+    return valid
+
+
+def _check_opening(report: Report, box_doc: dict | None, rules: _Rules | None,
+                   box: BoxKey | None, holders: Any, board: _Board
+                   ) -> dict[int, dict[str, tuple[int, int]]]:
+    """Open every round again from box.json; the decrypted totals by round (proved only)."""
+    opened: dict[int, dict[str, tuple[int, int]]] = {}
+    if box_doc is None or rules is None:
+        return opened
+    for key in sorted(set(box_doc) - {str(n) for n in rules.rounds}):
+        _bad_box(report, f"round {key}", "清单中没有这一轮。", "the manifest has no such round.")
+    if box is None or board.session_fp is None:
+        return opened
+    for number in sorted(rules.rounds):
+        candidates = rules.rounds[number][0]
+        opening = box_doc.get(str(number))
+        if not isinstance(opening, dict) or set(opening) != _OPENING_FIELDS:
+            _bad_box(report, f"round {number}",
+                     "每轮应恰好包含 products、partials、totals。",
+                     "each round must hold exactly products, partials and totals.")
+            continue
+        flat = _read_products(report, number, opening["products"], candidates)
+        if flat is None:
+            continue
+        _check_products(report, number, flat, board, candidates)
+        valid = _check_partials(report, number, opening["partials"], flat, box, holders,
+                                board.session_fp)
+        stated = _read_totals(report, number, opening["totals"], candidates)
+        if len(valid) < box.t:
+            continue
+        use = dict(sorted(valid.items())[: box.t])
+        try:
+            values = proofs.combine(use, flat, rules.roster_size)
+        except BallotBoxError as exc:
+            report.add("box_total_out_of_range", f"box.json round {number}",
+                       f"解密出的票数不在 0 到应到人数 {rules.roster_size} 之间。（{exc}）",
+                       f"a decrypted total is not between 0 and the roster size "
+                       f"{rules.roster_size}.")
+            continue
+        totals = {code: (values[2 * k], values[2 * k + 1]) for k, code in enumerate(candidates)}
+        opened[number] = totals
+        for code, pair in totals.items():
+            claimed = stated.get(code) if stated is not None else None
+            for side, actual, said in zip(_SIDES, pair, claimed or (None, None), strict=True):
+                if stated is not None and said != actual:
+                    report.add("box_total_mismatch", f"box.json round {number} totals.{code}.{side}",
+                               f"公布的合计为 {_show(said)}，由监票人的部分解密合成的是 {actual}。",
+                               f"the published total is {_show(said)}; the scrutineers' partial "
+                               f"decryptions combine to {actual}.")
+    return opened
+
+
+def _read_totals(report: Report, number: int, totals: Any, candidates: tuple[str, ...]
+                 ) -> dict[str, tuple[Any, Any]] | None:
+    if not isinstance(totals, dict) or set(totals) != set(candidates) or not all(
+        isinstance(v, dict) and set(v) == set(_SIDES) and all(_is_int(v[s]) for s in _SIDES)
+        for v in totals.values()
+    ):
+        _bad_box(report, f"round {number} totals",
+                 "应为本轮每个项目编号各一项：{\"for\": 整数, \"against\": 整数}。",
+                 "must hold one {\"for\": integer, \"against\": integer} per project of the "
+                 "round.")
+        return None
+    return {code: (v["for"], v["against"]) for code, v in totals.items()}
+
+
 # --- rounds: Merkle root, issued/returned, recount --------------------------------------------
 
 
@@ -674,6 +951,7 @@ def _diff(stated: Any, recounted: Any, path: str) -> Iterator[tuple[str, Any, An
 
 def _check_round(
     report: Report, rnd: dict, rules: _Rules | None, board: _Board, issued: dict[int, list],
+    opened: dict[int, dict[str, tuple[int, int]]],
 ) -> tally.RoundResult | None:
     number = rnd["number"]
     where = f"result.json round {number}"
@@ -704,10 +982,13 @@ def _check_round(
                    f"{issued_count} issued, more than the {rnd['present']} present.")
     if rules is None or number not in rules.rounds:
         return None
+    totals = opened.get(number)
     if rnd["present"] > rules.roster_size:
         report.add("present_exceeds_roster", f"{where} present",
                    f"实到 {rnd['present']} 人，多于应到 {rules.roster_size} 人。",
                    f"{rnd['present']} present, more than the roster's {rules.roster_size}.")
+    if totals is None:
+        return None  # the round could not be opened: reported with box.json
     candidates, quota = rules.rounds[number]
     try:
         spec = tally.RoundSpec(
@@ -715,7 +996,8 @@ def _check_round(
             roster_size=rules.roster_size, present=rnd["present"], issued=issued_count,
             pass_basis=rules.pass_basis,
         )
-        recount = tally.tally_round(spec, board.ballots.get(number, []))
+        # Every ballot on the board proved itself valid, so none is invalid (无效票).
+        recount = tally.tally_totals(spec, totals, len(hashes))
     except (ValueError, TypeError) as exc:
         report.add("tally_failed", where, f"无法重新计票：{exc}", f"cannot recount: {exc}")
         return None
@@ -723,9 +1005,9 @@ def _check_round(
     for path, claimed, actual in _diff(stated, recount.to_dict(), ""):
         report.add("tally_mismatch", f"{where} {path}",
                    f"字段 {path}：签名结果记为 {_show(claimed)}，"
-                   f"按公告板重新计票为 {_show(actual)}。",
-                   f"field {path}: the signed result says {_show(claimed)}, recounting the board "
-                   f"gives {_show(actual)}.")
+                   f"按公告板和开箱合计重新计票为 {_show(actual)}。",
+                   f"field {path}: the signed result says {_show(claimed)}, recounting from the "
+                   f"board and the opened totals gives {_show(actual)}.")
     return recount
 
 
@@ -771,20 +1053,40 @@ def verify_bundle(
     path: str | os.PathLike[str] | IO[bytes],
     expected_fingerprint: str | None = None,
     progress: Progress | None = None,
+    expected_box_fingerprint: str | None = None,
 ) -> Report:
     """Check an audit bundle end to end and report every problem found (see module docstring).
 
     ``progress(lines, count)`` may wrap the iteration over board entries, e.g. in a progress bar.
+    ``expected_box_fingerprint``: the ballot box's fingerprint read out in the hall, if given.
     """
     with _without_cycle_collector():
-        return _verify(path, expected_fingerprint, progress)
+        return _verify(path, expected_fingerprint, progress, expected_box_fingerprint)
+
+
+def _old_format(bundle: Bundle) -> Report | None:
+    """A format 1 bundle (plaintext ballots) is refused with one clear problem, not dozens."""
+    stated = bundle.manifest.get("format") if isinstance(bundle.manifest, dict) else None
+    if stated not in OLD_BUNDLE_FORMATS:
+        return None
+    report = Report()
+    report.add("bundle_format_old", "manifest.json format",
+               f"旧格式的审计包（{stated}，选票为明文）：本核验程序只核验 {BUNDLE_FORMAT}（加密选票）。"
+               "请用生成该审计包时的版本核验它。",
+               f"an old-format bundle ({stated}, plaintext ballots): this verifier checks "
+               f"{BUNDLE_FORMAT} (encrypted ballots) only. Verify it with the release that made it.")
+    return report
 
 
 def _verify(path: str | os.PathLike[str] | IO[bytes], expected_fingerprint: str | None,
-            progress: Progress | None) -> Report:
+            progress: Progress | None, expected_box_fingerprint: str | None = None) -> Report:
     bundle = read_bundle(path)
+    old = _old_format(bundle)
+    if old is not None:
+        return old
     report = Report(problems=list(bundle.problems))
     key = _check_key(report, bundle, expected_fingerprint)
+    box = _check_box_key(report, bundle.manifest, expected_box_fingerprint)
     result = _check_result(report, bundle, key)
     header = result.get("session") if result is not None else None
     report.drill = isinstance(header, dict) and header.get("drill") is True
@@ -792,7 +1094,9 @@ def _verify(path: str | os.PathLike[str] | IO[bytes], expected_fingerprint: str 
     if result is not None and bundle.manifest is not None:
         _check_manifest_against_result(report, bundle.manifest, rules, result)
     issued = _check_issued(report, bundle.issued, rules)
-    board = _check_entries(report, bundle.entries, key, rules, progress)
+    board = _check_entries(report, bundle.entries, key, rules, box, progress)
+    holders = bundle.manifest.get("box", {}).get("holders") if box is not None else None
+    opened = _check_opening(report, bundle.box, rules, box, holders, board)
     if result is None:
         return report
     _check_present(report, result, rules)
@@ -805,7 +1109,7 @@ def _verify(path: str | os.PathLike[str] | IO[bytes], expected_fingerprint: str 
                    f"公告板上有第 {number} 轮的选票，签名结果中没有这一轮。",
                    f"the board holds entries for round {number}, which the signed result lacks.")
     recounts = [
-        _check_round(report, rnd, rules, board, issued)
+        _check_round(report, rnd, rules, board, issued, opened)
         for rnd in sorted(result["rounds"], key=lambda r: r["number"])
     ]
     if rules is not None and recounts and all(r is not None for r in recounts):
@@ -817,7 +1121,8 @@ def _progressbar(lines: Iterable[JsonLine], count: int) -> Iterator[JsonLine]:
     if count <= PROGRESS_THRESHOLD:
         yield from lines
         return
-    with click.progressbar(lines, length=count, label="核验选票 / checking entries",
+    with click.progressbar(lines, length=count,
+                           label="核验选票和证明 / checking entries and proofs",
                            file=sys.stderr) as bar:
         yield from bar
 
@@ -830,10 +1135,15 @@ def _progressbar(lines: Iterable[JsonLine], count: int) -> Iterator[JsonLine]:
 @click.option("--no-fingerprint", "unchecked", is_flag=True,
               help="不核对指纹：只能证明审计包自洽 / skip the fingerprint: proves only that the "
                    "bundle is self-consistent.")
-def main(bundle: str, expected: str | None, unchecked: bool) -> None:
-    """Verify an audit bundle: signatures, Merkle roots and a full recount. 核验审计包。
+@click.option("--box-fingerprint", "expected_box", metavar="FP",
+              help="会上宣读的票箱指纹（至少 32 位，可选）/ the ballot box fingerprint read out in "
+                   "the hall (at least 32 hex digits; optional).")
+def main(bundle: str, expected: str | None, unchecked: bool, expected_box: str | None) -> None:
+    """Verify an audit bundle: signatures, every ballot's proofs, the opening of the box and a
+    full recount. 核验审计包。
 
     Give the fingerprint read out in the hall (--fingerprint); without it anyone's key would do.
+    The box fingerprint (--box-fingerprint) is checked too when given.
     """
     if expected is None and not unchecked:
         raise click.UsageError(
@@ -843,10 +1153,16 @@ def main(bundle: str, expected: str | None, unchecked: bool) -> None:
     if expected is not None and unchecked:
         raise click.UsageError("--fingerprint 与 --no-fingerprint 只能选一个。 / "
                                "--fingerprint and --no-fingerprint exclude each other.")
-    report = verify_bundle(bundle, expected, progress=_progressbar)
+    report = verify_bundle(bundle, expected, progress=_progressbar,
+                           expected_box_fingerprint=expected_box)
     if report.fingerprint:
         click.echo(f"审计包公钥指纹 / bundle key fingerprint: "
                    f"{crypto.format_fingerprint(report.fingerprint)}")
+    if report.box_fingerprint:
+        state = ("已与命令行给出的核对 / checked against the one given" if report.box_fingerprint_checked
+                 else "未核对（可用 --box-fingerprint 给出）/ not checked (give --box-fingerprint)")
+        click.echo(f"票箱指纹 / ballot box fingerprint: "
+                   f"{crypto.format_fingerprint(report.box_fingerprint)} — {state}")
     if expected is not None:
         try:
             given = crypto.normalize_fingerprint(expected).upper()

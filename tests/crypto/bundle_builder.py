@@ -1,8 +1,12 @@
-"""Builders for realistic audit bundles, made with the same functions the server uses."""
+"""Builders for realistic format 2 audit bundles (encrypted ballots), made with the same
+ballot-box functions the server uses: shares.deal, encrypt_ballot, tally_product,
+partial_decrypt, combine. Deterministic for a given seed (the fixture bundle under
+tests/fixtures is made with it)."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import random
 import zipfile
@@ -13,7 +17,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ballot import crypto
-from ballot.bundle import issued_digest, issued_object, write_bundle
+from ballot.ballotbox import proofs, shares
+from ballot.ballotbox.elgamal import Ciphertext
+from ballot.ballotbox.group import L
+from ballot.ballotbox.shares import BoxKey, Share
+from ballot.bundle import RESULT_FORMAT, issued_digest, issued_object, write_bundle
 from ballot.domain import tally
 from ballot.merkle import round_root
 
@@ -69,36 +77,116 @@ def ballots_with(
     return ballots
 
 
+def _draw_scalar(rng: random.Random) -> Callable[[], int]:
+    return lambda: rng.randrange(1, L)
+
+
+@dataclass
+class Box:
+    """The sealed box of a session: its public side, the shares (test only) and the holders."""
+
+    key: BoxKey
+    shares: list[Share]
+    holders: list[str]
+
+    def manifest(self) -> dict:
+        """The manifest's ``box`` object."""
+        return {**self.key.to_json(), "public_key": self.key.public_key.hex(),
+                "holders": list(self.holders), "fingerprint": self.key.fingerprint()}
+
+
+def deal_box(rng: random.Random, t: int, n: int, holders: Sequence[str]) -> Box:
+    """A box dealt t-of-n with coefficients drawn from ``rng``."""
+    _pk, dealt, commitments = shares.deal(t, n, [rng.randrange(1, L) for _ in range(t)])
+    return Box(BoxKey(t, n, tuple(commitments)), dealt, list(holders[:n]))
+
+
+def encrypted_entry(key: Ed25519PrivateKey, box: BoxKey, ballot_id: str, number: int,
+                    candidates: Sequence[str], choices: Mapping[str, str], proof_quota: int,
+                    rng: random.Random) -> dict:
+    """A signed board entry holding the ballot encrypted to ``box`` (what the kiosk casts)."""
+    context = proofs.ballot_context(crypto.fingerprint(key), number, ballot_id)
+    marks = [choices.get(code) or "abstain" for code in candidates]
+    ballot = proofs.encrypt_ballot(box.public_key, marks, proof_quota, context,
+                                   rng=_draw_scalar(rng))
+    return sign_payload(key, {"ballot_id": ballot_id, "round": number, "ballot": ballot})
+
+
+def sign_payload(key: Ed25519PrivateKey, payload: dict) -> dict:
+    """{"payload", "hash", "signature"} for ``payload``, signed with ``key``."""
+    data = crypto.canonical_json(payload)
+    return {"payload": payload, "hash": hashlib.sha256(data).hexdigest(),
+            "signature": crypto.encode_signature(crypto.sign(key, data))}
+
+
+def open_round(key: Ed25519PrivateKey, box: Box, number: int, candidates: Sequence[str],
+               ballots: Sequence[dict], bound: int, use: Sequence[int], rng: random.Random
+               ) -> dict:
+    """A round's opening as box.json holds it: products, the partials of shares ``use``, totals."""
+    products = proofs.tally_product(ballots, len(candidates))
+    flat = proofs.flatten(products)
+    context = proofs.decryption_context(crypto.fingerprint(key), number)
+    partials = {i: proofs.partial_decrypt(box.shares[i - 1], flat, context,
+                                          rng=_draw_scalar(rng)) for i in use}
+    totals = proofs.combine(partials, flat, bound)
+    return {
+        "products": {code: {"for": f.to_json(), "against": a.to_json()}
+                     for code, (f, a) in zip(candidates, products, strict=True)},
+        "partials": [{**partials[i], "holder": box.holders[i - 1]} for i in sorted(use)],
+        "totals": {code: {"for": totals[2 * k], "against": totals[2 * k + 1]}
+                   for k, code in enumerate(candidates)},
+    }
+
+
+def proof_quota(rules: Mapping[str, object], candidates: Sequence[str], quota: int) -> int:
+    """The quota a ballot's proof states: the round's quota when contested, else no limit."""
+    return quota if rules["contested"] else len(candidates)
+
+
 @dataclass
 class Session:
-    """Everything a bundle holds, before it is written; tests tamper with it."""
+    """Everything a bundle holds, before it is written; tests tamper with it.
+
+    ``ballots`` keeps the plaintext choices (test only) so a forger can re-encrypt them.
+    """
 
     key: Ed25519PrivateKey
+    box: Box
     manifest: dict
     entries: list[dict]
     issued: dict[int, list[str]]
+    opened: dict[int, dict]
     result: dict
+    ballots: dict[int, list[dict[str, str]]]
     audit_log: list[dict] = field(default_factory=list)
+    seed: int = 0
 
     def copy(self) -> Session:
-        """A deep copy sharing only the key, for a test to tamper with."""
+        """A deep copy sharing only the keys, for a test to tamper with."""
         return replace(
             self,
             manifest=copy.deepcopy(self.manifest),
             entries=copy.deepcopy(self.entries),
             issued=copy.deepcopy(self.issued),
+            opened=copy.deepcopy(self.opened),
             result=copy.deepcopy(self.result),
+            ballots=copy.deepcopy(self.ballots),
             audit_log=copy.deepcopy(self.audit_log),
         )
 
+    @property
+    def fingerprint(self) -> str:
+        """The session key's fingerprint."""
+        return crypto.fingerprint(self.key)
+
     def write(
         self,
-        path: Path,
+        path: Path | io.BytesIO,
         *,
         result_json: bytes | None = None,
         result_sig: bytes | None = None,
         public_key_pem: bytes | None = None,
-    ) -> Path:
+    ) -> Path | io.BytesIO:
         """Write the bundle; the result is signed with the session key unless given."""
         data = crypto.canonical_json(self.result) if result_json is None else result_json
         write_bundle(
@@ -106,6 +194,7 @@ class Session:
             manifest=self.manifest,
             entries=self.entries,
             issued=self.issued,
+            box=self.opened,
             result_json=data,
             result_sig=crypto.sign(self.key, data) if result_sig is None else result_sig,
             public_key_pem=public_key_pem or crypto.public_key_pem(self.key),
@@ -126,14 +215,18 @@ def make_session(
     key: Ed25519PrivateKey | None = None,
     rng: random.Random | None = None,
     candidate_codes: Sequence[str] | None = None,
+    threshold: tuple[int, int] = (2, 3),
+    use: Sequence[int] | None = None,
 ) -> Session:
-    """A signed session whose result is the honest tally of `ballots` (round number -> ballots).
-
-    Without `decisions`, a tie is broken by the next round when there is one, else left empty.
-    """
+    """A signed session whose result is the honest count of `ballots` (round number -> ballots),
+    encrypted to a box dealt ``threshold`` = (t, n) and opened with shares ``use`` (default the
+    first t). Without `decisions`, a tie is broken by the next round when there is one."""
     rng = rng or random.Random(0)
-    key = key or crypto.generate_key()
+    key = key or Ed25519PrivateKey.from_private_bytes(rng.randbytes(32))
     names = roster(roster_size)
+    t, n = threshold
+    box = deal_box(rng, t, n, names[:n])
+    use = list(use or range(1, t + 1))
     all_codes = list(candidate_codes or codes(n_candidates))
     contested = n_candidates > quota
     rules = {"quota": quota, "contested": contested,
@@ -145,19 +238,27 @@ def make_session(
                            contested=rules["contested"], roster_size=roster_size,
                            present=present[1], issued=issued[1])
     entries: list[dict] = []
+    opened: dict[int, dict] = {}
     recounts: list[tally.RoundResult] = []
     round_dicts: list[dict] = []
     issued_lists: dict[int, list[str]] = {}
     for number in sorted(ballots):
         if number > 1:
             spec = tally.next_round_spec(spec, recounts[-1], present[number], issued[number])
-        result = tally.tally_round(spec, ballots[number])
-        recounts.append(result)
-        round_entries = []
-        for choices in ballots[number]:
-            ballot_id = crypto.ballot_id_from_token(crypto.new_token())
-            round_entries.append(crypto.make_entry(key, ballot_id, number, choices))
+        round_entries = [
+            encrypted_entry(key, box.key, f"{rng.getrandbits(128):032x}", number,
+                            spec.candidates, choices,
+                            proof_quota(rules, spec.candidates, spec.quota), rng)
+            for choices in ballots[number]
+        ]
         entries.extend(round_entries)
+        opening = open_round(key, box, number, spec.candidates,
+                             [e["payload"]["ballot"] for e in round_entries], roster_size, use,
+                             rng)
+        opened[number] = opening
+        totals = {code: (v["for"], v["against"]) for code, v in opening["totals"].items()}
+        result = tally.tally_totals(spec, totals, len(round_entries))
+        recounts.append(result)
         issued_lists[number] = sorted(rng.sample(range(roster_size), issued[number]))
         issued_lists[number] = [names[i] for i in issued_lists[number]]
         round_dicts.append({
@@ -185,14 +286,16 @@ def make_session(
         ],
         "roster_size": roster_size,
         "scrutineers": {"chief": names[0], "scrutineers": names[1:3], "counters": names[3:5]},
+        "box": box.manifest(),
         "rounds": [{"number": r.number, "candidates": list(r.candidates), "quota": r.quota}
                    for r in recounts],
     }
     result_doc = {
-        "format": "piaojue-result/1",
+        "format": RESULT_FORMAT,
         "session": session,
         "rules": rules,
         "key_fingerprint": crypto.fingerprint(key),
+        "box_fingerprint": box.key.fingerprint(),
         "roster_size": roster_size,
         "present": present[1],
         "rounds": round_dicts,
@@ -206,18 +309,50 @@ def make_session(
     }
     audit_log = [{"action": "session.locked", "actor": "staff:admin"},
                  {"action": "round.closed", "actor": "chair", "round": 1}]
-    return Session(key, manifest, entries, issued_lists, result_doc, audit_log)
+    return Session(key, box, manifest, entries, issued_lists, opened, result_doc,
+                   {k: list(v) for k, v in ballots.items()}, audit_log)
+
+
+def reopen(session: Session, number: int, use: Sequence[int] | None = None,
+           rng: random.Random | None = None) -> None:
+    """What the server would publish for round ``number`` from the entries as they now are:
+    new products, partials (shares ``use``) and totals. The result is left as it is."""
+    candidates = next(r["candidates"] for r in session.manifest["rounds"]
+                      if r["number"] == number)
+    ballots = [e["payload"]["ballot"] for e in session.entries
+               if e["payload"]["round"] == number]
+    session.opened[number] = open_round(
+        session.key, session.box, number, candidates, ballots,
+        session.manifest["roster_size"], use or range(1, session.box.key.t + 1),
+        rng or random.Random(1))
 
 
 def resign(session: Session, key: Ed25519PrivateKey | None = None) -> Session:
-    """What a key holder can do: re-sign every entry (with `key`, else the session's), recompute
-    each round's Merkle root and entry count, the issued digest and the key fingerprint. The
-    result itself is signed by Session.write."""
+    """What a key holder can do: with `key` (else the session's), re-encrypt and re-sign every
+    entry (a proof names the session key's fingerprint), re-open every round, recompute each
+    round's Merkle root and entry count, the issued digest and the key fingerprint. The result
+    itself is signed by Session.write; its counts are left as they are."""
     if key is not None:
         session.key = key
-    for entry in session.entries:
-        p = entry["payload"]
-        entry.update(crypto.make_entry(session.key, p["ballot_id"], p["round"], p["choices"]))
+    rng = random.Random(2)
+    rules = session.manifest["rules"]
+    rounds = {r["number"]: r for r in session.manifest["rounds"]}
+    if key is not None:
+        for entry in session.entries:
+            p = entry["payload"]
+            spec = rounds.get(p["round"])
+            if spec is None:
+                continue
+            marks = _decrypt_for_test(session, entry)
+            entry.update(encrypted_entry(session.key, session.box.key, p["ballot_id"],
+                                         p["round"], spec["candidates"], marks,
+                                         proof_quota(rules, spec["candidates"], spec["quota"]),
+                                         rng))
+    else:
+        for entry in session.entries:
+            entry.update(sign_payload(session.key, entry["payload"]))
+    for number in rounds:
+        reopen(session, number, rng=rng)
     for rnd in session.result["rounds"]:
         hashes = [e["hash"] for e in session.entries if e["payload"]["round"] == rnd["number"]]
         rnd["merkle_root"] = round_root(hashes)
@@ -227,14 +362,30 @@ def resign(session: Session, key: Ed25519PrivateKey | None = None) -> Session:
     return session
 
 
+def _decrypt_for_test(session: Session, entry: dict) -> dict[str, str]:
+    """A ballot's choices, decrypted with t shares (only a test forger does this)."""
+    p = entry["payload"]
+    candidates = next(r["candidates"] for r in session.manifest["rounds"]
+                      if r["number"] == p["round"])
+    secret = sum(lam * session.box.shares[i - 1].secret
+                 for i, lam in shares.lagrange_at_zero(range(1, session.box.key.t + 1)).items())
+    marks = {}
+    for code, project in zip(candidates, p["ballot"]["projects"], strict=True):
+        bits = []
+        for side in ("for", "against"):
+            ct = Ciphertext.from_json(project[side])
+            bits.append(proofs.discrete_log(ct.beta - ct.alpha * secret, 1))
+        marks[code] = {(1, 0): "for", (0, 1): "against"}.get(tuple(bits), "abstain")
+    return marks
+
+
 def build_realistic(seed: int = 1, key: Ed25519PrivateKey | None = None) -> Session:
     """60 delegates, 12 projects for 10 slots; three tie at the cutoff and round 2 breaks it."""
     rng = random.Random(seed)
     c = codes(12)
     fors1 = dict(zip(c, [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20], strict=True))
-    round1 = ballots_with(rng, c, fors1, 55, 10)
-    round1.append({code: "for" for code in c[:11]})  # 11 赞成 for 10 slots: invalid
-    rng.shuffle(round1)
+    # An encrypted ballot proves it has at most 10 赞成: no invalid ballot can be cast.
+    round1 = ballots_with(rng, c, fors1, 56, 10)
     tied = ["09", "10", "11"]
     round2 = ballots_with(rng, tied, {"09": 40, "10": 30, "11": 38}, 56, 2)
     session = make_session(

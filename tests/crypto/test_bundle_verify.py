@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from bundle_builder import Session, build_realistic, codes, make_session, rewrite_member
+from bundle_builder import Session, build_realistic, codes, make_session, resign, rewrite_member
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,16 +47,23 @@ def codes_of(report) -> set[str]:
 ])
 def test_untouched_bundle_verifies(session, bundle_path, spelling):
     fp = crypto.fingerprint(session.key)
-    report = verify_bundle(bundle_path, None if spelling is None else spelling(fp))
+    box_fp = session.box.key.fingerprint()
+    report = verify_bundle(bundle_path, None if spelling is None else spelling(fp),
+                           expected_box_fingerprint=None if spelling is None else spelling(box_fp))
     assert report.ok, [str(p) for p in report.problems]
     assert report.fingerprint == fp
     assert report.fingerprint_checked is (spelling is not None)
+    assert report.box_fingerprint == box_fp == session.result["box_fingerprint"]
+    assert report.box_fingerprint_checked is (spelling is not None)
     assert report.entry_count == len(session.entries) == 112
 
 
 def test_short_fingerprint_is_refused(session, bundle_path):
     report = verify_bundle(bundle_path, crypto.fingerprint(session.key)[:16])
     assert codes_of(report) == {"fingerprint_argument_invalid"}
+    report = verify_bundle(bundle_path, crypto.fingerprint(session.key),
+                           expected_box_fingerprint=session.box.key.fingerprint()[:16])
+    assert codes_of(report) == {"box_fingerprint_argument_invalid"}
 
 
 def test_bundle_members_and_order(session, bundle_path):
@@ -64,13 +71,19 @@ def test_bundle_members_and_order(session, bundle_path):
         names = zf.namelist()
         assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in zf.infolist())
         readme = zf.read("README.txt").decode()
-    assert names == ["manifest.json", "entries.jsonl", "issued.json", "result.json",
+    assert names == ["manifest.json", "entries.jsonl", "issued.json", "box.json", "result.json",
                      "result.sig", "public_key.pem", "audit_log.jsonl", "README.txt"]
     assert "openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in result.json " \
            "-sigfile result.sig" in readme
     bundle = read_bundle(bundle_path)
     assert bundle.problems == []
-    assert bundle.manifest["format"] == "piaojue-bundle/1"
+    assert bundle.manifest["format"] == "piaojue-bundle/2"
+    assert bundle.manifest["box"]["fingerprint"] == session.box.key.fingerprint()
+    assert set(bundle.box) == {"1", "2"}
+    assert [p["index"] for p in bundle.box["1"]["partials"]] == [1, 2]
+    assert {c: v["for"] for c, v in bundle.box["2"]["totals"].items()} == {
+        "09": 40, "10": 30, "11": 38}
+    assert "choices" not in bundle.entries[0].record["payload"]
     keys = [(line.record["payload"]["round"], line.record["hash"]) for line in bundle.entries]
     assert keys == sorted(keys)
     assert set(bundle.issued) == {"1", "2"} and len(bundle.issued["1"]) == 57
@@ -93,7 +106,7 @@ def test_write_bundle_refuses_bad_inputs(session):
     sig = crypto.sign(session.key, good)
     pem = crypto.public_key_pem(session.key)
     base = dict(manifest=session.manifest, entries=session.entries, issued=session.issued,
-                result_json=good, result_sig=sig, public_key_pem=pem)
+                box=session.opened, result_json=good, result_sig=sig, public_key_pem=pem)
     for change in ({"result_json": good + b" "}, {"result_sig": sig[:10]},
                    {"manifest": {**session.manifest, "ratio": 0.2}}):
         with pytest.raises((ValueError, TypeError)):
@@ -142,22 +155,23 @@ def test_unsorted_board_is_flagged(bundle_path):
 
 
 def test_every_problem_is_reported_not_just_the_first(session, tmp_path):
-    session.entries[0]["payload"]["choices"]["01"] = "against"
-    session.entries[0]["payload"]["choices"]["02"] = "for"
+    projects = session.entries[0]["payload"]["ballot"]["projects"]
+    projects[0]["for"], projects[1]["for"] = projects[1]["for"], projects[0]["for"]
     del session.entries[10]
     session.entries.append(dict(session.entries[20]))
     session.issued[2].pop()
     path = session.write(tmp_path / "b.zip")
     report = verify_bundle(path, crypto.fingerprint(crypto.generate_key()))
     assert {
-        "entry_hash_mismatch", "entry_signature_invalid", "entry_duplicate_ballot_id",
-        "entry_duplicate_hash", "merkle_root_mismatch", "tally_mismatch",
-        "issued_count_mismatch", "fingerprint_mismatch",
+        "entry_hash_mismatch", "entry_signature_invalid", "entry_proof_invalid",
+        "entry_duplicate_ballot_id", "entry_duplicate_hash", "merkle_root_mismatch",
+        "box_product_mismatch", "issued_count_mismatch", "fingerprint_mismatch",
     } <= codes_of(report)
 
 
 def test_verify_imports_no_flask():
-    code = ("import sys, ballot.verify, ballot.bundle, ballot.crypto, ballot.merkle; "
+    code = ("import sys, ballot.verify, ballot.bundle, ballot.crypto, ballot.merkle, "
+            "ballot.ballotbox.proofs; "
             "assert 'flask' not in sys.modules, sorted(m for m in sys.modules if 'flask' in m)")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
 
@@ -194,13 +208,7 @@ def test_cli_prints_the_trusted_fingerprint(session, bundle_path):
 
 
 def _forged_with_another_key(session: Session) -> Session:
-    forged = session.copy()
-    forged.key = crypto.generate_key()
-    for entry in forged.entries:
-        p = entry["payload"]
-        entry.update(crypto.make_entry(forged.key, p["ballot_id"], p["round"], p["choices"]))
-    forged.result["key_fingerprint"] = crypto.fingerprint(forged.key)
-    return forged
+    return resign(session.copy(), crypto.generate_key())
 
 
 def test_cli_complete_forgery_with_another_key(session, tmp_path):
@@ -233,7 +241,7 @@ def test_python_dash_m(bundle_path, session):
 def test_progress_over_large_boards(tmp_path):
     rng = random.Random(5)
     ballots = [{c: rng.choice(["for", "against", "abstain"]) for c in codes(3)}
-               for _ in range(1001)]
+               for _ in range(1001)]  # encrypted and proved: about 10 s
     for b in ballots:  # keep every ballot valid: at most 2 赞成 for 2 slots
         if list(b.values()).count("for") > 2:
             b["01"] = "against"
@@ -267,6 +275,9 @@ def elections(draw):
         {c: v for c in codes(n_candidates) if (v := draw(choice)) is not None}
         for _ in range(returned)
     ]
+    for ballot in ballots:  # an encrypted ballot proves it has at most `quota` 赞成
+        for code in [c for c, v in ballot.items() if v == "for"][quota:]:
+            ballot[code] = "against"
     return ballots, dict(roster_size=roster_size, present={1: present}, issued={1: issued},
                          n_candidates=n_candidates, quota=quota)
 

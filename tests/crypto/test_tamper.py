@@ -16,6 +16,7 @@ from bundle_builder import (
     ballots_with,
     build_realistic,
     codes,
+    encrypted_entry,
     make_session,
     resign,
     rewrite_member,
@@ -37,12 +38,8 @@ def flip_hex(text: str, at: int = 5) -> str:
 
 
 def first_valid(session: Session, round_number: int = 1) -> dict:
-    """A round's first entry whose ballot is valid, so changing it changes the counts."""
-    return next(
-        e for e in session.entries
-        if e["payload"]["round"] == round_number
-        and list(e["payload"]["choices"].values()).count("for") <= 10
-    )
+    """A round's first entry (every encrypted ballot is valid: it proves it)."""
+    return next(e for e in session.entries if e["payload"]["round"] == round_number)
 
 
 def verify(session: Session, tmp_path: Path, **write) -> set[str]:
@@ -83,7 +80,7 @@ def _signature(s: Session) -> None:
 
 
 @pytest.mark.parametrize(("tamper", "expected"), [
-    (_ballot_id, {"entry_hash_mismatch", "entry_signature_invalid"}),
+    (_ballot_id, {"entry_hash_mismatch", "entry_signature_invalid", "entry_proof_invalid"}),
     (_round, {"entry_hash_mismatch", "entry_signature_invalid", "entry_unknown_round"}),
     (_hash, {"entry_hash_mismatch", "merkle_root_mismatch"}),
     (_signature, {"entry_signature_invalid"}),
@@ -95,18 +92,14 @@ def test_flipped_entry_field(tmp_path, tamper, expected):
 
 
 @pytest.mark.parametrize("code", codes(12))
-def test_flipped_choice(tmp_path, code):
+def test_swapped_for_and_against(tmp_path, code):
+    """Turning a 赞成 into a 反对 on the board (swapping the two ciphertexts) is caught."""
     session = _PRISTINE.copy()
-    choices = first_valid(session)["payload"]["choices"]
-    # Any other mark, including none at all (unmarked), is a different vote.
-    other = {"for": "against", "against": "abstain", "abstain": None, None: "against"}
-    new = other[choices.get(code)]
-    if new is None:
-        del choices[code]
-    else:
-        choices[code] = new
+    project = first_valid(session)["payload"]["ballot"]["projects"][int(code) - 1]
+    project["for"], project["against"] = project["against"], project["for"]
     found = verify(session, tmp_path)
-    assert {"entry_hash_mismatch", "entry_signature_invalid", "tally_mismatch"} <= found
+    assert {"entry_hash_mismatch", "entry_signature_invalid", "entry_proof_invalid",
+            "box_product_mismatch"} <= found
 
 
 # --- whole entries ----------------------------------------------------------------------------
@@ -129,7 +122,8 @@ def _move_to_round_2(s: Session) -> None:
 
 def _extra_signed_by_other_key(s: Session) -> None:
     ballot_id = crypto.ballot_id_from_token(crypto.new_token())
-    s.entries.append(crypto.make_entry(crypto.generate_key(), ballot_id, 2, {"10": "for"}))
+    s.entries.append(encrypted_entry(crypto.generate_key(), s.box.key, ballot_id, 2,
+                                     ["09", "10", "11"], {"10": "for"}, 2, random.Random(1)))
 
 
 def _signature_of_another_entry(s: Session) -> None:
@@ -138,12 +132,15 @@ def _signature_of_another_entry(s: Session) -> None:
 
 
 @pytest.mark.parametrize(("tamper", "expected"), [
-    (_drop, {"merkle_root_mismatch", "entry_count_mismatch", "tally_mismatch"}),
-    (_duplicate, {"entry_duplicate_ballot_id", "entry_duplicate_hash", "merkle_root_mismatch"}),
-    (_move_to_round_2, {"entry_signature_invalid", "entry_unknown_candidate",
+    (_drop, {"merkle_root_mismatch", "entry_count_mismatch", "tally_mismatch",
+             "box_product_mismatch"}),
+    (_duplicate, {"entry_duplicate_ballot_id", "entry_duplicate_hash", "merkle_root_mismatch",
+                  "box_product_mismatch"}),
+    (_move_to_round_2, {"entry_signature_invalid", "entry_ballot_malformed",
                         "merkle_root_mismatch"}),
-    (_extra_signed_by_other_key, {"entry_signature_invalid", "returned_exceeds_issued",
-                                  "entry_count_mismatch"}),
+    (_extra_signed_by_other_key, {"entry_signature_invalid", "entry_proof_invalid",
+                                  "returned_exceeds_issued", "entry_count_mismatch",
+                                  "box_product_mismatch"}),
     (_signature_of_another_entry, {"entry_signature_invalid"}),
 ], ids=["dropped", "duplicated", "moved-round", "foreign-key", "borrowed-signature"])
 def test_board_tampering(tmp_path, tamper, expected):
@@ -212,12 +209,7 @@ def test_result_names_another_key(tmp_path):
 
 def test_whole_bundle_resigned_with_attacker_key(tmp_path):
     """Self-consistent forgery: only the fingerprint read out in the hall exposes it."""
-    forged = _PRISTINE.copy()
-    forged.key = crypto.generate_key()
-    for entry in forged.entries:
-        p = entry["payload"]
-        entry.update(crypto.make_entry(forged.key, p["ballot_id"], p["round"], p["choices"]))
-    forged.result["key_fingerprint"] = crypto.fingerprint(forged.key)
+    forged = resign(_PRISTINE.copy(), crypto.generate_key())
     path = forged.write(tmp_path / "b.zip")
     assert verify_bundle(path).ok
     report = verify_bundle(path, crypto.format_fingerprint(crypto.fingerprint(_PRISTINE.key)))
@@ -319,11 +311,13 @@ def test_tie_break_candidates_in_another_order(tmp_path, which):
     session = _PRISTINE.copy()
     reordered = ("11", "09", "10")  # the tie was 09, 10, 11 in ballot order
     session.manifest["rounds"][1]["candidates"] = list(reordered)
+    resign(session)  # re-opens round 2 under the new order
     second = session.result["rounds"][1]
-    ballots = [e["payload"]["choices"] for e in session.entries if e["payload"]["round"] == 2]
+    totals = {c: (v["for"], v["against"]) for c, v in session.opened[2]["totals"].items()}
     spec = tally.RoundSpec(number=2, candidates=reordered, quota=2, contested=True,
                            roster_size=60, present=second["present"], issued=second["issued"])
-    session.result["rounds"][1] = {**second, **tally.tally_round(spec, ballots).to_dict()}
+    session.result["rounds"][1] = {**second,
+                                   **tally.tally_totals(spec, totals, second["returned"]).to_dict()}
     assert session.result["rounds"][1]["candidates"] == list(reordered)
     assert "round_chain_invalid" in forge(session, tmp_path, which)
 
@@ -447,7 +441,7 @@ def test_candidate_code_width(tmp_path, width):
 @pytest.mark.parametrize(("document", "where"), [
     ("manifest", None), ("manifest", "rules"), ("manifest", "session"),
     ("manifest", "scrutineers"), ("manifest", "candidate"), ("manifest", "round"),
-    ("result", None),
+    ("manifest", "box"), ("result", None),
 ])
 def test_unknown_fields(tmp_path, document, where):
     session = _PRISTINE.copy()
@@ -456,11 +450,13 @@ def test_unknown_fields(tmp_path, document, where):
               "round": doc.get("rounds", [{}])[0]}.get(where, doc.get(where))
     target["note"] = "unsigned claim"
     found = forge(session, tmp_path, "session-key")
-    assert found <= {"manifest_invalid", "result_malformed", "manifest_result_mismatch"}
-    assert found & {"manifest_invalid", "result_malformed"}
+    assert found <= {"manifest_invalid", "result_malformed", "manifest_result_mismatch",
+                     "box_key_invalid"}
+    assert found & {"manifest_invalid", "result_malformed", "box_key_invalid"}
 
 
-@pytest.mark.parametrize("field", ["candidates", "scrutineers", "issued_sha256"])
+@pytest.mark.parametrize("field", ["candidates", "scrutineers", "issued_sha256",
+                                   "box_fingerprint"])
 def test_result_fields_now_required(tmp_path, field):
     session = _PRISTINE.copy()
     del session.result[field]  # Session.write signs what is left with the session key
