@@ -702,13 +702,14 @@ def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
                        f"加密选票格式错误：{exc}",
                        f"the encrypted ballot is malformed ({exc.reason}"
                        f"{', ' + part if part else ''}); docs/ballot-box.md §4.6.")
-            return
+    # Whatever its proofs say, a ballot on the board is in the round's products if its
+    # ciphertexts are points: the products published must be those of the board as it is.
     products = board.products.setdefault(number, [])
     try:
         cts = [Ciphertext.from_json(project[side])
                for project in entry.ballot["projects"] for side in ("for", "against")]
     except (BallotBoxError, KeyError, TypeError):
-        return  # reported above
+        return  # not ciphertexts: reported above
     if not products:
         products.extend(cts)
     else:
