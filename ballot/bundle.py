@@ -3,7 +3,8 @@
 ``write_bundle`` is used by the export service; ``read_bundle`` by the verifier. The reader is
 tolerant: a damaged zip, a missing member or a bad JSON line becomes a Problem in the returned
 Bundle instead of an exception, so the verifier can go on and report everything else it finds.
-The format is specified in docs/audit-bundle.md. No Flask.
+The format (``piaojue-bundle/2``: encrypted ballots, box.json) is specified in
+docs/audit-bundle.md. No Flask.
 """
 
 from __future__ import annotations
@@ -48,33 +49,40 @@ README_TEXT = """\
 票决 审计包 / piaojue audit bundle ({format})
 
 【中文】
-本压缩包包含一次人大代表票决的全部公开材料：manifest.json（会议、规则、候选项目、轮次）、
-entries.jsonl（公告板上的每一张选票，按轮次和哈希排序，不含投票时间和顺序）、
-issued.json（每轮领票代表名单，按名册顺序）、result.json（签名的结果文件）、
+本压缩包包含一次人大代表票决的全部公开材料：manifest.json（会议、规则、候选项目、票箱公钥、轮次）、
+entries.jsonl（公告板上的每一张加密选票及其零知识证明，按轮次和哈希排序，不含投票时间和顺序，
+也不含任何一张选票的明文）、issued.json（每轮领票代表名单，按名册顺序）、box.json（每轮开箱：
+密文乘积、监票人的部分解密及其证明、解密出的合计）、result.json（签名的结果文件）、
 result.sig（Ed25519 签名，64 字节）、public_key.pem（本次会议的公钥）。
 
 1. 核对公钥指纹：与会上宣读的指纹比较（前 32 位十六进制）。只用 OpenSSL 计算指纹：
    openssl pkey -pubin -in public_key.pem -outform DER | tail -c 32 | sha256sum
 2. 用 OpenSSL 3 核对结果签名：
    openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in result.json -sigfile result.sig
-3. 完整核验（每张选票的签名、每轮 Merkle 根、重新计票）：
-   python -m ballot.verify 本文件.zip --fingerprint "会上宣读的指纹"
-格式说明见 docs/audit-bundle.md，可据此用任何语言编写独立的核验程序。
+3. 完整核验（每张选票的签名和零知识证明、每轮 Merkle 根、密文乘积、监票人的部分解密、合计、
+   重新计票、票箱指纹）：
+   python -m ballot.verify 本文件.zip --fingerprint "会上宣读的指纹" --box-fingerprint "封箱时宣读的票箱指纹"
+格式说明见 docs/audit-bundle.md 和 docs/ballot-box.md，可据此用任何语言编写独立的核验程序。
 
 [English]
 This zip holds everything published about one delegate vote: manifest.json (session, rules,
-candidate projects, rounds), entries.jsonl (every ballot on the bulletin board, sorted by round and
-hash, with no time or order), issued.json (delegates issued a ballot per round, in roster order),
-result.json (the signed result), result.sig (raw 64-byte Ed25519 signature) and public_key.pem.
+candidate projects, the ballot box key, rounds), entries.jsonl (every encrypted ballot on the
+bulletin board with its zero-knowledge proofs, sorted by round and hash, with no time, no order
+and no ballot's plaintext), issued.json (delegates issued a ballot per round, in roster order),
+box.json (each round's opening: the products of the ciphertexts, the scrutineers' proved partial
+decryptions, the decrypted totals), result.json (the signed result), result.sig (raw 64-byte
+Ed25519 signature) and public_key.pem.
 
 1. Compare the key fingerprint with the one read aloud in the hall (first 32 hex digits).
    With OpenSSL alone:
    openssl pkey -pubin -in public_key.pem -outform DER | tail -c 32 | sha256sum
 2. Check the result signature with OpenSSL 3:
    openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in result.json -sigfile result.sig
-3. Full check (every ballot signature, each round's Merkle root, recount):
-   python -m ballot.verify THIS_FILE.zip --fingerprint "FINGERPRINT READ ALOUD"
-docs/audit-bundle.md specifies the format so you can write your own verifier in any language.
+3. Full check (every ballot's signature and proofs, each round's Merkle root, the products, the
+   scrutineers' partial decryptions, the totals, a recount, the box fingerprint):
+   python -m ballot.verify THIS_FILE.zip --fingerprint "FINGERPRINT" --box-fingerprint "BOX FINGERPRINT"
+docs/audit-bundle.md and docs/ballot-box.md specify the format so you can write your own verifier
+in any language.
 """
 
 

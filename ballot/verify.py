@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ballot import crypto
 from ballot.ballotbox import proofs
+from ballot.ballotbox.batch import RoundBatch
 from ballot.ballotbox.elgamal import ZERO, Ciphertext
 from ballot.ballotbox.errors import BallotBoxError
 from ballot.ballotbox.shares import BoxKey
@@ -580,7 +581,11 @@ class _Board:
     session_fp: str | None = None  # the context every proof names
     box: BoxKey | None = None
     hashes: dict[int, list[str]] = field(default_factory=dict)
-    products: dict[int, list[Ciphertext]] = field(default_factory=dict)
+    # Per round: every ballot's proofs and the products, in one combination (RoundBatch) ...
+    batches: dict[int, RoundBatch] = field(default_factory=dict)
+    # ... and the entries, to check one by one when it fails (``failed``: already reported).
+    entries: dict[int, list[tuple[JsonLine, _Entry]]] = field(default_factory=dict)
+    failed: set[int] = field(default_factory=set)  # line numbers
 
 
 class _Entry(NamedTuple):
@@ -670,7 +675,8 @@ def _read_entry(report: Report, line: JsonLine) -> _Entry | None:
 
 def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
                  board: _Board) -> None:
-    """Check an encrypted ballot's proofs for its round and add it to the round's products."""
+    """Fold an encrypted ballot into its round's check (its proofs, and its ciphertexts into
+    the products); a ballot failing a check that needs no group operation is named at once."""
     number = entry.round
     if number not in rules.rounds:
         report.add("entry_unknown_round", _where(line, entry.hash), f"清单中没有第 {number} 轮。",
@@ -679,13 +685,30 @@ def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
     if board.box is None or board.session_fp is None:
         return  # no usable box key or session key: reported already, nothing to check against
     candidates, quota = rules.rounds[number]
-    # The proof states "at most the quota" only when the vote is 差额; 等额 has no limit.
-    proof_quota = quota if rules.contested else len(candidates)
+    batch = board.batches.get(number)
+    if batch is None:
+        # The proof states "at most the quota" only when the vote is 差额; 等额 has no limit.
+        proof_quota = quota if rules.contested else len(candidates)
+        batch = board.batches[number] = RoundBatch(board.box.public_key, len(candidates),
+                                                   proof_quota)
+    board.entries.setdefault(number, []).append((line, entry))
+    try:
+        batch.add(entry.ballot, proofs.ballot_context(board.session_fp, number, entry.ballot_id))
+    except BallotBoxError:
+        _check_ballot_alone(report, line, entry, batch, board)
+
+
+def _check_ballot_alone(report: Report, line: JsonLine, entry: _Entry, batch: RoundBatch,
+                        board: _Board) -> None:
+    """Check one ballot by itself (proofs.verify_ballot) and report what fails, by name."""
+    number = entry.round
     context = proofs.ballot_context(board.session_fp, number, entry.ballot_id)
     try:
-        proofs.verify_ballot(board.box.public_key, entry.ballot, len(candidates), proof_quota,
+        proofs.verify_ballot(batch.public_key, entry.ballot, batch.n_candidates, batch.quota,
                              context)
+        return
     except BallotBoxError as exc:
+        board.failed.add(line.line)
         part = exc.params.get("where") or ""
         where = f"{_where(line, entry.hash)} {part}".rstrip()
         if exc.reason == BallotBoxError.BAD_PROOF:
@@ -702,18 +725,40 @@ def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
                        f"加密选票格式错误：{exc}",
                        f"the encrypted ballot is malformed ({exc.reason}"
                        f"{', ' + part if part else ''}); docs/ballot-box.md §4.6.")
-    # Whatever its proofs say, a ballot on the board is in the round's products if its
-    # ciphertexts are points: the products published must be those of the board as it is.
-    products = board.products.setdefault(number, [])
-    try:
-        cts = [Ciphertext.from_json(project[side])
-               for project in entry.ballot["projects"] for side in ("for", "against")]
-    except (BallotBoxError, KeyError, TypeError):
-        return  # not ciphertexts: reported above
-    if not products:
-        products.extend(cts)
-    else:
-        products[:] = [p + c for p, c in zip(products, cts, strict=True)]
+
+
+def _settle_round(report: Report, number: int, board: _Board,
+                  products: list[Ciphertext] | None, candidates: tuple[str, ...]) -> None:
+    """The round's ballots and its published ``products`` (None: not available) checked at
+    once; when that fails, each ballot alone and the products added up, to name what failed."""
+    batch = board.batches.get(number)
+    if batch is not None and products is not None and batch.holds(products):
+        return
+    sums: list[Ciphertext] | None = None
+    for line, entry in board.entries.get(number, []):
+        if batch is not None and line.line not in board.failed:
+            _check_ballot_alone(report, line, entry, batch, board)
+        # Whatever its proofs say, a ballot on the board is in the round's products if its
+        # ciphertexts are points: the products published must be those of the board as it is.
+        try:
+            cts = [Ciphertext.from_json(project[side]) for project in entry.ballot["projects"]
+                   for side in _SIDES]
+        except (BallotBoxError, KeyError, TypeError):
+            continue  # not ciphertexts: reported with the entry
+        if len(cts) != 2 * len(candidates):
+            continue
+        sums = cts if sums is None else [p + c for p, c in zip(sums, cts, strict=True)]
+    if products is None:
+        return
+    recomputed = sums or [ZERO] * len(products)
+    for k, (claimed, actual) in enumerate(zip(products, recomputed, strict=True)):
+        if claimed != actual:
+            code, side = candidates[k // 2], _SIDES[k % 2]
+            report.add("box_product_mismatch", f"box.json round {number} products.{code}.{side}",
+                       "按公告板上本轮全部加密选票重算的密文乘积与公布的不符：解密的不是这些选票的合计。",
+                       "the product of the round's encrypted ballots recomputed from the board "
+                       "differs from the published one: what was decrypted is not these ballots' "
+                       "total.")
 
 
 def _check_entries(
@@ -798,19 +843,6 @@ def _read_products(report: Report, number: int, products: Any, candidates: tuple
     return flat
 
 
-def _check_products(report: Report, number: int, stated: list[Ciphertext],
-                    board: _Board, candidates: tuple[str, ...]) -> None:
-    recomputed = board.products.get(number) or [ZERO] * len(stated)
-    for k, (claimed, actual) in enumerate(zip(stated, recomputed, strict=True)):
-        if claimed != actual:
-            code, side = candidates[k // 2], _SIDES[k % 2]
-            report.add("box_product_mismatch", f"box.json round {number} products.{code}.{side}",
-                       "按公告板上本轮全部加密选票重算的密文乘积与公布的不符：解密的不是这些选票的合计。",
-                       "the product of the round's encrypted ballots recomputed from the board "
-                       "differs from the published one: what was decrypted is not these ballots' "
-                       "total.")
-
-
 def _check_partials(report: Report, number: int, partials: Any, flat: list[Ciphertext],
                     box: BoxKey, holders: Any, session_fp: str) -> dict[int, dict]:
     """The valid partial decryptions of a round, by share number."""
@@ -873,12 +905,24 @@ def _check_opening(report: Report, box_doc: dict | None, rules: _Rules | None,
                    ) -> dict[int, dict[str, tuple[int, int]]]:
     """Open every round again from box.json; the decrypted totals by round (proved only)."""
     opened: dict[int, dict[str, tuple[int, int]]] = {}
+    settled: set[int] = set()
+    try:
+        _open_rounds(report, box_doc, rules, box, holders, board, opened, settled)
+    finally:
+        for number in sorted(set(board.batches) - settled):  # the ballots are checked anyway
+            _settle_round(report, number, board, None, rules.rounds[number][0] if rules else ())
+    return opened
+
+
+def _open_rounds(report: Report, box_doc: dict | None, rules: _Rules | None,
+                 box: BoxKey | None, holders: Any, board: _Board,
+                 opened: dict[int, dict[str, tuple[int, int]]], settled: set[int]) -> None:
     if box_doc is None or rules is None:
-        return opened
+        return
     for key in sorted(set(box_doc) - {str(n) for n in rules.rounds}):
         _bad_box(report, f"round {key}", "清单中没有这一轮。", "the manifest has no such round.")
     if box is None or board.session_fp is None:
-        return opened
+        return
     for number in sorted(rules.rounds):
         candidates = rules.rounds[number][0]
         opening = box_doc.get(str(number))
@@ -888,9 +932,10 @@ def _check_opening(report: Report, box_doc: dict | None, rules: _Rules | None,
                      "each round must hold exactly products, partials and totals.")
             continue
         flat = _read_products(report, number, opening["products"], candidates)
+        _settle_round(report, number, board, flat, candidates)
+        settled.add(number)
         if flat is None:
             continue
-        _check_products(report, number, flat, board, candidates)
         valid = _check_partials(report, number, opening["partials"], flat, box, holders,
                                 board.session_fp)
         stated = _read_totals(report, number, opening["totals"], candidates)
@@ -915,7 +960,6 @@ def _check_opening(report: Report, box_doc: dict | None, rules: _Rules | None,
                                f"公布的合计为 {_show(said)}，由监票人的部分解密合成的是 {actual}。",
                                f"the published total is {_show(said)}; the scrutineers' partial "
                                f"decryptions combine to {actual}.")
-    return opened
 
 
 def _read_totals(report: Report, number: int, totals: Any, candidates: tuple[str, ...]

@@ -77,7 +77,7 @@ def ballots_with(
     return ballots
 
 
-def _draw_scalar(rng: random.Random) -> Callable[[], int]:
+def draw_scalar(rng: random.Random) -> Callable[[], int]:
     return lambda: rng.randrange(1, L)
 
 
@@ -108,7 +108,7 @@ def encrypted_entry(key: Ed25519PrivateKey, box: BoxKey, ballot_id: str, number:
     context = proofs.ballot_context(crypto.fingerprint(key), number, ballot_id)
     marks = [choices.get(code) or "abstain" for code in candidates]
     ballot = proofs.encrypt_ballot(box.public_key, marks, proof_quota, context,
-                                   rng=_draw_scalar(rng))
+                                   rng=draw_scalar(rng))
     return sign_payload(key, {"ballot_id": ballot_id, "round": number, "ballot": ballot})
 
 
@@ -127,7 +127,7 @@ def open_round(key: Ed25519PrivateKey, box: Box, number: int, candidates: Sequen
     flat = proofs.flatten(products)
     context = proofs.decryption_context(crypto.fingerprint(key), number)
     partials = {i: proofs.partial_decrypt(box.shares[i - 1], flat, context,
-                                          rng=_draw_scalar(rng)) for i in use}
+                                          rng=draw_scalar(rng)) for i in use}
     totals = proofs.combine(partials, flat, bound)
     return {
         "products": {code: {"for": f.to_json(), "against": a.to_json()}
@@ -343,7 +343,7 @@ def resign(session: Session, key: Ed25519PrivateKey | None = None) -> Session:
             spec = rounds.get(p["round"])
             if spec is None:
                 continue
-            marks = _decrypt_for_test(session, entry)
+            marks = decrypt_for_test(session, entry)
             entry.update(encrypted_entry(session.key, session.box.key, p["ballot_id"],
                                          p["round"], spec["candidates"], marks,
                                          proof_quota(rules, spec["candidates"], spec["quota"]),
@@ -362,7 +362,7 @@ def resign(session: Session, key: Ed25519PrivateKey | None = None) -> Session:
     return session
 
 
-def _decrypt_for_test(session: Session, entry: dict) -> dict[str, str]:
+def decrypt_for_test(session: Session, entry: dict) -> dict[str, str]:
     """A ballot's choices, decrypted with t shares (only a test forger does this)."""
     p = entry["payload"]
     candidates = next(r["candidates"] for r in session.manifest["rounds"]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from bundle_builder import (
     Session,
-    _draw_scalar,
-    _decrypt_for_test,
     build_realistic,
     deal_box,
+    decrypt_for_test,
+    draw_scalar,
     make_session,
     reopen,
     resign,
@@ -164,10 +164,10 @@ def _replace_ballot(session: Session, context: bytes, number: int = 1) -> None:
     entry = first_entry(session, number)
     candidates = session.manifest["rounds"][number - 1]["candidates"]
     quota = session.manifest["rounds"][number - 1]["quota"]
-    choices = _decrypt_for_test(session, entry)
+    choices = decrypt_for_test(session, entry)
     marks = [choices[c] for c in candidates]
     ballot = proofs.encrypt_ballot(session.box.key.public_key, marks, quota, context,
-                                   rng=_draw_scalar(random.Random(5)))
+                                   rng=draw_scalar(random.Random(5)))
     entry.update(sign_payload(session.key, {**entry["payload"], "ballot": ballot}))
     resign(session)
 
