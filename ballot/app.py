@@ -184,16 +184,13 @@ _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-
 
 
 def _template_globals(app: Flask) -> None:
-    from ballot.domain.errors import N_
+    from ballot.models.accounts import ROLE_LABELS
     from ballot.web.guards import current_user
-
-    role_labels = {"admin": N_("管理员"), "staff": N_("会务人员"), "chair": N_("主持人"),
-                   "scrutineer": N_("监票人")}
 
     def role_label(role: str) -> str:
         from ballot.i18n import gettext
 
-        return gettext(role_labels.get(role, role))
+        return gettext(ROLE_LABELS.get(role, role))
 
     from flask_babel import get_locale
 

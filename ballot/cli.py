@@ -178,32 +178,6 @@ def demo(then_serve: bool, reset: bool, host: str, port: int) -> None:
         print_logins()
 
 
-@click.command("create-user")
-@click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "staff", "chair", "scrutineer"]), required=True)
-@click.option("--congress", default=None, help="Limit the account to one congress's sessions.")
-@click.option("--name", "display_name", default="", help="Display name (e.g. 王建华).")
-@click.option("--password-file", type=click.File("r"), default=None,
-              help="Read the password from this file instead of prompting.")
-@with_appcontext
-def create_user(username: str, role: str, congress: str | None, display_name: str,
-                password_file) -> None:
-    """Create a staff account; the password is prompted (or read from --password-file)."""
-    from ballot import unit_of_work
-    from ballot.services import accounts
-
-    if password_file is not None:
-        password = password_file.read().strip()
-    else:
-        password = click.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-    try:
-        unit_of_work.run(lambda: accounts.create_user(username, password, role, "cli",
-                                                      congress=congress, display_name=display_name))
-    except BallotError as error:
-        _fail(error)
-    click.echo(f"已创建账号 / created {role} account: {username}")
-
-
 @click.command("sessions")
 @with_appcontext
 def list_sessions() -> None:
@@ -259,7 +233,7 @@ def import_delegates(session_ref: str, path: Path, replace: bool) -> None:
     _import("delegates", session_ref, path, replace)
 
 
-COMMANDS = [init_db, serve, demo, create_user, list_sessions, import_projects, import_delegates]
+COMMANDS = [init_db, serve, demo, list_sessions, import_projects, import_delegates]
 
 
 def register(app) -> None:

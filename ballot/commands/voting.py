@@ -110,9 +110,8 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user
     rng = random.Random(seed)
     secret = current_app.config["KEY_ENCRYPTION_SECRET"]
     try:
-        session = sessions.get_session(session_ref)
-        if as_user is not None:
-            accounts.acting_as(as_user, "chair")
+        acting = accounts.acting_as(as_user, "chair") if as_user is not None else None
+        session = sessions.get_session(session_ref, acting)  # within the account's congress
         if not session.is_drill:
             if not real:
                 raise NotADrillToSimulate(title=session.title, slug=session.slug)

@@ -211,6 +211,20 @@ class PermissionDenied(BallotError):
     message = N_("您没有执行此操作的权限。")
 
 
+class AccountDisabled(PermissionDenied):
+    """The account was disabled by an admin: no login works until it is enabled again."""
+
+    code = "account_disabled"
+    message = N_("此账号已停用，请联系管理员。")
+
+
+class PasswordChangeRequired(PermissionDenied):
+    """The account's password was set by an admin; the user must choose their own first."""
+
+    code = "password_change_required"
+    message = N_("请先修改密码：这个账号的密码由管理员设定，须改为您自己的密码后才能继续。")
+
+
 class VotingNotOpen(BallotError):
     """No voting round is open for this session."""
 

@@ -361,34 +361,6 @@ def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returne
     )
 
 
-def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returned: int,
-                 invalid: int = 0) -> RoundResult:
-    """tally_round from decrypted per-project totals {code: (for, against)} (encrypted ballots).
-
-    abstain = valid − for − against. Stand-in until the lead's version lands.
-    """
-    valid = returned - invalid
-    counts = {code: Count(totals[code][0], totals[code][1],
-                          valid - totals[code][0] - totals[code][1])
-              for code in spec.candidates}
-    threshold = spec.pass_threshold
-    passed = tuple(code for code in spec.candidates if counts[code].for_ >= threshold)
-    ranking = _rank(passed, counts)
-    within_issued = returned <= spec.issued
-    if within_issued:
-        chosen, tie = _cut(ranking, spec.quota, spec.candidates)
-        shortfall = max(0, spec.quota - len(passed))
-    else:
-        chosen, tie, shortfall = (), None, 0
-    return RoundResult(
-        number=spec.number, candidates=spec.candidates, quota=spec.quota,
-        contested=spec.contested, pass_basis=spec.pass_basis, roster_size=spec.roster_size,
-        present=spec.present, pass_threshold=threshold, issued=spec.issued, returned=returned,
-        valid=valid, invalid=invalid, returned_within_issued=within_issued, counts=counts,
-        passed=passed, ranking=ranking, chosen=chosen, tie=tie, shortfall=shortfall,
-    )
-
-
 def next_round_spec(
     previous: RoundSpec, result: RoundResult, present: int, issued: int
 ) -> RoundSpec:

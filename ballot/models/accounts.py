@@ -8,13 +8,17 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ballot.domain.errors import N_
 from ballot.models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("admin", "staff", "chair", "scrutineer")
+ROLE_LABELS = {"admin": N_("管理员"), "staff": N_("会务人员"), "chair": N_("主持人"),
+               "scrutineer": N_("监票人")}
 
 
 class User(Base):
-    """A staff login. ``congress`` scopes non-admins to one congress's sessions (None: all)."""
+    """A staff login. ``congress`` scopes non-admins to one congress's sessions (None: all;
+    an admin's is always None). ``active`` False: disabled, no login works."""
 
     __tablename__ = "users"
 
@@ -25,7 +29,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     congress: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an admin chose the password (a new account, a reset): until the user picks their
+    # own, every staff page sends them to /account/password.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password`` (never the password)."""

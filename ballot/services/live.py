@@ -10,17 +10,35 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from ballot.domain import rules
 from ballot.extensions import db
-from ballot.models import BallotIssue, BoardEntry, BoxPartial, Delegate, Round, User, VoteSession
+from ballot.models import (
+    AuditEntry,
+    BallotIssue,
+    BoardEntry,
+    BoxPartial,
+    Delegate,
+    Round,
+    User,
+    VoteSession,
+)
 from ballot.services import sessions
 
 
 def _count(model, *conditions):
     return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def _late():
+    """迟到: delegates whose check-in was recorded after voting opened, counted as
+    ``checkin.late_arrivals`` counts them (the check-in's audit entry says ``late``)."""
+    return select(func.count(distinct(AuditEntry.detail["delegate_id"].as_integer()))) \
+        .where(AuditEntry.session_id == VoteSession.id,
+               AuditEntry.action.in_(("checkin.kiosk", "checkin.staff")),
+               AuditEntry.detail["late"].as_boolean().is_(True)).scalar_subquery()
 
 
 @functools.cache
@@ -41,6 +59,7 @@ def _statement(by: str):
                Delegate.attendance == "present").label("present"),
         _count(Delegate, Delegate.session_id == VoteSession.id,
                Delegate.attendance == "leave").label("leave"),
+        _late().label("late"),
         latest.number, latest.state.label("round_state"),
         _count(BallotIssue, BallotIssue.session_id == VoteSession.id,
                BallotIssue.round_number == latest.number).label("issued"),
@@ -53,8 +72,9 @@ def _statement(by: str):
 
 
 def live_figures(ref: str, user: User) -> tuple[int, dict]:
-    """The session ``ref`` names (its id) and its figures: state, attendance, quorum, ballots
-    issued (发出) and returned (收回) in the latest round and key cards presented to open it; NotFound as for any page of a session
+    """The session ``ref`` names (its id) and its figures: state, attendance (迟到 among 实到),
+    quorum, ballots issued (发出) and returned (收回) in the latest round and key cards
+    presented to open it; NotFound as for any page of a session
     ``user`` may not see."""
     parsed = sessions.parse_ref(ref)
     row = None if parsed is None else db.session.execute(
@@ -73,7 +93,7 @@ def _figures(row) -> dict:
     in_round = row.number is not None
     return {
         "state": row.state,
-        "expected": row.expected, "present": row.present, "leave": row.leave,
+        "expected": row.expected, "present": row.present, "leave": row.leave, "late": row.late,
         "quorum_met": rules.quorum_met(row.expected, row.present),
         "quorum_needed": rules.quorum_needed(row.expected),
         "round": row.number, "round_state": row.round_state,

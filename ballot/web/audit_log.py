@@ -17,6 +17,9 @@ PER_PAGE = 50
 
 ACTION_LABELS = {
     "user.create": N_("创建账号"), "user.login": N_("登录"), "user.login_failed": N_("登录失败"),
+    "user.login_disabled": N_("已停用账号尝试登录"), "user.scope": N_("修改账号可见范围"),
+    "user.disable": N_("停用账号"), "user.enable": N_("启用账号"),
+    "user.password_reset": N_("重置账号密码"), "user.password_changed": N_("修改密码"),
     "session.create": N_("创建会议"), "session.update": N_("修改会议设置"),
     "session.scrutiny": N_("设置监票计票人员"), "session.state": N_("会议状态变更"),
     "session.key_created": N_("生成会议密钥"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from ballot.domain.errors import AccountDisabled
 from ballot.i18n import gettext
 from ballot.services import accounts, audit, sessions
 from ballot.unit_of_work import transactional, transactional_post
@@ -38,13 +39,21 @@ def login():
             _flash_wait(wait)
             return render_template("auth/login.html", username=username), 429, {
                 "Retry-After": str(wait)}
-        user = accounts.authenticate(username, request.form.get("password", ""))
+        try:
+            user = accounts.authenticate(username, request.form.get("password", ""))
+        except AccountDisabled as error:
+            audit.record(accounts.failure_actor(username), "user.login_disabled", address=address)
+            flash(error.render(gettext), "error")
+            return render_template("auth/login.html", username=username), 403
         if user is None:
             audit.record(accounts.failure_actor(username), "user.login_failed", address=address)
             flash(gettext("用户名或密码不正确，请重新输入。"), "error")
             return render_template("auth/login.html", username=username), 401
         login_user(user)
         audit.record(user.username, "user.login")
+        if user.must_change_password:
+            flash(gettext("这个账号的密码由管理员设定，请先改为您自己的密码。"), "info")
+            return redirect(url_for("auth.change_password"))
         if user.role == "chair" and not request.args.get("next"):
             # Straight to the console of the session under way; the sessions list otherwise.
             session = sessions.session_day(user)

@@ -16,7 +16,7 @@ from ballot.database import polled
 from ballot.domain import rules
 from ballot.i18n import gettext
 from ballot.models.base import utcnow
-from ballot.services import box, keys, opening, results, rounds, sessions
+from ballot.services import box, checkin, keys, opening, results, rounds, sessions
 from ballot.services import live as live_service
 from ballot.services import projection as projection_service
 from ballot.unit_of_work import transactional
@@ -78,6 +78,7 @@ def _context(session) -> dict:
         "session": session, "counts": counts, "labels": rules.STATE_LABELS,
         "fingerprint": keys.spoken_fingerprint(session), "current": current,
         "box_fingerprint": box.spoken_fingerprint(session),
+        "late": checkin.late_arrivals(session) if session.state == "voting" else 0,
         "issued": rounds.issued_count(session, current.number) if current else 0,
         "returned": rounds.returned_count(session, current.number) if current else 0,
         "open_problems": problems, "found": found, "charts": _bars(found),

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ballot import unit_of_work
-from ballot.domain.errors import N_, BallotError, ImportRejected, NotReady
+from ballot.domain.errors import N_, BallotError, ImportRejected, NotReady, PasswordChangeRequired
 from ballot.i18n import gettext
 from ballot.web.guards import LoginRequired, login_redirect
 from ballot.web.redirects import same_origin_path
@@ -56,6 +56,9 @@ def register(app: Flask) -> None:
         unit_of_work.discard()
         if _wants_json():
             return jsonify(error_payload(error)), error.status
+        if isinstance(error, PasswordChangeRequired):
+            flash(error.render(gettext), "error")
+            return redirect(url_for("auth.change_password"))
         if isinstance(error, ImportRejected):
             return render_template("errors/import_rejected.html", error=error,
                                    message=error.render(gettext),

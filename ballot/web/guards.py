@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import redirect, request, session, url_for
 
-from ballot.domain.errors import N_, PermissionDenied
+from ballot.domain.errors import N_, PasswordChangeRequired, PermissionDenied
 from ballot.models import User, VoteSession
 from ballot.services import accounts
 from ballot.services import sessions as session_service
@@ -14,6 +14,10 @@ from ballot.services import sessions as session_service
 
 class LoginRequired(Exception):
     """No staff user is logged in."""
+
+
+# The only staff views open to a user who must first replace an admin-chosen password.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password"})
 
 
 def current_user() -> User | None:
@@ -48,7 +52,8 @@ def logout_user() -> None:
 
 
 def role_required(*roles: str):
-    """Allow only logged-in users whose role is in ``roles`` (admin is always allowed)."""
+    """Allow only logged-in users whose role is in ``roles`` (admin is always allowed) and who
+    need not first change a password an admin chose (PasswordChangeRequired)."""
 
     def decorator(view):
         @wraps(view)
@@ -58,6 +63,8 @@ def role_required(*roles: str):
                 raise LoginRequired()
             if user.role != "admin" and user.role not in roles:
                 raise PermissionDenied()
+            if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                raise PasswordChangeRequired()
             return view(*args, **kwargs)
 
         return wrapped

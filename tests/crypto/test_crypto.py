@@ -115,9 +115,10 @@ def test_canonical_json_refuses_lone_surrogate():
 
 def test_make_entry_hash_and_signature():
     key = crypto.generate_key()
-    entry = crypto.make_entry(key, "0" * 32, 1, {"02": "against", "01": "for"})
-    payload = {"ballot_id": "0" * 32, "round": 1, "choices": {"01": "for", "02": "against"}}
-    data = b'{"ballot_id":"00000000000000000000000000000000","choices":{"01":"for","02":"against"},"round":1}'  # noqa: E501
+    ballot = {"projects": [], "quota_proof": []}  # the shape; its proofs are ballotbox's
+    entry = crypto.make_entry(key, "0" * 32, 1, ballot)
+    payload = {"ballot_id": "0" * 32, "round": 1, "ballot": ballot}
+    data = b'{"ballot":{"projects":[],"quota_proof":[]},"ballot_id":"00000000000000000000000000000000","round":1}'  # noqa: E501
     assert crypto.canonical_json(payload) == data
     assert entry["payload"] == payload
     assert entry["hash"] == hashlib.sha256(data).hexdigest() == crypto.entry_hash(payload)
@@ -125,9 +126,15 @@ def test_make_entry_hash_and_signature():
     assert crypto.verify_signature(key.public_key(), data, sig)
 
 
+_BALLOT = {"projects": [], "quota_proof": []}
+
+
 @pytest.mark.parametrize("args", [
-    ("0" * 31, 1, {}), ("G" * 32, 1, {}), ("A" * 32, 1, {}), ("0" * 32, 0, {}),
-    ("0" * 32, True, {}), ("0" * 32, 1, {"01": "yes"}), ("0" * 32, 1, {1: "for"}),
+    ("0" * 31, 1, _BALLOT), ("G" * 32, 1, _BALLOT), ("A" * 32, 1, _BALLOT),
+    ("0" * 32, 0, _BALLOT), ("0" * 32, True, _BALLOT),
+    ("0" * 32, 1, {"01": "for"}),                      # plaintext choices are no ballot
+    ("0" * 32, 1, {"projects": [], "quota_proof": [], "choices": {}}),
+    ("0" * 32, 1, [[], []]),
 ])
 def test_make_entry_refuses_malformed(args):
     with pytest.raises(ValueError):

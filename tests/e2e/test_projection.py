@@ -138,13 +138,14 @@ def test_projection_screen_through_a_whole_session(live_server, new_page):
         cast(_session(slug), ballots[:40], issued=58)
     expect(page.locator('[data-live="issued"]')).to_have_text("58")
     expect(page.locator('[data-live="returned"]')).to_have_text("40")
-    # A late arrival (allowed by default) checks in while voting is open: 实到 follows live.
+    # A late arrival (allowed by default) checks in while voting is open: 实到 and 迟到 follow live.
     with live_server.context():
         session = _session(slug)
         late = db.session.query(Delegate).filter_by(session_id=session.id, roster_order=59).one()
         assert checkin.staff_check_in(session, late, "staff", "迟到").late
         db.session.commit()
     expect(page.locator('[data-live="present"]')).to_have_text("59")
+    expect(page.locator('[data-live="late"]')).to_have_text("1")  # 其中迟到, live too
     assert_no_controls(page)
     assert_readable(page, ".pj-tile dd", "voting tiles")
     assert_fits(page, "voting")

@@ -22,7 +22,8 @@ def test_every_admin_and_api_route_refuses_anonymous_users(app, client, db):
     assert len(rules) > 20
     for rule in rules:
         url = (rule.rule.replace("<ref>", "test-session").replace("<int:cid>", "1")
-               .replace("<int:did>", "1").replace("<int:kid>", "1").replace("<int:pid>", "1"))
+               .replace("<int:did>", "1").replace("<int:kid>", "1").replace("<int:pid>", "1")
+               .replace("<int:uid>", "1"))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             if url.startswith("/api/") or url.endswith(".json"):  # JSON documents answer JSON

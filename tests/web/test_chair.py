@@ -50,7 +50,7 @@ def test_chair_screen_shows_attendance_quorum_and_fingerprint(client, db, login)
     assert spoken in page.text and "已达到法定人数" in page.text
     assert 'src="/static/js/chair.js"' in page.text and "<script>" not in page.text
     live = client.get(f"/chair/{session.slug}/live.json").get_json()
-    assert live == {"state": "checkin", "expected": 60, "present": 57, "leave": 0,
+    assert live == {"state": "checkin", "expected": 60, "present": 57, "leave": 0, "late": 0,
                     "quorum_met": True, "quorum_needed": 31, "round": None,
                     "round_state": None, "issued": 0, "returned": 0, "confirmations": 0,
                     "box_presented": 0}
@@ -126,7 +126,7 @@ def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(clien
     assert client.post(f"/chair/{session.slug}/tie-break").status_code == 302
     by_slug = client.get(f"/chair/{session.slug}/live.json").get_json()
     # Round 2 is the latest: its (still empty) counts, not round 1's.
-    assert by_slug == {"state": "voting", "expected": 60, "present": 57, "leave": 1,
+    assert by_slug == {"state": "voting", "expected": 60, "present": 57, "leave": 1, "late": 0,
                        "quorum_met": True, "quorum_needed": 31, "round": 2,
                        "round_state": "open", "issued": 0, "returned": 0, "confirmations": 0,
                        "box_presented": 0}
@@ -136,6 +136,29 @@ def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(clien
     for ref in (session.slug, session.id):
         response = client.get(f"/chair/{ref}/live.json")
         assert response.status_code == 404 and "找不到会议" in response.json["message"]
+
+
+def test_late_arrivals_are_counted_live_on_both_screens(client, db, login):
+    """迟到 among 实到, live: a delegate checked in after voting opened (at the desk or a kiosk)
+    counts once, however many times they are scanned, as the announcement will count them."""
+    from ballot.services import checkin, live, roster
+
+    session = ready_session()
+    login("chair")
+    assert client.post(f"/chair/{session.slug}/open").status_code == 302
+    assert client.get(f"/chair/{session.slug}/live.json").get_json()["late"] == 0
+    absent = [d for d in roster.list_delegates(session) if d.attendance == "absent"]
+    checkin.staff_check_in(session, absent[0], "staff", "迟到")
+    checkin.staff_check_in(session, absent[0], "staff", "迟到")  # already present: not again
+    checkin.staff_check_in(session, absent[1], "staff", "堵车")
+    db.session.commit()
+    figures = client.get(f"/chair/{session.slug}/live.json").get_json()
+    assert (figures["late"], figures["present"]) == (2, 59)
+    assert live.figures_of_sessions([session.id])[session.id]["late"] == checkin.late_arrivals(session)
+    screen = client.get(f"/chair/{session.slug}").text
+    assert '迟到（投票开始后报到）：<b data-live="late">2</b>' in screen
+    projection = client.get(f"/chair/{session.slug}/projection").text
+    assert '其中迟到：<b data-live="late">2</b>' in projection
 
 
 def test_tie_then_tie_break_from_the_screen(client, db, login):

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from ballot.domain.errors import InvalidInput
+from ballot.domain.errors import AccountDisabled, InvalidInput
 from ballot.models import AuditEntry, utcnow
 from ballot.services import accounts
 from tests.conftest import make_user
@@ -117,10 +117,12 @@ def test_a_missing_user_costs_one_password_check_like_a_wrong_password(db, monke
     assert accounts.authenticate("nobody", "wrong-password") is None
     assert accounts.authenticate("chair", "wrong-password") is None
     real.active = False
-    assert accounts.authenticate("chair", "correct-horse") is None
-    assert len(checked) == 3
+    assert accounts.authenticate("chair", "wrong-password") is None  # nothing said of the state
+    with pytest.raises(AccountDisabled):  # the password holder learns it is disabled
+        accounts.authenticate("chair", "correct-horse")
+    assert len(checked) == 4
     method = real.password_hash.split("$", 1)[0]  # e.g. scrypt:32768:8:1: the same cost
-    assert [stored.split("$", 1)[0] for stored in checked] == [method] * 3
+    assert [stored.split("$", 1)[0] for stored in checked] == [method] * 4
 
 
 def test_a_missing_user_is_answered_in_about_the_time_of_a_wrong_password(app, db):

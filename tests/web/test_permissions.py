@@ -178,6 +178,16 @@ def _fresh_kiosk() -> int:
     return kiosk.id
 
 
+_ACCOUNTS = itertools.count(1)
+
+
+def _fresh_account() -> int:
+    """A staff account of its own for each account route, so the probes change nobody else."""
+    user = account(f"u-temp-{next(_ACCOUNTS)}", "staff", "示范镇人大")
+    _db.session.commit()
+    return user.id
+
+
 def _tracked(world: World) -> tuple[int, int]:
     """(a tracked project's id, a report photo's id) of the published session."""
     published = sessions.get_session(world.slugs["published"])
@@ -209,6 +219,7 @@ def target(world: World, endpoint: str, rule: str) -> str:
         "int:did": lambda: _fresh_delegate() if endpoint == "admin.delete_delegate"
         else world.first[("Delegate", key)],
         "int:kid": _fresh_kiosk,
+        "int:uid": _fresh_account,
         "congress": lambda: "示范镇人大", "int:year": lambda: "2027",
         "int:pid": lambda: _tracked(world)[0], "project": lambda: "01",
         "int:photo_id": lambda: _tracked(world)[1],

@@ -28,7 +28,9 @@ def upgrade():
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('congress', sa.String(length=120), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('created_at', ballot.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', ballot.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )

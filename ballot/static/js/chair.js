@@ -45,7 +45,7 @@
   function apply(data) {
     if (moved(data)) { window.location.reload(); return; }
     document.dispatchEvent(new window.CustomEvent("ballot:live", { detail: data }));
-    ["expected", "present", "leave", "issued", "returned"].forEach(function (key) {
+    ["expected", "present", "leave", "late", "issued", "returned"].forEach(function (key) {
       setText(key, data[key]);
     });
     showQuorum(data);
