@@ -40,7 +40,8 @@ def test_the_readme_script_runs_a_whole_session_from_demo_to_a_verified_bundle(a
                                  .where(AuditEntry.session_id == session.id)).all()
     # The commands wrote what the screens write, under the accounts named with --as.
     for action, actor in (("round.open", "chair"), ("round.close", "chair"),
-                          ("round.count", "chair"), ("result.scrutineer_confirmed", "scrutineer"),
+                          ("box.partial", "simulate"), ("round.count", "simulate"),
+                          ("result.scrutineer_confirmed", "scrutineer"),
                           ("result.chair_confirmed", "chair"), ("result.published", "chair"),
                           ("checkin.staff", "cli"), ("delegate.leave", "cli"),
                           ("kiosk.create", "cli")):

@@ -18,7 +18,7 @@ from ballot.domain.errors import ResultNotPublished
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
-from ballot.services import results, rounds, sessions, spreadsheets
+from ballot.services import box, opening, results, rounds, sessions, spreadsheets
 from ballot.services.bundle_cache import BundleCache
 from ballot.services.result_rows import counted, project_rows, round_rows
 
@@ -138,9 +138,26 @@ def manifest(session: VoteSession) -> dict:
         "candidates": results.candidate_list(session),
         "roster_size": sessions.counts(session)["expected"],
         "scrutineers": results.scrutineer_header(session),
+        "box": {**box.box_key(session).to_json(), "public_key": session.box_public_key,
+                "holders": list(session.box_holders), "fingerprint": session.box_fingerprint},
         "rounds": [{"number": r.number, "candidates": list(r.candidates), "quota": r.quota}
                    for r in rounds.list_rounds(session)],
     }
+
+
+def box_openings(session: VoteSession) -> dict[int, dict]:
+    """Per round, the opening of its box (docs/audit-bundle.md §7): the products of its
+    ciphertexts, the partial decryptions the scrutineers' cards made, the decrypted totals."""
+    out = {}
+    for round_ in rounds.list_rounds(session):
+        counts = round_.result["counts"]
+        out[round_.number] = {
+            "products": round_.box_products,
+            "partials": opening.partials_of(session, round_.number),
+            "totals": {code: {"for": counts[code]["for"], "against": counts[code]["against"]}
+                       for code in round_.candidates},
+        }
+    return out
 
 
 def public_audit_log(session: VoteSession) -> list[dict]:
@@ -188,6 +205,7 @@ def to_bundle(session: VoteSession) -> bytes:
         manifest=manifest(session),
         entries=[e for n in numbers for e in rounds.published_entries(session, n)],
         issued={n: rounds.issued_names(session, n) for n in numbers},
+        box=box_openings(session),
         result_json=session.result_document,
         result_sig=session.result_signature,
         public_key_pem=session.public_key,

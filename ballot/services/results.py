@@ -262,7 +262,7 @@ def scrutineer_header(session: VoteSession) -> dict:
 
 
 def result_document(session: VoteSession, results: SessionResults) -> dict:
-    """The signed result document (docs/audit-bundle.md §7), from a ready SessionResults."""
+    """The signed result document (docs/audit-bundle.md §8), from a ready SessionResults."""
     final = results.final
     round_dicts = [
         {**o.result.to_dict(), "merkle_root": o.round.merkle_root, "entry_count": o.returned,
@@ -274,6 +274,7 @@ def result_document(session: VoteSession, results: SessionResults) -> dict:
         "session": session_header(session),
         "rules": rules_header(session),
         "key_fingerprint": session.key_fingerprint,
+        "box_fingerprint": session.box_fingerprint,
         "roster_size": sessions.counts(session)["expected"],
         "present": results.counted[0].round.present,
         "rounds": round_dicts,
