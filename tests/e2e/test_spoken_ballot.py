@@ -100,6 +100,12 @@ def test_a_whole_spoken_ballot_by_keypad_alone(hall, live_server, new_page):  # 
     expect(kiosk.locator("#scan-input")).to_be_focused()
     assert kiosk.locator("#scan-input").input_value() == ""
 
+    # A card refused (not checked in): the reason is read out by the kiosk's own voice.
+    scan(kiosk, hall.cards[4])
+    refusal = kiosk.locator("#idle-message")
+    expect(refusal).to_contain_text("签到")
+    expect_said(kiosk, refusal.inner_text())
+
     scan(kiosk, hall.cards[0])
     expect(kiosk.get_by_role("heading", name=BALLOT_HEADING)).to_be_focused()
     expect_said(kiosk, "请对每个项目选择赞成、反对或弃权。共 12 个项目，应选 10 个。",

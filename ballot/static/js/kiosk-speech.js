@@ -24,14 +24,17 @@
 
     function localVoice() {
       if (!synth || typeof synth.getVoices !== "function") { return null; }
-      var prefix = lang.slice(0, 2).toLowerCase();
-      var voices = synth.getVoices() || [];
-      for (var i = 0; i < voices.length; i++) {
-        var v = voices[i];
-        var vlang = String(v.lang || "").replace("_", "-").toLowerCase();
-        if (v.localService && (vlang === lang.toLowerCase() || vlang.slice(0, 2) === prefix ||
-            (prefix === "zh" && vlang.slice(0, 3) === "cmn"))) {
-          return v;
+      var wanted = lang.toLowerCase();
+      var prefix = wanted.slice(0, 2);
+      var local = (synth.getVoices() || []).filter(function (v) { return v.localService; });
+      function tag(v) { return String(v.lang || "").replace("_", "-").toLowerCase(); }
+      // zh-CN itself first, then Mandarin by another tag; any other zh (zh-HK is Cantonese) last.
+      var tests = [function (t) { return t === wanted; },
+                   function (t) { return prefix === "zh" && (t === "cmn" || t.indexOf("cmn-") === 0 || t === "zh"); },
+                   function (t) { return t.slice(0, 2) === prefix; }];
+      for (var i = 0; i < tests.length; i++) {
+        for (var j = 0; j < local.length; j++) {
+          if (tests[i](tag(local[j]))) { return local[j]; }
         }
       }
       return null;
@@ -57,6 +60,7 @@
     }
 
     function fetchClip(id) {
+      if (id.charAt(0) === "=") { return Promise.resolve(null); }  // a text: never sent
       if (!clips[id]) {
         clips[id] = fetch(clipUrl.replace("CLIP", encodeURIComponent(id)),
                           { credentials: "same-origin" })

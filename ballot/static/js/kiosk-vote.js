@@ -78,7 +78,10 @@
     if (!active || active === document.body || active === document.documentElement) { focusScanner(); }
   }
 
-  function idleMessage(text) { $("idle-message").textContent = text || ""; }
+  function idleMessage(text) {
+    $("idle-message").textContent = text || "";
+    if (text && spoken.on) { speak(message(text, "scan_failed")); }
+  }
 
   $("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -359,6 +362,7 @@
         if (result.data.error === "too_many_approvals") {
           show("ballot");
           ballotMessage(result.data.message);
+          if (spoken.on) { speak(["too_many"]); }
         } else {
           state.token = null;
           $("error-message").textContent = result.data.message;
@@ -485,6 +489,7 @@
   });
 
   function clipText(id) {
+    if (id.charAt(0) === "=") { return id.slice(1); }
     var b = state.ballot;
     var dash = id.indexOf("-");
     if (dash < 0) {
@@ -544,9 +549,18 @@
                                         ["receipt_keys"]);
     }
     if (screen === "error") {
-      return [$("error-message").textContent === T.returned ? "returned" : "error"];
+      var text = $("error-message").textContent;
+      return text === T.returned ? ["returned"] : ["error"].concat(message(text, null));
     }
     return S[screen] ? [screen] : [];  // sending, unknown
+  }
+
+  // A message from the server (why a card was refused, why a ballot was not cast): read as it is
+  // by the kiosk's own voice ("=" marks a text that is never sent anywhere), replaced by the
+  // fixed phrase ``fixed`` when speaking with the server's clips.
+  function message(text, fixed) {
+    if (spoken.how === "voice") { return ["=" + text]; }
+    return fixed ? [fixed] : [];
   }
 
   function speak(ids) {
