@@ -572,6 +572,7 @@
     spoken.on = on;
     $("speech-toggle").setAttribute("aria-pressed", on ? "true" : "false");
     $("speech-help").hidden = !on;
+    armWalkaway();  // a spoken ballot is given twice the time before 您还在投票吗
     if (!on) {
       speech.say(["off"], spoken.how);
       return;
