@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: sodium demo test test-sqlite test-postgres screenshots serve lint translations bench clean
+.PHONY: sodium speech demo test test-sqlite test-postgres screenshots serve lint translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,25 @@ sodium: $(BIN)/python
 	  fi; \
 	fi
 
+## espeak-ng makes the spoken ballot's (语音) audio for voting kiosks whose browser has no Chinese
+## voice of its own. Optional: installed with apt-get (Debian espeak-ng) when missing and possible,
+## else a notice; without it such kiosks cannot speak and the staff's kiosk panel says so.
+speech:
+	@if ! command -v espeak-ng >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing espeak-ng (the spoken ballot's audio) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng \
+	      || echo "espeak-ng could not be installed: kiosks without a Chinese voice cannot speak the ballot." >&2; \
+	  else \
+	    echo "espeak-ng is missing: voting kiosks without a Chinese voice of their own cannot speak the ballot (语音)." >&2; \
+	    echo "Install it for the spoken ballot: Debian/Ubuntu 'sudo apt-get install espeak-ng', macOS 'brew install espeak-ng'." >&2; \
+	  fi; \
+	fi
+
 ## make demo: install, set up the embedded SQLite database, seed the demo session and serve it.
 ## Another port: make demo PORT=8080. Start the demo afresh: make demo RESET=1.
 PORT ?= 5000
-demo: sodium $(STAMP)
+demo: sodium speech $(STAMP)
 	@$(BIN)/ballot demo --serve --port $(PORT) $(if $(RESET),--reset)
 
 ## make test: install and run the whole suite (SQLite, then PostgreSQL when configured).
@@ -58,7 +73,7 @@ screenshots: $(STAMP)
 	$(BIN)/python -m tests.setup_env
 	env -u BALLOT_TEST_DATABASE_URL BALLOT_SCREENSHOTS=1 $(BIN)/python -m pytest tests/e2e -q
 
-serve: sodium $(STAMP)
+serve: sodium speech $(STAMP)
 	$(BIN)/ballot serve --port $(PORT)
 
 lint: $(STAMP)

@@ -3,7 +3,8 @@
 Run by `make test`. The ballot box's group arithmetic is libsodium (Debian libsodium23, loaded by
 pysodium; `make` checks it too, see the Makefile's `sodium` target). Browser tests need Debian's
 chromium (never a downloaded browser) and a CJK font so screenshots and PDF renderings show
-Chinese; PDF checks use poppler's pdftoppm. Without
+Chinese; PDF checks use poppler's pdftoppm. The spoken ballot's server-made clips use espeak-ng
+(optional when serving: see ballot/services/speech.py). Without
 root or apt-get (a developer laptop) nothing is installed and the tests that need them skip with
 a reason, except in CI (BALLOT_REQUIRE_ALL_TESTS=1), where they fail.
 """
@@ -23,6 +24,7 @@ PACKAGES = {
     "fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "poppler-utils": "/usr/bin/pdftoppm",
     "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "espeak-ng": "/usr/bin/espeak-ng",
 }
 
 

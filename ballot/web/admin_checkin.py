@@ -25,6 +25,7 @@ from ballot.services import (
     roster,
     rounds,
     sessions,
+    speech,
     voting,
 )
 from ballot.unit_of_work import transactional
@@ -53,6 +54,7 @@ def _kiosk_page(session, new_kiosk=None, new_code: str | None = None, status: in
         modes=KIOSK_MODES, new_kiosk=new_kiosk, languages=LANGUAGE_LABELS,
         new_code=kiosks.format_pairing_code(new_code) if new_code else None,
         labels=rules.STATE_LABELS, kiosk_health=kiosks.health(session),
+        speech_audio=speech.available(),
     ), status
 
 
@@ -187,7 +189,8 @@ def checkin_page(ref: str):
                            status_labels=desk.STATUS_LABELS,
                            counts=sessions.counts(session), labels=rules.STATE_LABELS,
                            checkin_open=rules.checkin_open(session.state, session.late_checkin),
-                           kiosk_health=kiosks.health(session))
+                           kiosk_health=kiosks.health(session),
+                           speech_audio=speech.available())
 
 
 @bp.get("/attendance/<kind>.<fmt>")

@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
 from ballot import unit_of_work
 from ballot.database import polled
 from ballot.domain.errors import N_, BallotTokenInvalid, InvalidInput
 from ballot.i18n import gettext
 from ballot.models import VoteSession
-from ballot.services import live, receipts, rounds, voting
+from ballot.services import live, receipts, rounds, speech, voting
 from ballot.web import streams
 from ballot.web.kiosk_auth import counting_failed_scans, kiosk_required
 
@@ -78,6 +78,8 @@ def _strings() -> dict[str, str]:
         "returnFailed": gettext("选票未能收回，请联系工作人员。"),
         "countdown": gettext("%(seconds)s 秒后返回"),
         "walkaway": gettext("%(seconds)s 秒后将收回选票"),
+        "speech": speech.phrases(),
+        "speechNone": gettext("本投票机无法朗读：浏览器没有中文语音，服务器也未安装 espeak-ng。请联系工作人员；仍可用屏幕投票。"),
     }
 
 
@@ -99,6 +101,7 @@ def idle():
         receipt_seconds=RECEIPT_SECONDS, walkaway_seconds=WALKAWAY_SECONDS,
         warning_seconds=WARNING_SECONDS,
         status_stream_url=url_for("voting.status_stream") if streams.enabled() else "",
+        speech_url=url_for("voting.speech_clip", clip="CLIP") if speech.available() else "",
     )
 
 
@@ -156,3 +159,14 @@ def return_ballot():
     token, card = _token(body), _card(body)
     counting_failed_scans(g.kiosk, lambda: voting.return_token(_session(), g.kiosk, token, card))
     return jsonify({"returned": True})
+
+
+@bp.get("/kiosk/api/vote/speech/<clip>.wav")
+@polled
+@kiosk_required(mode="voting")
+def speech_clip(clip: str):
+    """One clip of the spoken ballot (WAV, made with espeak-ng): a fixed kiosk phrase, a number,
+    a tracking-code character or a project title of the open round; any other text is refused.
+    The kiosk asks for all of its ballot's clips before the delegate marks anything."""
+    audio = speech.clip_audio(_session(), g.kiosk.id, g.kiosk.language, clip)
+    return Response(audio, mimetype="audio/wav")

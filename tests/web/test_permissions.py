@@ -223,6 +223,7 @@ def target(world: World, endpoint: str, rule: str) -> str:
         "congress": lambda: "示范镇人大", "int:year": lambda: "2027",
         "int:pid": lambda: _tracked(world)[0], "project": lambda: "01",
         "int:photo_id": lambda: _tracked(world)[1],
+        "clip": _speakable_clip,
     }
     return re.sub(r"<([^>]+)>", lambda m: str(values[m.group(1)]()), rule)
 
@@ -238,6 +239,16 @@ def body(world: World, endpoint: str) -> dict:
     if endpoint == "kiosk.checkin_scan":
         return {"json": {"text": world.card}}
     return {}
+
+
+def _speakable_clip() -> str:
+    """A spoken-ballot clip the voting kiosk may fetch; where espeak-ng is missing (a laptop),
+    one already in the server's cache, so the route's guards are what this test checks."""
+    from ballot.services import speech
+
+    if not speech.available():
+        speech.cache.put((speech.VOICES["zh"], "赞成"), b"RIFF")
+    return "for"
 
 
 def check(answer: str, response, method: str, path: str) -> str | None:

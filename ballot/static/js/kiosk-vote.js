@@ -38,6 +38,7 @@
       if (heading) { heading.focus({ preventScroll: true }); }
     }
     armWalkaway();
+    if (spoken.on) { speak(screenClips(screen)); }
   }
 
   function reset() {
@@ -77,7 +78,10 @@
     if (!active || active === document.body || active === document.documentElement) { focusScanner(); }
   }
 
-  function idleMessage(text) { $("idle-message").textContent = text || ""; }
+  function idleMessage(text) {
+    $("idle-message").textContent = text || "";
+    if (text && spoken.on) { speak(message(text, "scan_failed")); }
+  }
 
   $("scan-form").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -263,17 +267,23 @@
     var b = state.ballot;
     if (choice === "for" && state.choices[code] !== "for" && b.contested && forCount() >= b.quota) {
       ballotMessage(fill(T.tooMany, { quota: b.quota }));
-      return;
+      if (spoken.on) { speak(["too_many"]); }
+      return false;
     }
     ballotMessage("");
     state.choices[code] = choice;
     renderChoices(item, code);
     renderCount();
+    if (spoken.on) { speak(["chosen", choice].concat(b.contested ? countClips() : [])); }
+    return true;
   }
 
   function startBallot(ballot) {
     state.ballot = ballot;
     state.choices = {};
+    spoken.current = 0;
+    spoken.focused = -1;
+    if (spoken.on) { speech.preload(ballotClips()); }
     if ($("round-label")) { $("round-label").textContent = fill(T.round, { number: ballot.round }); }
     var list = $("candidate-list");
     var template = $("candidate-template");
@@ -352,6 +362,7 @@
         if (result.data.error === "too_many_approvals") {
           show("ballot");
           ballotMessage(result.data.message);
+          if (spoken.on) { speak(["too_many"]); }
         } else {
           state.token = null;
           $("error-message").textContent = result.data.message;
@@ -406,7 +417,8 @@
   function armWalkaway() {
     clearWalkaway();
     if (!state.token || ["ballot", "review", "unknown"].indexOf(state.screen) < 0) { return; }
-    timers.idle = window.setTimeout(warnWalkaway, walkawaySeconds * 1000);
+    // A spoken ballot takes longer to hear than a screen takes to read: twice the time.
+    timers.idle = window.setTimeout(warnWalkaway, walkawaySeconds * (spoken.on ? 2 : 1) * 1000);
   }
 
   function warnWalkaway() {
@@ -416,6 +428,7 @@
     $("walkaway").hidden = false;
     focusBeforeWalkaway = document.activeElement;
     $("walkaway-stay").focus();
+    if (spoken.on) { speak(["walkaway"]); }
     timers.warning = window.setInterval(function () {
       left -= 1;
       line.textContent = fill(T.walkaway, { seconds: left });
@@ -461,6 +474,232 @@
   document.addEventListener("pointerdown", function () {
     if ($("walkaway").hidden) { armWalkaway(); }
   });
+
+  // --- the spoken ballot (语音) -----------------------------------------------------------------
+  // 语音 (or the keypad's * key) turns it on: the screen is read out, each project (number,
+  // title, current choice) as the focus reaches it, each choice as it is made, the review and the
+  // receipt. Keys while it is on: ↑↓ project, 1 赞成 2 反对 3 弃权, Enter 下一步/确认, − or
+  // Backspace 返回修改, 0 repeat. js/kiosk-speech.js speaks; this part decides what to say, as a
+  // list of clip ids whose texts are fixed phrases, numbers and titles (see clipText).
+
+  var S = T.speech;
+  var spoken = { on: false, how: null, current: 0, focused: -1, last: [] };
+  var speech = window.BallotSpeech.create({
+    clipUrl: app.dataset.speechUrl, textOf: clipText, lang: document.documentElement.lang
+  });
+
+  function clipText(id) {
+    if (id.charAt(0) === "=") { return id.slice(1); }
+    var b = state.ballot;
+    var dash = id.indexOf("-");
+    if (dash < 0) {
+      return fill(S[id] || "", { count: b ? b.candidates.length : "", quota: b ? b.quota : "" });
+    }
+    var kind = id.slice(0, dash);
+    var arg = id.slice(dash + 1);
+    if (kind === "num" || kind === "char") { return arg; }
+    if (kind === "item") { return fill(S.item, { n: arg }); }
+    if (kind === "cand" && b) {
+      for (var i = 0; i < b.candidates.length; i++) {
+        if (b.candidates[i].code === arg) { return b.candidates[i].title; }
+      }
+    }
+    return "";
+  }
+
+  function fixedClips() {
+    return Object.keys(S).filter(function (id) { return id !== "item"; });
+  }
+
+  // Every clip a ballot may need, asked for before the delegate marks anything.
+  function ballotClips() {
+    var b = state.ballot;
+    var ids = fixedClips();
+    var most = Math.max(b.candidates.length, b.quota);
+    for (var n = 0; n <= most; n++) { ids.push("num-" + n); }
+    b.candidates.forEach(function (c, i) { ids.push("item-" + (i + 1), "cand-" + c.code); });
+    "0123456789ABCDEF".split("").forEach(function (c) { ids.push("char-" + c); });
+    return ids;
+  }
+
+  function projectClips(index) {
+    var c = state.ballot.candidates[index];
+    return ["item-" + (index + 1), "cand-" + c.code, "current", state.choices[c.code] || "none"];
+  }
+
+  function countClips() { return ["for_count", "num-" + forCount(), "of_quota"]; }
+
+  function screenClips(screen) {
+    if (screen === "idle") { return ["idle"]; }
+    if (screen === "ballot") { return ["ballot", "keys"].concat(projectClips(spoken.current)); }
+    if (screen === "review") {
+      var ids = ["review"];
+      var unmarked = 0;
+      state.ballot.candidates.forEach(function (c, i) {
+        if (!state.choices[c.code]) { unmarked += 1; }
+        ids.push("item-" + (i + 1), "cand-" + c.code, state.choices[c.code] || "none");
+      });
+      ids = ids.concat(countClips());
+      if (unmarked) { ids.push("unmarked_before", "num-" + unmarked, "unmarked_after"); }
+      return ids.concat(["review_keys"]);
+    }
+    if (screen === "receipt") {
+      var code = $("tracking-code").textContent.replace(/[^0-9A-F]/g, "").split("");
+      return ["receipt", "code"].concat(code.map(function (c) { return "char-" + c; }),
+                                        ["receipt_keys"]);
+    }
+    if (screen === "error") {
+      var text = $("error-message").textContent;
+      return text === T.returned ? ["returned"] : ["error"].concat(message(text, null));
+    }
+    return S[screen] ? [screen] : [];  // sending, unknown
+  }
+
+  // A message from the server (why a card was refused, why a ballot was not cast): read as it is
+  // by the kiosk's own voice ("=" marks a text that is never sent anywhere), replaced by the
+  // fixed phrase ``fixed`` when speaking with the server's clips.
+  function message(text, fixed) {
+    if (spoken.how === "voice") { return ["=" + text]; }
+    return fixed ? [fixed] : [];
+  }
+
+  function speak(ids) {
+    spoken.last = ids;
+    speech.say(ids, spoken.how);
+  }
+
+  function setSpoken(on) {
+    spoken.on = on;
+    $("speech-toggle").setAttribute("aria-pressed", on ? "true" : "false");
+    $("speech-help").hidden = !on;
+    armWalkaway();  // a spoken ballot is given twice the time before 您还在投票吗
+    if (!on) {
+      speech.say(["off"], spoken.how);
+      return;
+    }
+    speech.ready().then(function (how) {
+      spoken.how = how;
+      $("speech-status").textContent = how === "none" ? T.speechNone : "";
+      if (!spoken.on) { return; }
+      speech.preload(state.ballot ? ballotClips() : fixedClips());
+      speak(["on"].concat(screenClips(state.screen)));
+    });
+  }
+
+  $("speech-toggle").addEventListener("click", function () { setSpoken(!spoken.on); });
+  // A touch leaves the focus where it was (the scanner's input on the idle screen).
+  $("speech-toggle").addEventListener("mousedown", function (event) { event.preventDefault(); });
+
+  // The focus reaching another project (↑↓, Tab, a touch) reads it out.
+  $("candidate-list").addEventListener("focusin", function (event) {
+    var items = Array.prototype.slice.call($("candidate-list").children);
+    var index = items.indexOf(event.target.closest(".vk-cand"));
+    if (index < 0 || index === spoken.focused) { return; }
+    spoken.focused = index;
+    spoken.current = index;
+    if (spoken.on) { speak(projectClips(index)); }
+  });
+
+  function focusProject(index) {
+    var item = $("candidate-list").children[index];
+    var stop = item.querySelector('.vk-choice[tabindex="0"]') || item.querySelector(".vk-choice");
+    stop.focus();
+  }
+
+  function moveProject(step) {
+    var next = spoken.current + step;
+    if (spoken.focused < 0 && step > 0) { next = spoken.current; }  // from the heading: this one
+    if (next < 0 || next >= state.ballot.candidates.length) {
+      speak([step < 0 ? "first" : "last"]);
+      return;
+    }
+    if (next === spoken.focused) { speak(projectClips(next)); }
+    focusProject(next);
+  }
+
+  var CHOICE_KEYS = { 1: "for", 2: "against", 3: "abstain" };
+
+  function chooseCurrent(choice) {
+    var item = $("candidate-list").children[spoken.current];
+    var code = state.ballot.candidates[spoken.current].code;
+    if (choose(item, code, choice)) {
+      spoken.focused = spoken.current;  // the focus stays on this project: nothing more to read
+      item.querySelector('.vk-choice[data-choice="' + choice + '"]').focus();
+    }
+  }
+
+  var ENTER_PRESSES = { ballot: "to-review", review: "confirm-cast", receipt: "receipt-done",
+                        unknown: "retry-cast", error: "error-done" };
+
+  // Non-character keys; true when the key was the spoken ballot's.
+  function navigate(key) {
+    if (key === "Enter" && ENTER_PRESSES[state.screen]) {
+      $(ENTER_PRESSES[state.screen]).click();
+    } else if ((key === "ArrowDown" || key === "ArrowUp") && state.screen === "ballot") {
+      moveProject(key === "ArrowDown" ? 1 : -1);
+    } else if (key === "Backspace" && state.screen === "review") {
+      $("back-to-ballot").click();
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  function keypad(key) {
+    if (key === "0") {
+      speech.say(spoken.last, spoken.how);
+    } else if (CHOICE_KEYS[key] && state.screen === "ballot") {
+      chooseCurrent(CHOICE_KEYS[key]);
+    } else if ((key === "-" || key === "−") && state.screen === "review") {
+      $("back-to-ballot").click();
+    }
+  }
+
+  // A scanner types a card's characters a few milliseconds apart and a person presses keys
+  // further apart: a character key waits KEYPAD_MS, and is dropped when another follows within
+  // that time (a card scanned over the ballot never marks it). The scanner guard above still
+  // swallows every character key itself, so none reaches a focused button.
+  var KEYPAD_MS = 100;
+  var pending = null;
+  var lastTyped = -Infinity;
+  var burstAt = -Infinity;
+
+  function firePending() {
+    var key = pending.key;
+    window.clearTimeout(pending.timer);
+    pending = null;
+    lastScanKey = -Infinity;  // a person's key: an Enter right after it is theirs too
+    keypad(key);
+    armWalkaway();
+  }
+
+  window.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.altKey || event.metaKey) { return; }
+    if (event.code === "NumpadMultiply") {  // the keypad's *, anywhere: a scanner never sends it
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      setSpoken(!spoken.on);
+      return;
+    }
+    if (!spoken.on || state.screen === "idle" || !$("walkaway").hidden) { return; }
+    if (event.key.length === 1 && event.key !== " ") {
+      if (pending || event.timeStamp - lastTyped < KEYPAD_MS) {
+        if (pending) { window.clearTimeout(pending.timer); pending = null; }
+        burstAt = event.timeStamp;
+      } else {
+        pending = { key: event.key, timer: window.setTimeout(firePending, KEYPAD_MS) };
+      }
+      lastTyped = event.timeStamp;
+      return;
+    }
+    if (event.timeStamp - burstAt < SCAN_BURST_MS) { return; }  // a scanner's Enter
+    if (pending) { firePending(); }  // a key, then Enter at once: both the delegate's
+    if (navigate(event.key)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      armWalkaway();
+    }
+  }, true);
 
   show("idle");
 })();
