@@ -35,8 +35,10 @@ def ed25519_rates(seconds: float) -> dict[str, float]:
     """Signatures and verifications per second of a real board-entry payload, one core."""
     key = crypto.generate_key()
     public = key.public_key()
-    choices = {f"{i:02d}": ("for" if i <= 10 else "against") for i in range(1, 13)}
-    data = crypto.canonical_json(crypto.entry_payload(secrets.token_hex(16), 1, choices))
+    ballot_id = secrets.token_hex(16)
+    encrypted = proofs.encrypt_ballot(deal(2, 3)[0], ["for"] * 10 + ["against"] * 2, 10,
+                                      proofs.ballot_context("0" * 64, 1, ballot_id))
+    data = crypto.canonical_json(crypto.entry_payload(ballot_id, 1, encrypted))
     sig = crypto.sign(key, data)
     sign_wall, sign_cpu = _rates(lambda: crypto.sign(key, data), seconds)
     verify_wall, verify_cpu = _rates(lambda: public.verify(sig, data), seconds)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, update
 
+from ballot.ballotbox import shares as box_shares
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, Kiosk, Round, User, VoteSession, utcnow
 from ballot.services import credentials, keys
@@ -39,6 +40,20 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def seal_for_bench(session: VoteSession) -> None:
+    """Seal the box 2 of 3 as a drill does, keeping the drill shares so the bench opens it."""
+    public_key, dealt, commitments = box_shares.deal(2, 3)
+    key = box_shares.BoxKey(2, 3, tuple(commitments))
+    session.is_drill = True
+    session.box_threshold, session.box_shares = 2, 3
+    session.box_public_key = public_key.hex()
+    session.box_commitments = [c.hex() for c in commitments]
+    session.box_holders = ["王监票", "李监票", "赵监票"]
+    session.box_fingerprint = key.fingerprint()
+    session.box_drill_shares = [box_shares.encode_share(share, session.key_fingerprint, key)
+                                for share in dealt]
+
+
 def seed_sessions(app, prefix: str, count: int, delegates: int, kiosks: int) -> list[Seeded]:
     """Create ``count`` sessions of ``delegates`` each, ``kiosks`` voting kiosks each, voting open."""
     secret = app.config["KEY_ENCRYPTION_SECRET"]
@@ -54,6 +69,7 @@ def seed_sessions(app, prefix: str, count: int, delegates: int, kiosks: int) -> 
                 min_excess_ratio=Decimal("0.20"), pass_basis="roster", state="voting",
                 chief_scrutineer="王监票", scrutineers="李监票、赵监票", counters="钱计票")
             keys.create_session_key(session, secret)
+            seal_for_bench(session)
             db.session.add(session)
             seeded.append(Seeded(session_id=0, slug=slug))
         db.session.flush()

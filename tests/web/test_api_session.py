@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
+import pypdfium2
 from sqlalchemy import select
 
 from ballot import crypto
@@ -14,6 +16,18 @@ from ballot.services import credentials, sessions
 from ballot.verify import verify_bundle
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import make_user
+
+
+def _key_card_texts(pdf: bytes) -> list[str]:
+    """The share texts printed on the key cards (the line a scrutineer types if a scan fails)."""
+    document = pypdfium2.PdfDocument(pdf)
+    texts = []
+    for page in document:
+        text = page.get_textpage().get_text_range()
+        start = text.index("BOX1-")
+        texts.append(re.sub(r"\s+", "", text[start:].split("本卡")[0]))
+    document.close()
+    return texts
 
 # Twelve delegates, three projects for two slots; round 1 ties all three at 8 赞成 each.
 ROUND_1 = [{"01": "for", "02": "for", "03": "against"}] * 4 \
@@ -89,6 +103,8 @@ def test_a_whole_session_through_the_api(app, db):
     sealed = chair.post(f"/api/v1/sessions/{ref}/seal")
     assert sealed.status_code == 200 and sealed.mimetype == "application/pdf"
     assert sealed.headers["Cache-Control"] == "no-store"
+    key_cards = _key_card_texts(sealed.data)  # what each scrutineer reads off their card
+    assert len(key_cards) == 3
     opened = _ok(chair.post(f"/api/v1/sessions/{ref}/open"), 201)
     assert (opened["number"], opened["quota"], opened["present"]) == (1, 2, 12)
 
@@ -102,8 +118,21 @@ def test_a_whole_session_through_the_api(app, db):
     _vote(app, ref, credential, cards, ROUND_1)
 
     closed = _ok(chair.post(f"/api/v1/sessions/{ref}/close"))
-    assert closed["result"]["tie"] == {"candidates": ["01", "02", "03"], "slots": 2}
+    assert closed["opening"] == {"round": 1, "presented": [], "count": 0, "threshold": 2,
+                                 "opened": False}
     assert closed["merkle_root"]
+    # 开箱: the chair cannot; a scrutineer presents a card, a second one opens the totals.
+    assert chair.post(f"/api/v1/sessions/{ref}/open-box",
+                      json={"card": key_cards[0]}).status_code == 403
+    assert other_scrutineer.post(f"/api/v1/sessions/{ref}/open-box/drill").status_code == 409
+    bad = scrutineer.post(f"/api/v1/sessions/{ref}/open-box", json={"card": "BOX1-not-a-card"})
+    assert bad.status_code == 400 and "密钥卡" in bad.get_json()["message"]
+    half = _ok(scrutineer.post(f"/api/v1/sessions/{ref}/open-box", json={"card": key_cards[0]}))
+    assert half["opening"]["count"] == 1 and half["result"] is None
+    done = _ok(other_scrutineer.post(f"/api/v1/sessions/{ref}/open-box",
+                                     json={"card": key_cards[1]}))
+    assert done["opening"]["opened"] is True
+    assert done["result"]["tie"] == {"candidates": ["01", "02", "03"], "slots": 2}
     report = _ok(scrutineer.get(f"/api/v1/sessions/{ref}/rounds"))
     assert report["final"]["pending_tie"] == {"candidates": ["01", "02", "03"], "slots": 2}
     assert report["ready"] is True  # counted; the tie still blocks the confirmation
@@ -113,8 +142,11 @@ def test_a_whole_session_through_the_api(app, db):
     second = _ok(chair.post(f"/api/v1/sessions/{ref}/tie-break"), 201)
     assert (second["number"], second["quota"]) == (2, 2)
     _vote(app, ref, credential, cards, [{"01": "for", "02": "for", "03": "against"}] * 12)
-    closed = _ok(chair.post(f"/api/v1/sessions/{ref}/close"))
-    assert closed["result"]["chosen"] == ["01", "02"] and closed["result"]["tie"] is None
+    _ok(chair.post(f"/api/v1/sessions/{ref}/close"))
+    # The same box opens the tie-break round: any t of the cards.
+    _ok(other_scrutineer.post(f"/api/v1/sessions/{ref}/open-box", json={"card": key_cards[2]}))
+    done = _ok(scrutineer.post(f"/api/v1/sessions/{ref}/open-box", json={"card": key_cards[0]}))
+    assert done["result"]["chosen"] == ["01", "02"] and done["result"]["tie"] is None
 
     assert chair.post(f"/api/v1/sessions/{ref}/publish").status_code == 409  # no confirmation
     refused = other_scrutineer.post(f"/api/v1/sessions/{ref}/confirm")
@@ -133,10 +165,12 @@ def test_a_whole_session_through_the_api(app, db):
     report = verify_bundle(io.BytesIO(bundle.data), fingerprint)
     assert report.ok, report
     db.session.expire_all()
-    actors = dict(db.session.execute(select(AuditEntry.action, AuditEntry.actor).where(
+    actors = set(db.session.execute(select(AuditEntry.action, AuditEntry.actor).where(
         AuditEntry.session_id == session.id, AuditEntry.action.in_(
-            ["round.count", "round.tie_break", "result.scrutineer_confirmed",
+            ["box.partial", "round.count", "round.tie_break", "result.scrutineer_confirmed",
              "result.published", "checkin.staff"]))).all())
-    assert actors == {"round.count": "chair", "round.tie_break": "chair",
-                      "result.scrutineer_confirmed": "scrut", "result.published": "chair",
-                      "checkin.staff": "staff"}
+    # Each round is counted by the scrutineer whose card completed its opening.
+    assert actors == {("box.partial", "scrut"), ("box.partial", "zhao"),
+                      ("round.count", "zhao"), ("round.count", "scrut"),
+                      ("round.tie_break", "chair"), ("result.scrutineer_confirmed", "scrut"),
+                      ("result.published", "chair"), ("checkin.staff", "staff")}
