@@ -133,6 +133,30 @@ def open_box(session: VoteSession, number: int | None = None, actor: str = "scru
     return RoundResult.from_dict(round_.result)
 
 
+def decrypt_ballot(session: VoteSession, payload: dict) -> dict[str, str]:
+    """Test-only: one board entry's choices, decrypted with the box secret rebuilt from t key
+    cards (the service never does this; its scrutineers decrypt only totals)."""
+    from ballot.ballotbox import shares as box_shares
+    from ballot.ballotbox.group import L, Point, base_mul
+    from ballot.services import box, rounds
+
+    key = box.box_key(session)
+    texts = KEY_CARDS.get(session.id) or session.box_drill_shares
+    cards = [box_shares.parse_share(t, session.key_fingerprint, key)
+             for t in texts[: session.box_threshold]]
+    lam = box_shares.lagrange_at_zero(c.index for c in cards)
+    secret = sum(lam[c.index] * c.secret for c in cards) % L
+
+    def bit(ct: dict) -> int:
+        point = Point.from_hex(ct["b"]) - Point.from_hex(ct["a"]) * secret
+        return 0 if point.is_identity() else 1 if point == base_mul(1) else -1
+
+    codes = rounds.get_round(session, payload["round"]).candidates
+    answers = {(1, 0): "for", (0, 1): "against", (0, 0): "abstain"}
+    return {code: answers[(bit(p["for"]), bit(p["against"]))]
+            for code, p in zip(codes, payload["ballot"]["projects"], strict=True)}
+
+
 def close_and_open(session: VoteSession, actor: str = "chair"):
     """Close the open round as ``actor`` and open its box (committed); returns its result."""
     from ballot.services import results

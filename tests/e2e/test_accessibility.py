@@ -18,7 +18,7 @@ from ballot.extensions import db
 from ballot.models import BoardEntry, Candidate, Delegate, Kiosk, VoteSession
 from ballot.services import credentials, kiosks, results, rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.conftest import close_and_open, make_user, seal_box
+from tests.conftest import close_and_open, decrypt_ballot, make_user, seal_box
 from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
 from tests.services.test_results import cast, ready_session
 
@@ -62,6 +62,8 @@ FOCUSED = """() => {
     covered: !(hit && (hit === el || el.contains(hit))),
   };
 }"""
+
+ALL_ABSTAIN = {f"{i:02d}": "abstain" for i in range(1, 13)}
 
 
 @dataclass
@@ -356,8 +358,10 @@ def test_a_delegate_votes_with_the_keyboard_alone(hall, live_server, new_page):
 
     with live_server.context():
         entries = db.session.query(BoardEntry).all()
-        assert [json.loads(e.payload)["choices"] for e in entries] == [
-            {"01": "for", "02": "against", "03": "abstain", "12": "for"}]
+        session = db.session.get(VoteSession, entries[0].session_id)
+        # Stored encrypted; decrypted here with the test's key cards (unmarked is 弃权).
+        assert [decrypt_ballot(session, json.loads(e.payload)) for e in entries] == [
+            {**ALL_ABSTAIN, "01": "for", "02": "against", "12": "for"}]
 
 
 def test_display_toggles_last_one_delegate_and_reset_on_idle(hall, live_server, new_page):

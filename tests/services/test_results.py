@@ -16,14 +16,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from ballot import crypto, merkle
-from ballot.ballotbox import shares as box_shares
-from ballot.ballotbox.group import L, Point, base_mul
 from ballot.domain import tally
 from ballot.domain.errors import InvalidInput, NoPendingTie, NotReady, PermissionDenied
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, VoteSession
 from ballot.services import box, candidates, keys, results, rounds, sessions
-from tests.conftest import KEY_CARDS, make_session, make_user, open_box, seal_box
+from tests.conftest import decrypt_ballot, make_session, make_user, open_box, seal_box
 from tests.crypto.bundle_builder import ballots_with
 
 FORS_12 = [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20]  # three tie at the cutoff
@@ -107,17 +105,6 @@ def confirm_both(session: VoteSession) -> None:
 def recount_from_board(session: VoteSession) -> dict[int, dict[str, dict[str, int]]]:
     """An independent count of the board: every single ballot decrypted with the box secret
     rebuilt from t key cards (what the service never does), per round, code and answer."""
-    key = box.box_key(session)
-    cards = [box_shares.parse_share(text, session.key_fingerprint, key)
-             for text in KEY_CARDS[session.id][: session.box_threshold]]
-    lam = box_shares.lagrange_at_zero(c.index for c in cards)
-    secret = sum(lam[c.index] * c.secret for c in cards) % L
-    assert base_mul(secret) == key.public_key
-
-    def bit(ct: dict) -> int:
-        point = Point.from_hex(ct["b"]) - Point.from_hex(ct["a"]) * secret
-        return 0 if point.is_identity() else 1 if point == base_mul(1) else -1
-
     counted: dict[int, dict[str, dict[str, int]]] = {}
     candidates_of = {r.number: r.candidates for r in rounds.list_rounds(session)}
     for entry in _db.session.query(BoardEntry).filter_by(session_id=session.id):
@@ -126,10 +113,7 @@ def recount_from_board(session: VoteSession) -> dict[int, dict[str, dict[str, in
         number = payload["round"]
         per_round = counted.setdefault(number, {c: {"for": 0, "against": 0, "abstain": 0}
                                                 for c in candidates_of[number]})
-        for code, project in zip(candidates_of[number], payload["ballot"]["projects"],
-                                 strict=True):
-            answer = {(1, 0): "for", (0, 1): "against", (0, 0): "abstain"}[
-                (bit(project["for"]), bit(project["against"]))]
+        for code, answer in decrypt_ballot(session, payload).items():
             per_round[code][answer] += 1
     return counted
 
