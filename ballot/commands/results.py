@@ -15,7 +15,8 @@ from ballot.domain.errors import BallotError, ResultNotCounted
 @click.argument("session_ref", metavar="SESSION")
 @with_appcontext
 def tally(session_ref: str) -> None:
-    """Print the count of every closed round of SESSION (id or short name), recounted from the board."""
+    """Print the count of every opened round of SESSION (id or short name), and any round whose
+    box still waits for the scrutineers' key cards."""
     from ballot.services import export, results, sessions
 
     try:
@@ -37,6 +38,11 @@ def tally(session_ref: str) -> None:
         for row in (r for r in rows if r["轮次"] == rnd["轮次"]):
             click.echo(f"{row['票序']:<6} {row['赞成']:>6} {row['反对']:>6} {row['弃权']:>6} "
                        f"{row['排名']!s:>6}  {row['本轮结果']:<10} {row['项目名称']}")
+    for outcome in found.rounds:
+        if outcome.awaiting_opening:
+            click.echo(f"\n第 {outcome.round.number} 轮已结束，等待监票人开箱 / round "
+                       f"{outcome.round.number} closed, box not yet opened: ballot open-box "
+                       f"{session.slug} --as SCRUTINEER")
     if found.final is not None:
         final = found.final
         click.echo(f"\n最终入选 {len(final.chosen)} 个：{'、'.join(final.chosen) or '无'}"

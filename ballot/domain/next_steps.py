@@ -25,6 +25,8 @@ class Progress:
     quorum_met: bool = False
     pending_tie: bool = False
     scrutineer_confirmed: bool = False
+    box_sealed: bool = False
+    awaiting_opening: bool = False  # the last round closed, its box not yet opened
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,16 @@ def next_steps(p: Progress) -> list[Step]:
         return [Step("desk", N_("签到台：人工签到、请假、补发代表证")),
                 Step("quorum", N_("实到人数超过应到半数"), p.quorum_met),
                 Step("voting_kiosks", N_("配对投票机"), p.voting_kiosks > 0),
+                Step("seal", N_("监票人名单确定后封箱，打印监票人密钥卡"), p.box_sealed),
                 Step("open_voting", N_("主持人在主持屏宣布开始投票"))]
     if p.state == "voting":
         return [Step("chair", N_("主持屏：关注发出与收回的选票")),
                 Step("desk", N_("签到台：处理投票机故障（释放选票）")),
-                Step("close_voting", N_("全部代表投票后，主持人结束投票并计票"))]
+                Step("close_voting", N_("全部代表投票后，主持人结束投票"))]
     if p.state == "closed":
         steps = []
+        if p.awaiting_opening:
+            steps.append(Step("open_box", N_("监票人在监票核对页依次出示密钥卡，开箱计票")))
         if p.pending_tie:
             steps.append(Step("tie", N_("有项目同票跨越入选线：主持人决定再次投票或名额空缺")))
         steps += [Step("scrutiny", N_("总监票人核对计票并确认"), p.scrutineer_confirmed),

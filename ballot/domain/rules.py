@@ -218,7 +218,7 @@ def problems_before(target: str, facts: SessionFacts) -> list[Problem]:
                 )
             )
         if not facts.result_ready:
-            problems.append(Problem("no_result", N_("尚未计票，请先结束投票并计票。")))
+            problems.append(Problem("no_result", N_("尚未计票：请先结束投票，再由监票人出示密钥卡开箱计票。")))
         if not facts.chief_scrutineer_confirmed:
             problems.append(
                 Problem("scrutineer_not_confirmed", N_("总监票人尚未确认计票结果，请总监票人登录确认。"))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ballot.domain.next_steps import Progress, Step, next_steps
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession
-from ballot.services import candidates, results, sessions
+from ballot.services import box, candidates, results, rounds, sessions
 
 
 def progress(session: VoteSession) -> Progress:
@@ -20,12 +20,16 @@ def progress(session: VoteSession) -> Progress:
     carded = db.session.execute(select(func.count()).select_from(Delegate).where(
         Delegate.session_id == session.id, Delegate.card_version > 0)).scalar_one()
     pending = session.state == "closed" and results.pending_tie(session) is not None
+    last = rounds.current_round(session)
     return Progress(state=session.state, roster_size=counts["expected"],
                     candidates_short=candidates.ratio_summary(session)["missing"],
                     carded=carded, checkin_kiosks=kiosks.get("checkin", 0),
                     voting_kiosks=kiosks.get("voting", 0), quorum_met=counts["quorum_met"],
                     pending_tie=pending,
-                    scrutineer_confirmed=session.scrutineer_confirmed_by is not None)
+                    scrutineer_confirmed=session.scrutineer_confirmed_by is not None,
+                    box_sealed=box.is_sealed(session),
+                    awaiting_opening=last is not None and last.state == "closed"
+                    and last.result is None)
 
 
 def steps(session: VoteSession) -> list[Step]:

@@ -30,5 +30,16 @@ def test_after_close_the_way_to_publication_and_the_files():
     keys = [s.key for s in next_steps(Progress(state="closed"))]
     assert keys == ["scrutiny", "publish", "records"]
     assert next_steps(Progress(state="closed", pending_tie=True))[0].key == "tie"
+    # A closed round whose box is still sealed: the scrutineers open it first.
+    assert [s.key for s in next_steps(Progress(state="closed", awaiting_opening=True))] == \
+        ["open_box", "scrutiny", "publish", "records"]
     assert [s.key for s in next_steps(Progress(state="published"))] == \
         ["records", "announcement", "public", "verify"]
+
+
+def test_the_box_is_sealed_before_voting_opens():
+    steps = next_steps(Progress(state="checkin", box_sealed=False))
+    keys = [s.key for s in steps]
+    assert keys.index("seal") < keys.index("open_voting")
+    assert not {s.key: s.done for s in steps}["seal"]
+    assert {s.key: s.done for s in next_steps(Progress(state="checkin", box_sealed=True))}["seal"]
