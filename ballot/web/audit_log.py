@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "checkin.kiosk": N_("签到机签到"), "checkin.staff": N_("人工签到"),
     "checkin.undo": N_("撤销签到"), "ballot.release": N_("释放选票"),
     "ballot.return": N_("投票机收回未投选票"), "ballot.reissue": N_("投票机重新发放选票"),
+    "box.seal": N_("封箱"), "box.reseal": N_("重新封箱"), "box.unseal": N_("封箱作废"),
+    "box.partial": N_("监票人出示密钥卡开箱"),
     "round.open": N_("开始投票"), "round.close": N_("结束投票"), "round.count": N_("计票"),
     "round.tie_break": N_("再次投票"), "round.leave_empty": N_("名额空缺"),
     "result.scrutineer_confirmed": N_("总监票人确认"), "result.chair_confirmed": N_("主持人确认"),
