@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import random
 
 import pytest
@@ -68,7 +69,8 @@ def test_opening_without_quorum_is_refused_with_the_reason(client, db, login):
     assert db.session.get(VoteSession, session.id).state == "checkin"
 
 
-def test_chair_opens_closes_and_sees_the_count_live(client, db, login):
+def test_chair_opens_closes_and_sees_the_count_live(client, db, login, caplog):
+    caplog.set_level(logging.DEBUG)
     session = ready_session()
     login("chair")
     assert client.post(f"/chair/{session.slug}/open").status_code == 302
@@ -96,6 +98,7 @@ def test_chair_opens_closes_and_sees_the_count_live(client, db, login):
     typo = cards[0][:-1] + ("A" if cards[0][-1] != "A" else "B")
     refused = client.post(open_box, data={"card": typo}, follow_redirects=True)
     assert "校验码不符" in refused.text
+    assert typo.split("-")[4] not in refused.text  # a card's text is never echoed back
     first = client.post(open_box, data={"card": cards[0].lower()}, follow_redirects=True)
     assert "已出示 1 张密钥卡（陈立），还需 1 位监票人出示。" in first.text
     assert client.get(f"/chair/{session.slug}/live.json").get_json()["box_presented"] == 1
@@ -113,6 +116,7 @@ def test_chair_opens_closes_and_sees_the_count_live(client, db, login):
     stored = " ".join(str(e.detail) for e in db.session.query(AuditEntry))
     stored += " ".join(str(p.partial) for p in db.session.query(BoxPartial))
     assert not any(card.split("-")[4] in stored for card in cards)
+    assert not any(card.split("-")[4] in caplog.text for card in cards)  # nor in any log
 
 
 def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(client, db, login):
