@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: sodium speech demo test test-sqlite test-postgres screenshots serve lint translations bench clean
+.PHONY: sodium speech demo test test-fast test-sqlite test-postgres screenshots serve lint translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ test: sodium $(STAMP)
 	$(BIN)/ruff check ballot bench config tests wsgi.py
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+## make test-fast: the inner loop (about 5 minutes of CPU): domain, ballot box, crypto and services on
+## SQLite; no browser, no web layer, no slow tests. `make test` is what CI runs.
+test-fast: $(STAMP)
+	env -u BALLOT_TEST_DATABASE_URL $(BIN)/python -m pytest -q tests/domain tests/ballotbox tests/crypto tests/services $(PYTEST_ARGS)
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
