@@ -49,8 +49,8 @@ from ballot.bundle import (
     loads_strict,
     read_bundle,
 )
+from ballot.domain import rating, tally
 from ballot.domain import rules as session_rules
-from ballot.domain import tally
 from ballot.merkle import round_root
 
 PROGRESS_THRESHOLD = 1000  # entries; below this the check is instant and a bar is noise
@@ -218,6 +218,8 @@ _RESULT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "present": int, "rounds": list, "chosen": list, "open_slots": int, "shortfall": int,
     "confirmed_by": dict, "candidates": list, "scrutineers": dict, "issued_sha256": str,
 }
+# A 满意度测评's result carries these too (docs/audit-bundle.md, "The 测评 count").
+_RATING_RESULT_FIELDS: dict[str, type] = {"kind": str, "rating_basis": str, "ratings": dict}
 _CONFIRMERS = ("chief_scrutineer", "chair")
 _ROUND_FIELDS: dict[str, type] = {
     "number": int, "present": int, "issued": int, "merkle_root": str, "entry_count": int,
@@ -261,7 +263,14 @@ def _check_result(report: Report, bundle: Bundle, key: Ed25519PublicKey | None) 
         if not _typed(result.get(name), kind):
             report.add("result_malformed", f"result.json {name}",
                        f"字段 {name} 缺失或类型错误。", f"field {name} is missing or mistyped.")
-    for name in sorted(set(result) - set(_RESULT_FIELDS)):
+    allowed = set(_RESULT_FIELDS)
+    if result.get("kind") == rating.KIND_RATING:
+        allowed |= set(_RATING_RESULT_FIELDS)
+        for name, kind in _RATING_RESULT_FIELDS.items():
+            if not isinstance(result.get(name), kind):
+                report.add("result_malformed", f"result.json {name}",
+                           f"字段 {name} 缺失或类型错误。", f"field {name} is missing or mistyped.")
+    for name in sorted(set(result) - allowed):
         report.add("result_malformed", f"result.json {name}",
                    f"未知字段 {name}：格式 2 的结果文件不含此字段。",
                    f"unknown field {name}: a format 2 result has no such field.")
@@ -453,7 +462,10 @@ def _check_manifest(report: Report, manifest: dict | None) -> _Rules | None:
                       "the session lacks an id, title, date or level, or its drill flag is not "
                       "a boolean.")
     else:
-        _unknown_fields(report, "session.", session, (*_SESSION_FIELDS, "drill"))
+        _unknown_fields(report, "session.", session, (*_SESSION_FIELDS, "drill", "kind"))
+        if session.get("kind", rating.KIND_VOTE) not in rating.KINDS:
+            _bad_manifest(report, "session", "会议类型只能是 vote（票决）或 rating（满意度测评）。",
+                          "the session kind must be vote or rating.")
     codes = _check_candidates(report, manifest.get("candidates"))
     scrutineers = manifest.get("scrutineers")
     if not (
@@ -1159,7 +1171,43 @@ def _verify(path: str | os.PathLike[str] | IO[bytes], expected_fingerprint: str 
     ]
     if rules is not None and recounts and all(r is not None for r in recounts):
         _check_final(report, result, rules, [r for r in recounts if r is not None])
+        _check_ratings(report, result, rules, recounts[0])
     return report
+
+
+def _check_ratings(report: Report, result: dict, rules: _Rules, recount: tally.RoundResult,
+                   ) -> None:
+    """A 测评 (session kind rating): regrade every project from the recounted totals."""
+    header = result.get("session") if isinstance(result.get("session"), dict) else {}
+    kind = header.get("kind", rating.KIND_VOTE)
+    if (result.get("kind") or rating.KIND_VOTE) != kind:
+        report.add("rating_kind_mismatch", "result.json kind",
+                   "结果文件的会议类型与会议信息不一致（票决 / 满意度测评）。",
+                   "the result's kind differs from the session's (vote / rating).")
+        return
+    if kind != rating.KIND_RATING:
+        return
+    if len(result["rounds"]) != 1:
+        report.add("rating_rounds", "result.json rounds", "满意度测评只有一轮投票。",
+                   "a rating session has exactly one round.")
+        return
+    try:
+        graded = rating.rate_totals(
+            list(recount.candidates),
+            {code: (c.for_, c.against) for code, c in recount.counts.items()},
+            recount.returned, valid=recount.valid, basis=result.get("rating_basis"),
+            roster=rules.roster_size)
+    except ValueError as exc:
+        report.add("rating_failed", "result.json ratings", f"无法重新评定测评结果：{exc}",
+                   f"cannot regrade the ratings: {exc}")
+        return
+    expected = {code: rating.rating_dict(outcome) for code, outcome in graded.items()}
+    for path, claimed, actual in _diff(result.get("ratings"), expected, "ratings"):
+        report.add("rating_mismatch", f"result.json {path}",
+                   f"测评结果 {path}：签名结果记为 {_show(claimed)}，"
+                   f"按开箱合计重新评定为 {_show(actual)}。",
+                   f"rating {path}: the signed result says {_show(claimed)}, regrading the "
+                   f"opened totals gives {_show(actual)}.")
 
 
 def _progressbar(lines: Iterable[JsonLine], count: int) -> Iterator[JsonLine]:

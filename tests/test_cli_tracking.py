@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from ballot.models import AuditEntry, ProgressReport
-from ballot.services import tracking
+from ballot.services import sessions, tracking
 from tests.conftest import make_user
 from tests.services.test_tracking import image_bytes, published
 
@@ -66,3 +66,17 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(app, db, tmp_pa
                                   "--percent", "1"])
     assert unknown.exit_code == 1 and "没有票序" in unknown.output
     assert db.session.execute(select(ProgressReport)).first() is None
+
+
+def test_a_rating_session_is_created_from_the_command_line(app, db):
+    session = published()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["track", "rating-session", session.slug, "--codes", "2,4",
+                                 "--slug", "rate-cli", "--date", "2027-12-20"])
+    assert result.exit_code == 0, result.output
+    assert "rate-cli (2 个项目" in result.output
+    created = sessions.get_session("rate-cli")
+    assert created.kind == "rating" and [c.title for c in created.candidates] == [
+        "民生项目2", "民生项目4"]
+    refused = runner.invoke(args=["track", "rating-session", "rate-cli"])
+    assert refused.exit_code != 0 and "结果公布后" in refused.output

@@ -24,7 +24,7 @@ from ballot.commands.session_day import (
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
 from ballot.models import VoteSession
-from ballot.services import sessions, tracking
+from ballot.services import rating_sessions, sessions, tracking
 from ballot.services.results import decimal_text
 
 
@@ -141,6 +141,34 @@ def rate_command(session_ref: str, code: str, as_user: str | None, **values: str
     grade, rectify = step(work)
     click.echo(f"测评结果 / rating: {rating.GRADE_LABELS[grade]} ({grade})"
                + ("，列入整改 / under rectification" if rectify else ""))
+
+
+@track_group.command("rating-session")
+@session_argument
+@click.option("--codes", default=None, help="the chosen projects to rate, e.g. 01,03 (default: all).")
+@click.option("--title", default=None, help="会议名称 (default: <year>年度民生实事项目满意度测评).")
+@click.option("--date", default=None, help="date of the 测评, YYYY-MM-DD (default: today).")
+@click.option("--slug", default=None, help="short name of the new session.")
+@click.option("--basis", type=click.Choice(rating.BASES), default=rating.BASIS_CAST,
+              show_default=True, help="what 'half' is of: ballots cast or the whole roster.")
+@click.option("--drill/--no-drill", default=None, help="a rehearsal (default: as SESSION).")
+@as_option(STAFF, required=False)
+@with_appcontext
+def rating_session_command(session_ref: str, as_user: str | None, drill: bool | None,
+                           **given: str | None) -> None:
+    """Create a draft 满意度测评 session on SESSION's chosen projects (then import its roster,
+    lock, seal and vote as for any session; publishing it rates the projects)."""
+    values = {k: v for k, v in given.items() if v is not None}
+    if drill is not None:
+        values["drill"] = drill
+
+    def work() -> tuple[str, int]:
+        user, session = _as(as_user, STAFF, session_ref)
+        created = rating_sessions.create_from(_published(session), values, _actor(user))
+        return created.slug, len(created.candidates)
+
+    slug, count = step(work)
+    click.echo(f"满意度测评会议已创建 / rating session created: {slug} ({count} 个项目 / projects)")
 
 
 @track_group.command("export")

@@ -9,6 +9,7 @@ the congress's rule says so, every delegate on the roster.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -86,3 +87,54 @@ def rate(satisfied: int, basically: int, dissatisfied: int, cast: int, *,
     else:
         grade = DISSATISFIED
     return Rating(satisfied, basically, dissatisfied, cast, size, grade)
+
+
+# --- the 测评 ballot -----------------------------------------------------------------------
+# A 测评 ballot rides on the same encrypted (first bit, second bit) pair per project as a 票决
+# ballot (docs/ballot-box.md): 满意 is the first bit (a 票决 赞成), 不满意 the second (反对) and
+# 基本满意 neither (弃权), so the same proofs and the same per-project totals serve both kinds. A
+# 测评 ballot has no quota: every project may be 满意 (its limit is the number of projects).
+# A project left unmarked is therefore counted as 基本满意; the kiosk asks for every project.
+
+KIND_VOTE = "vote"
+KIND_RATING = "rating"
+KINDS = (KIND_VOTE, KIND_RATING)
+KIND_LABELS = {KIND_VOTE: N_("票决"), KIND_RATING: N_("满意度测评")}
+
+# The ballot mark (tally.FOR / AGAINST / ABSTAIN) each grade is cast as, and back.
+MARK_OF_GRADE = {SATISFIED: "for", DISSATISFIED: "against", BASICALLY_SATISFIED: "abstain"}
+GRADE_OF_MARK = {mark: grade for grade, mark in MARK_OF_GRADE.items()}
+
+
+def rate_totals(codes: Sequence[str], totals: Mapping[str, tuple[int, int]], cast: int, *,
+                valid: int | None = None, basis: str = BASIS_CAST,
+                roster: int | None = None) -> dict[str, Rating]:
+    """Grade every project of a 测评 round from its decrypted (满意, 不满意) totals.
+
+    ``cast`` is the ballots returned (the basis under BASIS_CAST), ``valid`` those counted
+    (default: all cast); 基本满意 = valid − 满意 − 不满意. ValueError for impossible totals.
+    """
+    _check_count("cast", cast)
+    counted = cast if valid is None else valid
+    _check_count("valid", counted)
+    if counted > cast:
+        raise ValueError("more valid ballots than ballots cast")
+    if set(totals) != set(codes):
+        raise ValueError("totals must name exactly the round's projects")
+    graded: dict[str, Rating] = {}
+    for code in codes:
+        satisfied, dissatisfied = totals[code]
+        _check_count("satisfied", satisfied)
+        _check_count("dissatisfied", dissatisfied)
+        if satisfied + dissatisfied > counted:
+            raise ValueError(f"project {code}: more marks than valid ballots")
+        graded[code] = rate(satisfied, counted - satisfied - dissatisfied, dissatisfied, cast,
+                            basis=basis, roster=roster)
+    return graded
+
+
+def rating_dict(outcome: Rating) -> dict:
+    """A Rating as the signed result document and the bundle carry it."""
+    return {"satisfied": outcome.satisfied, "basically": outcome.basically,
+            "dissatisfied": outcome.dissatisfied, "cast": outcome.cast,
+            "basis_size": outcome.basis_size, "grade": outcome.grade, "rate": f"{outcome.rate}"}

@@ -21,6 +21,11 @@ class VoteSession(Base):
     congress: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(10))
+    # 票决 ("vote") or 满意度测评 ("rating"): a 测评 ballot rates each project 满意 / 基本满意 /
+    # 不满意 (domain/rating.py); its projects are the chosen projects of an earlier 票决.
+    kind: Mapped[str] = mapped_column(String(10), default="vote")
+    # A 测评's basis for "more than half" (rating.BASES): the ballots cast, or the roster.
+    rating_basis: Mapped[str] = mapped_column(String(10), default="cast")
     date: Mapped[dt.date] = mapped_column(Date)
     year: Mapped[int]
     quota: Mapped[int]
@@ -85,5 +90,9 @@ class Candidate(Base):
     department: Mapped[str] = mapped_column(String(120), default="")
     budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     source: Mapped[str] = mapped_column(String(120), default="")
+    # A 测评 session's project: the tracking record (tracked_projects.id) its rating goes to.
+    # A plain id, not a foreign key (tracked_projects already points at candidates); publication
+    # checks it still names a tracked project.
+    tracked_project_id: Mapped[int | None]
 
     session: Mapped[VoteSession] = relationship(back_populates="candidates")

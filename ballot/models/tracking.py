@@ -106,6 +106,9 @@ class ProjectRating(Base):
     basis: Mapped[str] = mapped_column(String(10), default="cast")
     basis_size: Mapped[int]
     grade: Mapped[str] = mapped_column(String(20))
+    # The 测评 session whose published result gave this rating (None: recorded by hand).
+    rated_in_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vote_sessions.id", ondelete="CASCADE"), index=True)
     # Where the counts come from: "2027 年 12 月人代会纸质测评"; a 测评 session once it exists.
     source: Mapped[str] = mapped_column(String(200), default="")
     author: Mapped[str] = mapped_column(String(80))

@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask import current_app
 
 from ballot import bundle, crypto
-from ballot.domain import rules
+from ballot.domain import rating, rules
 from ballot.domain.errors import (
     MESSAGE_SEPARATOR,
     N_,
@@ -36,7 +36,7 @@ from ballot.domain.tally import (
     tally_totals,
 )
 from ballot.models import Round, User, VoteSession
-from ballot.services import audit, checkin, keys, rounds, sessions
+from ballot.services import audit, checkin, keys, rating_sessions, rounds, sessions
 
 
 @dataclass(frozen=True)
@@ -230,8 +230,11 @@ def decimal_text(value: Decimal | None) -> str:
 
 def session_header(session: VoteSession) -> dict:
     """The "session" object of the result document and the bundle manifest."""
-    return {"id": session.slug, "title": session.title, "date": session.date.isoformat(),
-            "level": session.level, "drill": session.is_drill}
+    header = {"id": session.slug, "title": session.title, "date": session.date.isoformat(),
+              "level": session.level, "drill": session.is_drill}
+    if session.kind == rating.KIND_RATING:  # absent: a 票决 (bundles made before 测评 existed)
+        header["kind"] = rating.KIND_RATING
+    return header
 
 
 def rules_header(session: VoteSession) -> dict:
@@ -269,7 +272,7 @@ def result_document(session: VoteSession, results: SessionResults) -> dict:
          "decision": o.round.decision}
         for o in results.counted
     ]
-    return {
+    document = {
         "format": bundle.RESULT_FORMAT,
         "session": session_header(session),
         "rules": rules_header(session),
@@ -291,6 +294,14 @@ def result_document(session: VoteSession, results: SessionResults) -> dict:
             {o.round.number: rounds.issued_names(session, o.round.number)
              for o in results.rounds})),
     }
+    if session.kind == rating.KIND_RATING:
+        # A 测评 grades each project of its (single) round; the 票决 fields above stay as the
+        # same count gives them (赞成 = 满意, 反对 = 不满意, 弃权 = 基本满意).
+        document["kind"] = rating.KIND_RATING
+        document["rating_basis"] = session.rating_basis
+        document["ratings"] = rating_sessions.round_ratings(
+            session, round_dicts[0], document["roster_size"])
+    return document
 
 
 def publish(session: VoteSession, actor: str) -> bytes:
@@ -309,6 +320,10 @@ def publish(session: VoteSession, actor: str) -> bytes:
     session.result_signature = crypto.sign(key, document)
     audit.record(actor, "result.published", session, chosen=list(results.final.chosen),
                  open_slots=results.final.open_slots, shortfall=results.final.shortfall)
+    if session.kind == rating.KIND_RATING:
+        # A 测评's grades go onto the rated projects' tracking records, same unit.
+        rating_sessions.apply_ratings(session, json.loads(document), actor)
+        return document
     # The year's tracking starts with the result: one record per chosen project, same unit.
     from ballot.services import tracking  # tracking reads results (its exports, amounts)
 
@@ -337,6 +352,8 @@ def announcement(session: VoteSession, document: dict, translate=None) -> str:
     """
     titles = {c["code"]: c["title"] for c in document["candidates"]}
     first = document["rounds"][0]
+    if document.get("kind") == rating.KIND_RATING:
+        return _rating_announcement(session, document, titles, translate)
     late = checkin.late_arrivals(session)  # 实到 is counted at the close, late arrivals included
     if late:
         opening = N_("本次会议应到代表%(roster)s名，实到%(present)s名（其中%(late)s名在投票开始后报到），"
@@ -369,6 +386,25 @@ def announcement(session: VoteSession, document: dict, translate=None) -> str:
             "因赞成票未超过半数的项目较多，应选%(quota)s个项目，尚缺%(shortfall)s个。"),
             {"quota": document["rules"]["quota"], "shortfall": document["shortfall"]}, translate))
     # Chinese sentences follow each other directly; translated ones end in "." and need a space.
+    text = parts[0]
+    for part in parts[1:]:
+        text += (" " if text.endswith((".", "!", "?")) else "") + part
+    return text
+
+
+def _rating_announcement(session: VoteSession, document: dict, titles: dict, translate) -> str:
+    """The 测评 announcement: turnout, then each project's counts, 满意率 and grade."""
+    first = document["rounds"][0]
+    parts = [render_message(N_(
+        "本次满意度测评应到代表%(roster)s名，实到%(present)s名，发出测评票%(issued)s张，收回%(returned)s张，"
+        "有效票%(valid)s张，无效票%(invalid)s张。"), dict(first, roster=document["roster_size"]),
+        translate)]
+    for code, values in document["ratings"].items():
+        parts.append(render_message(N_(
+            "%(title)s：满意%(satisfied)s票，基本满意%(basically)s票，不满意%(dissatisfied)s票，"
+            "满意率%(rate)s%%，测评结果为%(grade)s。"),
+            dict(values, title=titles.get(code, code), grade=rating.GRADE_LABELS[values["grade"]]),
+            translate))
     text = parts[0]
     for part in parts[1:]:
         text += (" " if text.endswith((".", "!", "?")) else "") + part

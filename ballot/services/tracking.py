@@ -249,7 +249,8 @@ def year_overview(congress: str, year: int) -> list[YearSession]:
     """The published sessions of ``congress`` for ``year`` with their chosen projects."""
     found = db.session.execute(
         select(VoteSession).where(VoteSession.congress == congress, VoteSession.year == year,
-                                  VoteSession.state == "published")
+                                  VoteSession.state == "published",
+                                  VoteSession.kind == rating.KIND_VOTE)
         .order_by(VoteSession.date, VoteSession.id)).scalars()
     return [YearSession(s, projects(s)) for s in found]
 
@@ -257,7 +258,8 @@ def year_overview(congress: str, year: int) -> list[YearSession]:
 def tracked_years() -> list[tuple[str, int]]:
     """(congress, year) pairs with a published session, newest year first."""
     rows = db.session.execute(
-        select(VoteSession.congress, VoteSession.year).where(VoteSession.state == "published")
+        select(VoteSession.congress, VoteSession.year).where(
+            VoteSession.state == "published", VoteSession.kind == rating.KIND_VOTE)
         .distinct()).all()
     return sorted(((c, y) for c, y in rows), key=lambda r: (-r[1], r[0]))
 

@@ -15,10 +15,11 @@ from flask import Blueprint, jsonify, request, url_for
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
 from ballot.models import ProgressReport, ProjectRating, TrackedProject, VoteSession
-from ballot.services import photos, sessions, tracking
+from ballot.services import photos, rating_sessions, sessions, tracking
 from ballot.services.results import decimal_text
 from ballot.unit_of_work import transactional
 from ballot.web.guards import current_user, load_session, role_required
+from ballot.web.serializers import session_summary
 
 bp = Blueprint("api_tracking", __name__, url_prefix="/api/v1/sessions/<ref>/tracking")
 READERS = ("staff", "chair", "scrutineer")
@@ -126,3 +127,14 @@ def record_rating(ref: str, project: str):
                                     sessions.counts(session)["expected"])
     return jsonify({**rating_json(record), "rectification": found.rectification,
                     "grade_label": rating.GRADE_LABELS[record.grade]}), 201
+
+
+@bp.post("/rating-sessions")
+@role_required("staff")
+@transactional
+def create_rating_session(ref: str):
+    """A draft 满意度测评 session on this session's chosen projects (``codes``: a selection)."""
+    session = rating_sessions.create_from(_published(ref), _body(), current_user().username)
+    return jsonify({**session_summary(session),
+                    "candidates": [{"title": c.title, "position": c.position}
+                                   for c in session.candidates]}), 201

@@ -17,6 +17,8 @@ def session_summary(session: VoteSession) -> dict:
         "congress": session.congress,
         "title": session.title,
         "is_drill": session.is_drill,
+        "kind": session.kind,
+        "rating_basis": session.rating_basis,
         "level": session.level,
         "date": session.date.isoformat(),
         "year": session.year,

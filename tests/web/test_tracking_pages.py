@@ -136,3 +136,19 @@ def test_api_refuses_bad_bodies_with_clear_messages(client, db, login):
     assert client.post(base + "/99/reports", json={"text": "x", "percent_done": 1}
                        ).status_code == 404
     assert _db.session.execute(select(ProgressReport)).first() is None
+
+
+def test_api_creates_a_rating_session_on_the_chosen_projects(client, db, login):
+    session = published()
+    login("staff")
+    base = f"/api/v1/sessions/{session.slug}/tracking/rating-sessions"
+    refused = client.post(base, json={"codes": ["01", "42"]})
+    assert refused.status_code == 400 and "42" in refused.get_json()["message"]
+    created = client.post(base, json={"codes": ["01", "03"], "date": "2027-12-20",
+                                      "slug": "rate-2027", "basis": "roster"})
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert (body["kind"], body["rating_basis"], body["quota"], body["mode"]) == (
+        "rating", "roster", 2, "uncontested")
+    assert [c["title"] for c in body["candidates"]] == ["民生项目1", "民生项目3"]
+    assert client.get("/api/v1/sessions/rate-2027").get_json()["kind"] == "rating"

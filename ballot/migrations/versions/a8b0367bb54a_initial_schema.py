@@ -40,6 +40,8 @@ def upgrade():
     sa.Column('congress', sa.String(length=120), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('rating_basis', sa.String(length=10), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('quota', sa.Integer(), nullable=False),
@@ -110,6 +112,7 @@ def upgrade():
     sa.Column('department', sa.String(length=120), nullable=False),
     sa.Column('budget', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('source', sa.String(length=120), nullable=False),
+    sa.Column('tracked_project_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_candidates_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_candidates')),
     sa.UniqueConstraint('session_id', 'code', name=op.f('uq_candidates_session_id_code'))
@@ -269,15 +272,18 @@ def upgrade():
     sa.Column('basis', sa.String(length=10), nullable=False),
     sa.Column('basis_size', sa.Integer(), nullable=False),
     sa.Column('grade', sa.String(length=20), nullable=False),
+    sa.Column('rated_in_session_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=200), nullable=False),
     sa.Column('author', sa.String(length=80), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['tracked_projects.id'], name=op.f('fk_project_ratings_project_id_tracked_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rated_in_session_id'], ['vote_sessions.id'], name=op.f('fk_project_ratings_rated_in_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_project_ratings_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_ratings'))
     )
     with op.batch_alter_table('project_ratings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_ratings_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_ratings_rated_in_session_id'), ['rated_in_session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_ratings_session_id'), ['session_id'], unique=False)
 
     op.create_table('report_photos',
@@ -309,6 +315,7 @@ def downgrade():
     with op.batch_alter_table('project_ratings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_ratings_session_id'))
         batch_op.drop_index(batch_op.f('ix_project_ratings_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_ratings_rated_in_session_id'))
 
     op.drop_table('project_ratings')
     with op.batch_alter_table('progress_reports', schema=None) as batch_op:
