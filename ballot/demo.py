@@ -24,6 +24,7 @@ from ballot.services import (
     checkin,
     credentials,
     opening,
+    rating_sessions,
     rehearsals,
     results,
     rounds,
@@ -119,7 +120,28 @@ def seed(actor: str = "demo") -> tuple[bool, dict[str, str]]:
         db.session.flush()
     if _missing(PAST_SLUG):
         seed_past_year(existing.username)
+    if _missing(RATING_SLUG):
+        seed_rating(existing.username)
     return created, logins
+
+
+RATING_SLUG = "demo-2026-rating"
+RATING_TITLE = "示范镇2026年度民生实事项目满意度测评"
+
+
+def seed_rating(actor: str) -> None:
+    """This year's 满意度测评 (a drill) on last year's chosen projects: roster imported, list
+    locked, box sealed (drill shares kept) and check-in open, so a newcomer can check delegates
+    in, open voting and rate the projects at a kiosk; publishing it re-rates the projects."""
+    session = rating_sessions.create_from(
+        sessions.get_session(PAST_SLUG),
+        {"title": RATING_TITLE, "date": "2027-01-15", "slug": RATING_SLUG, "drill": True}, actor)
+    for order, row in enumerate(delegate_rows(), start=1):
+        db.session.add(Delegate(session_id=session.id, roster_order=order, **row))
+    db.session.flush()
+    candidates.lock_list(session, actor, current_app.config["KEY_ENCRYPTION_SECRET"])
+    sessions.transition(session, "checkin", actor)
+    box.seal(session, actor, reprint=False)
 
 
 def _missing(slug: str) -> bool:
@@ -269,7 +291,7 @@ def remove(actor: str = "demo") -> str | None:
     demo's short name or None when there was none. A real session that took a demo short name
     is left alone (delete_drill refuses it)."""
     removed = None
-    for slug in (PAST_SLUG, SLUG):
+    for slug in (RATING_SLUG, PAST_SLUG, SLUG):
         try:
             session = sessions.get_session(slug)
         except NotFound:

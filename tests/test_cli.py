@@ -27,8 +27,9 @@ def test_demo_is_idempotent_and_prints_working_logins(app, db, client):
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert "已存在演示会议" in second.output
-    # This year's session to run, and last year's, published and tracked (ballot/demo.py).
-    assert db.session.execute(select(func.count()).select_from(VoteSession)).scalar_one() == 2
+    # This year's session to run, last year's, published and tracked, and the open 测评 on
+    # last year's chosen projects (ballot/demo.py).
+    assert db.session.execute(select(func.count()).select_from(VoteSession)).scalar_one() == 3
     session = db.session.execute(select(VoteSession).where(VoteSession.slug == "demo")).scalar_one()
     assert session.quota == 10 and len(session.candidates) == 12
     assert all(c.department and c.budget for c in session.candidates)
@@ -61,6 +62,14 @@ def test_demo_seeds_last_years_vote_published_and_tracked(app, db):
     assert rectified[0].reports[0].kind == "rectification"
     assert any(p.percent_done < 100 for p in projects)
     assert any(r.photos for p in projects for r in p.reports)
+    from ballot.demo import RATING_SLUG
+    from ballot.services import box
+
+    rating = sessions.get_session(RATING_SLUG)
+    assert (rating.kind, rating.is_drill, rating.state) == ("rating", True, "checkin")
+    assert box.is_sealed(rating) and rating.box_drill_shares
+    assert [c.title for c in rating.candidates] == [p.candidate.title for p in projects]
+    assert [c.tracked_project_id for c in rating.candidates] == [p.id for p in projects]
 
 
 def test_create_user_from_password_file(app, db, tmp_path):

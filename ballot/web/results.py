@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from ballot.domain import rules
+from ballot.domain import rating, rules
 from ballot.i18n import gettext
 from ballot.services import export, keys, results
 from ballot.web.downloads import attachment
@@ -28,6 +28,7 @@ def page(ref: str):
         announcement=results.announcement(session, document, gettext) if document else "",
         titles={c["code"]: c["title"] for c in document["candidates"]} if document else {},
         fingerprint=keys.spoken_fingerprint(session), labels=rules.STATE_LABELS,
+        grade_labels=rating.GRADE_LABELS,
     )
 
 

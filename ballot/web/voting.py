@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 
 from ballot import unit_of_work
 from ballot.database import polled
+from ballot.domain import rating
 from ballot.domain.errors import N_, BallotTokenInvalid, InvalidInput
 from ballot.i18n import gettext
 from ballot.models import VoteSession
@@ -62,8 +63,24 @@ def _token(body: dict) -> bytes:
         raise BallotTokenInvalid() from None
 
 
-def _strings() -> dict[str, str]:
-    """Texts the page script shows, translated here so the script holds no language."""
+def _strings(session) -> dict[str, str]:
+    """Texts the page script shows, translated here so the script holds no language.
+
+    A 满意度测评 ballot marks the same three choices as 满意 (for), 不满意 (against) and 基本满意
+    (abstain) (domain/rating.py), keyed 1 满意 2 基本满意 3 不满意, with no quota."""
+    texts = _vote_strings()
+    if session.kind == rating.KIND_RATING:
+        texts.update({
+            "for": gettext("满意"), "against": gettext("不满意"), "abstain": gettext("基本满意"),
+            "unmarked": gettext("未测评（计为基本满意）"),
+            "forCount": gettext("满意 %(count)s 个 / 共 %(quota)s 个项目"),
+            "unmarkedNote": gettext("还有 %(count)s 个项目未测评，未测评的项目计为基本满意。"),
+            "keys": {"1": "for", "2": "abstain", "3": "against"},
+        })
+    return texts
+
+
+def _vote_strings() -> dict[str, str]:
     return {
         "for": gettext("赞成"), "against": gettext("反对"), "abstain": gettext("弃权"),
         "unmarked": gettext("未表态（计为弃权）"),
@@ -97,7 +114,8 @@ def idle():
     return render_template(
         "voting/kiosk.html", session=session, kiosk=g.kiosk,
         board_url=board_url, board_qr=receipts.qr_data_uri(board_url) if board_url else "",
-        round=rounds.open_round(session), strings=_strings(),
+        round=rounds.open_round(session), strings=_strings(session),
+        rating_ballot=session.kind == rating.KIND_RATING,
         receipt_seconds=RECEIPT_SECONDS, walkaway_seconds=WALKAWAY_SECONDS,
         warning_seconds=WARNING_SECONDS,
         status_stream_url=url_for("voting.status_stream") if streams.enabled() else "",

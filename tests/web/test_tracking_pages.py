@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProgressReport, ReportPhoto
-from ballot.services import tracking
+from ballot.services import results, tracking
 from tests.services.test_results import ready_session, vote
 from tests.services.test_tracking import image_bytes, published
 
@@ -152,3 +152,20 @@ def test_api_creates_a_rating_session_on_the_chosen_projects(client, db, login):
         "rating", "roster", 2, "uncontested")
     assert [c["title"] for c in body["candidates"]] == ["民生项目1", "民生项目3"]
     assert client.get("/api/v1/sessions/rate-2027").get_json()["kind"] == "rating"
+
+
+def test_a_published_rating_shows_its_grades_and_the_rectification_publicly(client, db):
+    from tests.services.test_rating_session import ballots, confirm_again, rating_session
+
+    source = published()
+    session = rating_session(source, codes="1,2")
+    vote(session, ballots({"01": (30, 6, 4), "02": (5, 10, 25)}, 40))
+    confirm_again(session)
+    results.publish(session, "chairman")
+    _db.session.commit()
+    page = client.get(f"/s/{session.slug}/results").get_data(as_text=True)
+    assert "测评结果" in page and "满意率" in page
+    assert "<td class=\"num\">90.0</td>" in page and "<strong class=\"warn\">不满意</strong>" in page
+    assert "是否入选" not in page
+    year = client.get(f"/c/{quote(source.congress)}/{source.year}/").get_data(as_text=True)
+    assert "整改" in year and "民生项目2" in year

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
+import json
 import re
 
 import pytest
@@ -162,3 +164,29 @@ def test_receipt_shows_the_public_address_as_text_and_a_qr_code(app, db, kiosk_c
     assert _vote_once(client, session)["board_url"] == address
     # Shown until 完成, with a timeout that 再看一会儿 starts again.
     assert 'id="receipt-more"' in page and 'data-receipt-seconds="120"' in page
+
+
+def test_a_rating_kiosk_offers_the_three_grades_and_takes_every_project_satisfied(app, db,
+                                                                                  client):
+    from decimal import Decimal
+
+    session, _ = voting_session(kind="rating", contested=False, quota=4, candidates=4,
+                                min_excess_ratio=Decimal("0"), slug="rate-kiosk")
+    _, code = kiosks.create_pairing(session, "测评机1", "voting", "staff")
+    _, credential = kiosks.enrol(code)
+    db.session.commit()
+    client.set_cookie(KIOSK_COOKIE, credential, path="/kiosk")
+    page = client.get("/kiosk/vote/").get_data(as_text=True)
+    assert "民生实事项目满意度测评" in page and "请对每个项目选择“满意”“基本满意”或“不满意”" in page
+    assert "民生实事项目票决" not in page
+    # 满意, 基本满意, 不满意 in that order, the keypad's 1 2 3 too.
+    buttons = re.findall(r'data-choice="(\w+)"', page)
+    assert buttons == ["for", "abstain", "against"]
+    strings = json.loads(html.unescape(re.search(r'data-strings="([^"]*)"', page).group(1)))
+    assert (strings["for"], strings["abstain"], strings["against"]) == ("满意", "基本满意", "不满意")
+    assert strings["keys"] == {"1": "for", "2": "abstain", "3": "against"}
+    token = client.post("/kiosk/api/vote/issue", json={
+        "card": card(session, session_delegates(session)[0])}).json["token"]
+    every = {f"{i:02d}": "for" for i in range(1, 5)}
+    cast = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": every})
+    assert cast.status_code == 200, cast.json

@@ -617,7 +617,8 @@
     focusProject(next);
   }
 
-  var CHOICE_KEYS = { 1: "for", 2: "against", 3: "abstain" };
+  // A 测评 ballot keys 1 满意 2 基本满意 3 不满意 (the server's strings say so).
+  var CHOICE_KEYS = T.keys || { 1: "for", 2: "against", 3: "abstain" };
 
   function chooseCurrent(choice) {
     var item = $("candidate-list").children[spoken.current];
