@@ -166,6 +166,6 @@ def test_a_published_rating_shows_its_grades_and_the_rectification_publicly(clie
     page = client.get(f"/s/{session.slug}/results").get_data(as_text=True)
     assert "测评结果" in page and "满意率" in page
     assert "<td class=\"num\">90.0</td>" in page and "<strong class=\"warn\">不满意</strong>" in page
-    assert "是否入选" not in page
+    assert "是否入选" not in page and "通过所需赞成票" not in page
     year = client.get(f"/c/{quote(source.congress)}/{source.year}/").get_data(as_text=True)
     assert "整改" in year and "民生项目2" in year
