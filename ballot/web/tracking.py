@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from ballot.domain import rating
-from ballot.domain.errors import N_, WrongState
+from ballot.domain.errors import N_, InvalidInput, WrongState
 from ballot.i18n import gettext
-from ballot.services import sessions, tracking
+from ballot.services import rating_sessions, sessions, tracking
 from ballot.unit_of_work import transactional
 from ballot.web.downloads import attachment
 from ballot.web.guards import current_user, load_session, role_required
@@ -83,7 +83,7 @@ def staff_list(ref: str):
     session = _published(ref)
     return render_template("tracking/staff_list.html", session=session,
                            projects=tracking.projects(session), grade_labels=rating.GRADE_LABELS,
-                           formats=tracking.EXPORT_FORMATS)
+                           formats=tracking.EXPORT_FORMATS, basis_labels=rating.BASIS_LABELS)
 
 
 @bp.get("/admin/sessions/<ref>/tracking/<int:pid>")
@@ -135,6 +135,22 @@ def record_rating(ref: str, pid: int):
     else:
         flash(gettext("测评结果已录入。"), "info")
     return _back(ref, pid)
+
+
+@bp.post("/admin/sessions/<ref>/tracking/rating-session")
+@role_required("staff")
+@transactional
+def create_rating_session(ref: str):
+    """A draft 满意度测评 session on the ticked chosen projects; on to its session page."""
+    source = _published(ref)
+    values = {key: request.form.get(key) for key in ("title", "date", "basis")}
+    values["codes"] = request.form.getlist("codes")
+    if not values["codes"]:
+        raise InvalidInput(N_("请至少勾选一个要测评的项目。"))
+    created = rating_sessions.create_from(source, values, _actor())
+    flash(gettext("满意度测评会议已创建：请导入代表名单、锁定项目名单、封箱，再像票决一样签到和投票。"),
+          "info")
+    return redirect(url_for("admin.session_page", ref=created.slug))
 
 
 @bp.get("/admin/sessions/<ref>/tracking/export/<fmt>")

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from ballot.extensions import db as _db
-from ballot.models import AuditEntry, ProgressReport, ReportPhoto
+from ballot.models import AuditEntry, ProgressReport, ReportPhoto, VoteSession
 from ballot.services import results, tracking
 from tests.services.test_results import ready_session, vote
 from tests.services.test_tracking import image_bytes, published
@@ -169,3 +169,23 @@ def test_a_published_rating_shows_its_grades_and_the_rectification_publicly(clie
     assert "是否入选" not in page and "通过所需赞成票" not in page
     year = client.get(f"/c/{quote(source.congress)}/{source.year}/").get_data(as_text=True)
     assert "整改" in year and "民生项目2" in year
+
+
+def test_staff_create_a_rating_session_from_the_tracking_page(client, db, login):
+    session = published()
+    login("staff")
+    listing = client.get(f"/admin/sessions/{session.slug}/tracking").get_data(as_text=True)
+    assert "创建满意度测评会议" in listing and listing.count('name="codes"') == 10
+    url = f"/admin/sessions/{session.slug}/tracking/rating-session"
+    none = client.post(url, data={"date": "2027-12-20"})
+    assert none.status_code == 400 and "请至少勾选一个" in none.get_data(as_text=True)
+    created = client.post(url, data={"date": "2027-12-20", "codes": ["02", "05"],
+                                     "basis": "cast"})
+    assert created.status_code == 302, created.get_data(as_text=True)
+    rated = _db.session.execute(select(VoteSession).where(VoteSession.kind == "rating")
+                                ).scalar_one()
+    assert created.headers["Location"].endswith(f"/admin/sessions/{rated.slug}")
+    assert [c.title for c in rated.candidates] == ["民生项目2", "民生项目5"]
+    assert rated.title == "2027年度民生实事项目满意度测评"
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "满意度测评：每个项目评为满意、基本满意或不满意" in page and "票决方式" not in page
