@@ -78,6 +78,19 @@ PHRASES = {
     "walkaway": N_("您还在投票吗？请按回车键继续投票，否则选票将被收回。"),
 }
 ROUND_PHRASES = {"ballot", "of_quota", "too_many"}  # need the open round's figures
+# A 满意度测评 ballot says its own words for the same clips (满意 is the 赞成 mark, 不满意 the 反对
+# mark, 基本满意 neither: domain/rating.py); keys 1 满意, 2 基本满意, 3 不满意.
+RATING_PHRASES = {
+    "ballot": N_("请对每个项目选择满意、基本满意或不满意。共 %(count)s 个项目。"),
+    "keys": N_("按上下方向键逐个听项目；按 1 满意，按 2 基本满意，按 3 不满意；按回车键进入下一步；按 0 重听；按星号键关闭语音。"),
+    "for": N_("满意"),
+    "against": N_("不满意"),
+    "abstain": N_("基本满意"),
+    "none": N_("未测评"),
+    "for_count": N_("已评满意"),
+    "of_quota": N_("个，共 %(count)s 个项目。"),
+    "unmarked_after": N_("个项目未测评，未测评的项目计为基本满意。"),
+}
 
 
 class PhraseUnknown(BallotError):
@@ -109,9 +122,16 @@ def available() -> bool:
     return shutil.which(ESPEAK) is not None
 
 
-def phrases() -> dict[str, str]:
-    """The fixed phrases, translated (the kiosk page fills in its round's figures itself)."""
-    return {key: gettext(text) for key, text in PHRASES.items()}
+def _phrases(session: VoteSession | None) -> dict[str, str]:
+    if session is not None and session.kind == "rating":
+        return {**PHRASES, **RATING_PHRASES}
+    return PHRASES
+
+
+def phrases(session: VoteSession | None = None) -> dict[str, str]:
+    """The fixed phrases of ``session``'s ballot kind, translated (the kiosk page fills in its
+    round's figures itself)."""
+    return {key: gettext(text) for key, text in _phrases(session).items()}
 
 
 def clip_text(clip: str, session: VoteSession, round_: Round | None) -> str | None:
@@ -119,12 +139,13 @@ def clip_text(clip: str, session: VoteSession, round_: Round | None) -> str | No
     ``clip`` names nothing the kiosk may say (any text that is not a known phrase, a number, a
     tracking-code character or the title of a project of the open round)."""
     kind, _, arg = clip.partition("-")
-    if clip in PHRASES and clip != "item":  # item: only as item-<n>
+    fixed = _phrases(session)
+    if clip in fixed and clip != "item":  # item: only as item-<n>
         if clip in ROUND_PHRASES:
             if round_ is None:
                 return None
-            return gettext(PHRASES[clip]) % {"count": len(round_.candidates), "quota": round_.quota}
-        return gettext(PHRASES[clip])
+            return gettext(fixed[clip]) % {"count": len(round_.candidates), "quota": round_.quota}
+        return gettext(fixed[clip])
     if kind == "num" and arg.isdigit() and arg == str(int(arg)) and int(arg) <= MAX_NUMBER:
         return arg
     if kind == "char" and len(arg) == 1 and arg in CHARACTERS:

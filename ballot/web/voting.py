@@ -68,7 +68,7 @@ def _strings(session) -> dict[str, str]:
 
     A 满意度测评 ballot marks the same three choices as 满意 (for), 不满意 (against) and 基本满意
     (abstain) (domain/rating.py), keyed 1 满意 2 基本满意 3 不满意, with no quota."""
-    texts = _vote_strings()
+    texts = _vote_strings(session)
     if session.kind == rating.KIND_RATING:
         texts.update({
             "for": gettext("满意"), "against": gettext("不满意"), "abstain": gettext("基本满意"),
@@ -80,7 +80,7 @@ def _strings(session) -> dict[str, str]:
     return texts
 
 
-def _vote_strings() -> dict[str, str]:
+def _vote_strings(session) -> dict[str, str]:
     return {
         "for": gettext("赞成"), "against": gettext("反对"), "abstain": gettext("弃权"),
         "unmarked": gettext("未表态（计为弃权）"),
@@ -95,7 +95,7 @@ def _vote_strings() -> dict[str, str]:
         "returnFailed": gettext("选票未能收回，请联系工作人员。"),
         "countdown": gettext("%(seconds)s 秒后返回"),
         "walkaway": gettext("%(seconds)s 秒后将收回选票"),
-        "speech": speech.phrases(),
+        "speech": speech.phrases(session),
         "speechNone": gettext("本投票机无法朗读：浏览器没有中文语音，服务器也未安装 espeak-ng。请联系工作人员；仍可用屏幕投票。"),
     }
 

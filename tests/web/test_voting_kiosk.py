@@ -190,3 +190,23 @@ def test_a_rating_kiosk_offers_the_three_grades_and_takes_every_project_satisfie
     every = {f"{i:02d}": "for" for i in range(1, 5)}
     cast = client.post("/kiosk/api/vote/cast", json={"token": token, "choices": every})
     assert cast.status_code == 200, cast.json
+
+
+def test_a_rating_kiosk_speaks_the_grades_not_the_vote(app, db):
+    from decimal import Decimal
+
+    from ballot.services import speech
+
+    session, _ = voting_session(kind="rating", contested=False, quota=3, candidates=3,
+                                min_excess_ratio=Decimal("0"), slug="rate-speech")
+    round_ = rounds.open_round(session)
+    with app.test_request_context():
+        spoken(speech, session, round_)
+
+
+def spoken(speech, session, round_) -> None:
+    assert [speech.clip_text(c, session, round_) for c in ("for", "abstain", "against")] == [
+        "满意", "基本满意", "不满意"]
+    assert speech.clip_text("ballot", session, round_) == "请对每个项目选择满意、基本满意或不满意。共 3 个项目。"
+    assert "按 1 满意，按 2 基本满意，按 3 不满意" in speech.phrases(session)["keys"]
+    assert speech.phrases()["for"] == "赞成"  # a 票决 kiosk is unchanged
