@@ -22,4 +22,5 @@ ballot tally "$S"
 ballot confirm "$S" --as scrutineer                # the chief scrutineer's own account
 ballot publish "$S" --as chair                     # the chair confirms and publishes
 ballot export "$S" --format bundle -o audit-bundle.zip
-ballot verify audit-bundle.zip --fingerprint "$(ballot fingerprint "$S")"
+ballot verify audit-bundle.zip --fingerprint "$(ballot fingerprint "$S")" \
+  --box-fingerprint "$(ballot fingerprint "$S" --box)"

@@ -33,6 +33,8 @@ def test_the_readme_script_runs_a_whole_session_from_demo_to_a_verified_bundle(a
                           text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "核验通过 / verified" in done.stdout
+    # Both fingerprints checked: the session key's and the ballot box's (ballot fingerprint --box).
+    assert "ballot box fingerprint" in done.stdout and "checked against the one given" in done.stdout
     assert (tmp_path / "audit-bundle.zip").exists()
     session = sessions.get_session("demo")
     assert session.state == "published"

@@ -319,13 +319,22 @@ def publish_command(session_ref: str, as_user: str) -> None:
 
 @click.command("fingerprint")
 @session_argument
+@click.option("--box", "of_box", is_flag=True,
+              help="票箱指纹（用于 ballot verify --box-fingerprint）/ the ballot box's fingerprint "
+                   "(for `ballot verify --box-fingerprint`).")
 @with_appcontext
-def fingerprint_command(session_ref: str) -> None:
-    """Print SESSION's key fingerprint alone (for `ballot verify --fingerprint`)."""
+def fingerprint_command(session_ref: str, of_box: bool) -> None:
+    """Print SESSION's key fingerprint alone (for `ballot verify --fingerprint`), or with --box
+    its ballot box's (for `ballot verify --box-fingerprint`)."""
     try:
         session = sessions.get_session(session_ref)
     except BallotError as error:
         _fail(error)
+    if of_box:
+        if not session.box_fingerprint:
+            raise click.ClickException("票箱尚未封箱，还没有票箱指纹 / the box is not sealed yet")
+        click.echo(session.box_fingerprint)
+        return
     if not session.key_fingerprint:
         raise click.ClickException("会议尚未锁定候选名单，还没有密钥 / no key before the list is locked")
     click.echo(session.key_fingerprint)

@@ -255,6 +255,21 @@ class AlreadyCast(AlreadyVoted):
     message = N_("%(name)s 代表在本轮已经投票，不能再次领取选票。")
 
 
+class PaperIssued(AlreadyVoted):
+    """The delegate was handed a paper ballot in this round: no kiosk ballot, no second paper."""
+
+    code = "paper_issued"
+    message = N_("%(name)s 代表在本轮已领取纸质选票，不能再领取选票。请把纸质选票投入票箱。")
+
+
+class PaperNotReleasable(BallotError):
+    """Staff tried to release a paper ballot: a paper once handed out cannot be taken back."""
+
+    code = "paper_not_releasable"
+    status = 409
+    message = N_("%(name)s 代表在本轮领取的是纸质选票，纸质选票发出后不能释放。未投入票箱的纸质选票在清点时按未收回计。")
+
+
 class BallotCastNotReleasable(BallotError):
     """Staff tried to release a delegate whose ballot of this round was cast."""
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ballot.models.base import Base
 
 TOKEN_STATES = ("open", "used", "voided")
+ISSUE_KINDS = ("kiosk", "paper")
 
 
 class Round(Base):
@@ -61,7 +62,8 @@ class BallotIssue(Base):
     so the mark can be cleared only by voiding that very token while it is unused, and a
     delegate whose token was used is never released. The board's ballot id is derived from the
     raw token by another derivation (ballot/crypto.py), so the stored hash yields no ballot id,
-    entry or tracking code. No time.
+    entry or tracking code. No time. A paper ballot's mark (kind "paper") has no token and no
+    kiosk: staff handed the delegate a ballot paper, which carries nothing identifying them.
     """
 
     __tablename__ = "ballot_issues"
@@ -75,7 +77,11 @@ class BallotIssue(Base):
         ForeignKey("delegates.id", ondelete="CASCADE"), primary_key=True
     )
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"))
-    token_hash: Mapped[str] = mapped_column(String(64))
+    # None for a paper ballot: no token, no kiosk; the mark is the whole record of the issue.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    # "kiosk" or "paper" (ISSUE_KINDS): issued counts are kept per kind. One mark per delegate
+    # and round whatever its kind, so a delegate never holds a kiosk and a paper ballot at once.
+    kind: Mapped[str] = mapped_column(String(10), default="kiosk", server_default="kiosk")
 
 
 class BallotToken(Base):

@@ -18,6 +18,7 @@ from ballot.domain.rules import STATE_LABELS
 from ballot.domain.tally import DECISION_TIE_BREAK
 from ballot.extensions import db
 from ballot.models import BallotIssue, BallotToken, BoardEntry, Delegate, Round, VoteSession
+from ballot.models.voting import ISSUE_KINDS
 from ballot.services import audit, sessions
 
 
@@ -108,7 +109,9 @@ def close_round(session: VoteSession, actor: str) -> Round:
             db.session.execute(insert(BoardEntry), entries)
     db.session.flush()
     audit.record(actor, "round.close", session, number=round_.number,
-                 issued=issued_count(session, round_.number), returned=len(entries),
+                 issued=issued_count(session, round_.number),
+                 issued_paper=issued_by_kind(session, round_.number)["paper"],
+                 returned=len(entries),
                  present=round_.present,
                  merkle_root=round_.merkle_root)
     return round_
@@ -180,6 +183,18 @@ def issued_count(session: VoteSession, number: int) -> int:
         select(func.count()).select_from(BallotIssue)
         .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
     ).scalar_one()
+
+
+def issued_by_kind(session: VoteSession, number: int) -> dict[str, int]:
+    """Ballots issued in round ``number`` per kind: {"kiosk": n, "paper": m}."""
+    counts = dict.fromkeys(ISSUE_KINDS, 0)
+    for kind, count in db.session.execute(
+        select(BallotIssue.kind, func.count()).select_from(BallotIssue)
+        .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
+        .group_by(BallotIssue.kind)
+    ):
+        counts[kind] = count
+    return counts
 
 
 def returned_count(session: VoteSession, number: int) -> int:

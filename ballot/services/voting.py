@@ -44,6 +44,8 @@ from ballot.domain.errors import (
     NotCheckedIn,
     NotIssued,
     NotIssuedHere,
+    PaperIssued,
+    PaperNotReleasable,
     TooManyApprovals,
     VotingNotOpen,
 )
@@ -223,6 +225,8 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
         raise NotCheckedIn(name=delegate.name)
     issued = _issue_of(session.id, round_.number, delegate.id)
     if issued is not None:
+        if issued.kind == "paper":
+            raise PaperIssued(name=delegate.name)
         state = _token_state(issued.token_hash)
         if state == "used":
             raise AlreadyCast(name=delegate.name)
@@ -236,10 +240,42 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
     # The primary key (session, round, delegate) makes a second issue impossible; a racing
     # duplicate fails here and its re-run sees this row and refuses.
     _run("add_issue", session_id=session.id, round_number=round_.number,
-         delegate_id=delegate.id, kiosk_id=kiosk.id, token_hash=token_hash)
+         delegate_id=delegate.id, kiosk_id=kiosk.id, token_hash=token_hash, kind="kiosk")
     _run("add_token", token_hash=token_hash, session_id=session.id,
          round_number=round_.number, kiosk_id=kiosk.id, state="open")
     return token, ballot_view(session, round_)
+
+
+def issue_paper(session: VoteSession, delegate: Delegate, actor: str, reason: str = "") -> int:
+    """Staff hand the checked-in ``delegate`` a paper ballot (纸质选票) for the open round.
+
+    The issue mark (kind "paper", no token, no kiosk) is the same exactly-once record as a kiosk
+    ballot's: a delegate holds one ballot per round, kiosk or paper. Refused while the delegate
+    holds an unused kiosk ballot (release it first), once they voted at a kiosk, or when they
+    already have a paper ballot. Audited (who, which delegate); returns the round number.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("请填写发放纸质选票的原因（如：代表要求、投票机故障）。"))
+    round_ = _open_round(session)
+    if delegate.session_id != session.id:
+        raise InvalidInput(N_("该代表不属于本次票决。"))
+    if delegate.attendance != "present":
+        raise NotCheckedIn(name=delegate.name)
+    issued = _issue_of(session.id, round_.number, delegate.id)
+    if issued is not None:
+        if issued.kind == "paper":
+            raise PaperIssued(name=delegate.name)
+        state = _token_state(issued.token_hash)
+        if state == "used":
+            raise AlreadyCast(name=delegate.name)
+        raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
+    # The primary key (session, round, delegate) refuses a racing second issue of any kind.
+    _run("add_issue", session_id=session.id, round_number=round_.number,
+         delegate_id=delegate.id, kiosk_id=None, token_hash=None, kind="paper")
+    audit.record(actor, "ballot.issue_paper", session, round=round_.number,
+                 delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
+    return round_.number
 
 
 def _clean_choices(choices: Any) -> dict[str, str]:
@@ -324,6 +360,8 @@ def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reaso
     issue = _issue_of(session.id, round_.number, delegate.id)
     if issue is None:
         raise NotIssued(name=delegate.name)
+    if issue.kind == "paper":
+        raise PaperNotReleasable(name=delegate.name)
     # Locks the token: a cast of it racing this release either finished first (used: refused
     # here) or waits and then finds it voided.
     if _token_state(issue.token_hash) == "used":
@@ -335,7 +373,8 @@ def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reaso
 class BallotState:
     """Where a delegate's ballot of a round stands, for the staff desk."""
 
-    state: str  # "open" (issued, unused), "cast" or "returned" (voided, may scan again)
+    state: str  # "open" (issued, unused), "cast", "returned" (voided, may scan again) or
+    # "paper" (handed a paper ballot: whether it was put in the box is known only at the count)
     kiosk: str | None = None
 
 
@@ -352,13 +391,15 @@ def ballot_states(session: VoteSession, number: int) -> dict[int, BallotState]:
             if detail.get("round") == number and isinstance(detail.get("delegate_id"), int):
                 states[detail["delegate_id"]] = BallotState("returned")
     rows = db.session.execute(
-        select(BallotIssue.delegate_id, BallotToken.state, Kiosk.name)
+        select(BallotIssue.delegate_id, BallotToken.state, Kiosk.name, BallotIssue.kind)
         .join(BallotToken, BallotToken.token_hash == BallotIssue.token_hash, isouter=True)
         .join(Kiosk, Kiosk.id == BallotIssue.kiosk_id, isouter=True)
         .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
     )
-    for delegate_id, token_state, kiosk_name in rows:
-        if token_state == "used":
+    for delegate_id, token_state, kiosk_name, kind in rows:
+        if kind == "paper":
+            states[delegate_id] = BallotState("paper")
+        elif token_state == "used":
             states[delegate_id] = BallotState("cast")
         else:  # open, or voided by the close: issued and unused
             states[delegate_id] = BallotState("open", kiosk_name)

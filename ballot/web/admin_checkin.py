@@ -18,6 +18,7 @@ from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import (
     attendance,
+    ballot_paper,
     cards,
     checkin,
     desk,
@@ -183,7 +184,11 @@ def checkin_page(ref: str):
     shown = {d.id for d in desk.filter_delegates(everyone, query, status)}
     selected_id = request.args.get("selected", "")
     selected = next((d for d in everyone if str(d.id) == selected_id), None)
+    paper_round = current.number if current is not None else 1
+    paper_issued = (rounds.issued_by_kind(session, current.number)["paper"]
+                    if current is not None and session.state == "voting" else 0)
     return render_template("admin_checkin/checkin.html", session=session, delegates=everyone,
+                           paper_round=paper_round, paper_issued=paper_issued,
                            shown=shown, query=query, status=status, selected=selected,
                            search_text=desk.search_text, ballots=ballots,
                            status_labels=desk.STATUS_LABELS,
@@ -317,3 +322,36 @@ def release_delegate(ref: str, did: int):
     voting.release_delegate(session, delegate, _actor(), request.form.get("reason", ""))
     flash(gettext("已释放 %(name)s 代表的选票，可重新领取。", name=delegate.name), "info")
     return _back_to_desk(session, delegate)
+
+
+@bp.route("/delegates/<int:did>/paper", methods=["POST"])
+@role_required(*STAFF)
+@transactional
+def issue_paper(ref: str, did: int):
+    """Hand the delegate a paper ballot for the open round (audited, with the reason): their one
+    ballot of the round, so no kiosk ballot after it and no release; asks first."""
+    session = load_session(ref)
+    delegate = roster.get_delegate(session, did)
+    if not confirm.confirmed():
+        return confirm.ask(gettext("为 %(name)s 代表发放纸质选票", name=delegate.name),
+                           gettext("%(name)s（座位 %(seat)s）本轮改用纸质选票，不能再在投票机领票；"
+                                   "纸质选票发出后不能释放。请当面交给代表本人一张本轮选票。",
+                                   name=delegate.name, seat=delegate.seat),
+                           gettext("确认发放纸质选票"),
+                           desk_url(session, delegate),
+                           reason_label=None if _has_reason()
+                           else gettext("原因（如：代表要求、投票机故障）"))
+    number = voting.issue_paper(session, delegate, _actor(), request.form.get("reason", ""))
+    flash(gettext("已为 %(name)s 代表发放第 %(n)s 轮纸质选票。", name=delegate.name, n=number),
+          "info")
+    return _back_to_desk(session, delegate)
+
+
+@bp.get("/rounds/<int:number>/ballot-paper.pdf")
+@role_required(*STAFF)
+def ballot_paper_pdf(ref: str, number: int):
+    """The round's ballot paper (A4 PDF, the same for every copy, identifying nobody)."""
+    session = load_session(ref)
+    round_ = ballot_paper.paper_round(session, number)
+    return attachment(ballot_paper.render_pdf(session, round_), "application/pdf",
+                      ballot_paper.file_name(session, round_))

@@ -16,7 +16,18 @@ from flask import Blueprint, jsonify, request, url_for
 from ballot.domain.errors import N_, InvalidInput
 from ballot.models import Delegate, VoteSession
 from ballot.models.kiosks import KIOSK_MODES
-from ballot.services import box, checkin, key_cards, kiosks, opening, results, roster, rounds
+from ballot.services import (
+    ballot_paper,
+    box,
+    checkin,
+    key_cards,
+    kiosks,
+    opening,
+    results,
+    roster,
+    rounds,
+    voting,
+)
 from ballot.unit_of_work import transactional
 from ballot.web import serializers
 from ballot.web.downloads import attachment
@@ -83,6 +94,30 @@ def undo_check_in(ref: str):
     delegate = _delegate(session, body)
     checkin.undo_check_in(session, delegate, _actor(), _text(body, "reason"))
     return jsonify({"delegate": serializers.delegate(delegate)})
+
+
+@bp.post("/paper")
+@role_required("staff")
+@transactional
+def issue_paper(ref: str):
+    """Hand a checked-in delegate (seat, name or id) a paper ballot for the open round (a
+    reason), as at the staff desk; the round's issued counts per kind."""
+    session = load_session(ref)
+    body = _body()
+    delegate = _delegate(session, body)
+    number = voting.issue_paper(session, delegate, _actor(), _text(body, "reason"))
+    return jsonify({"round": number, "delegate": serializers.delegate(delegate),
+                    "issued": rounds.issued_by_kind(session, number)}), 201
+
+
+@bp.get("/rounds/<int:number>/ballot-paper.pdf")
+@role_required("staff")
+def ballot_paper_pdf(ref: str, number: int):
+    """The round's ballot paper (A4 PDF, the same for every copy, identifying nobody)."""
+    session = load_session(ref)
+    round_ = ballot_paper.paper_round(session, number)
+    return attachment(ballot_paper.render_pdf(session, round_), "application/pdf",
+                      ballot_paper.file_name(session, round_))
 
 
 @bp.post("/leave")

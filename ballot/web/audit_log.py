@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "ballot.return": N_("投票机收回未投选票"), "ballot.reissue": N_("投票机重新发放选票"),
     "box.seal": N_("封箱"), "box.reseal": N_("重新封箱"), "box.unseal": N_("封箱作废"),
     "box.partial": N_("监票人出示密钥卡开箱"),
+    "ballot.issue_paper": N_("发放纸质选票"),
     "round.open": N_("开始投票"), "round.close": N_("结束投票"), "round.count": N_("计票"),
     "round.tie_break": N_("再次投票"), "round.leave_empty": N_("名额空缺"),
     "result.scrutineer_confirmed": N_("总监票人确认"), "result.chair_confirmed": N_("主持人确认"),

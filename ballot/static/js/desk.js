@@ -48,8 +48,10 @@
       var state = row.dataset.attendance;
       button.formAction = base + id + "/" + button.dataset.action;
       // data-closed: not possible in the session's current state, whoever is selected.
-      button.hidden = button.dataset.closed === "1" || (button.dataset.action === "release"
-        ? !row.dataset.issued : when.indexOf(state) === -1);
+      var action = button.dataset.action;
+      button.hidden = button.dataset.closed === "1" || (action === "release"
+        ? !row.dataset.issued : action === "paper"
+          ? !row.dataset.paperable || state !== "present" : when.indexOf(state) === -1);
     });
     form.hidden = false;
     document.getElementById("desk-hint").hidden = true;
