@@ -109,3 +109,24 @@ def synthetic_session(app, entries: int, seed: int) -> int:
             db.session.execute(insert(BoardEntry), rows[start:start + 10_000])
         db.session.commit()
         return session.id
+
+
+def close_and_open_all(app, session_ids: list[int]) -> dict:
+    """Close round 1 of every session (multiplying its ciphertexts per project) and open each
+    box with its drill shares, as the province's townships do at the end of the morning."""
+    with app.app_context():
+        close_s = close_cpu_s = open_s = open_cpu_s = 0.0
+        counted = 0
+        for session_id in session_ids:
+            session = db.session.get(VoteSession, session_id)
+            wall, cpu, _ = _cpu_timed(lambda s=session: results.close_voting(s, "bench"))
+            db.session.commit()
+            close_s, close_cpu_s = close_s + wall, close_cpu_s + cpu
+            wall, cpu, _ = _cpu_timed(
+                lambda s=session: opening.open_with_drill_shares(s, "bench"))
+            db.session.commit()
+            open_s, open_cpu_s = open_s + wall, open_cpu_s + cpu
+            counted += rounds.get_round(session, 1).result is not None
+        db.session.remove()
+    return {"sessions": len(session_ids), "counted": counted, "close_s": close_s,
+            "close_cpu_s": close_cpu_s, "open_s": open_s, "open_cpu_s": open_cpu_s}

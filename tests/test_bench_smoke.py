@@ -51,9 +51,19 @@ def test_tiny_bench_run_is_well_formed_and_clean(tmp_path):
     assert "| 10 delegates / 2 kiosks | sqlite | sync×2 | 10 |" in table
     assert "| chair live.json |" in table
     assert "| ballot box, 12 projects, quota 10, one core |" in table
-    # What ÷ trivial asks of a ballot: the session's row, its figures from the same run.
-    trivial = saved["ceilings"]["trivial_sqlite"]["requests_per_s"]
-    per_request = trivial / rows[0]["ballots_per_s"] / 3
-    assert f"| sqlite | {trivial:,.0f} | {rows[0]['ballots_per_s']:.1f} |" in table
-    assert f"| {per_request:.1f} |" in table
+    # Where a ballot's CPU goes, against the group operations its encryption needs.
+    ops = box["encrypt_group_ops"]
+    assert ops["var_mul"] > 0 and ops["base_mul"] > 0 and box["encrypt_group_ops_cpu_ms"] > 0
+    costs = saved["ballot_cost"]
+    assert [c["scenario"] for c in costs] == [rows[0]["name"], rows[1]["name"]]
+    for cost in costs:
+        assert cost["http_flask_driver_ms"] == pytest.approx(
+            cost["server_ms"] - cost["encrypt_ms"] - cost["sign_ms"], abs=0.02)
+        assert cost["multiple_server"] == pytest.approx(
+            cost["server_ms"] / box["encrypt_group_ops_cpu_ms"], rel=0.02)
+    assert f"| {rows[0]['name']} | sqlite | {costs[0]['server_ms']:.1f} |" in table
+    assert not any("trivial" in t["target"] for t in saved["targets"])
+    assert "÷ trivial" not in table
+    assert any(t["target"].startswith("server + DB CPU per ballot") for t in saved["targets"])
+    assert saved["province"]["close_and_open"]["counted"] == 2
     assert result["run_seconds"] == saved["run_seconds"]
