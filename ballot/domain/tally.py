@@ -30,6 +30,16 @@ PROBLEM_UNKNOWN_CANDIDATE = "unknown_candidate"
 PROBLEM_UNKNOWN_CHOICE = "unknown_choice"
 PROBLEM_TOO_MANY_FOR = "too_many_for"
 
+# Ballot kinds (who filled the ballot in) and why a ballot is invalid (无效票), as the result
+# document counts them. Kiosk ballots are refused before submission when invalid; a paper ballot
+# typed in by counting staff is recorded as invalid with its reason.
+KIND_KIOSK = "kiosk"
+KIND_PAPER = "paper"
+BALLOT_KINDS: tuple[str, ...] = (KIND_KIOSK, KIND_PAPER)
+INVALID_OVER_QUOTA = "over_quota"  # 超过应选数
+INVALID_UNREADABLE = "unreadable"  # 无法辨认
+INVALID_REASONS: tuple[str, ...] = (INVALID_OVER_QUOTA, INVALID_UNREADABLE)
+
 DECISION_TIE_BREAK = "tie_break"
 DECISION_LEAVE_EMPTY = "leave_empty"
 DECISIONS: frozenset[str] = frozenset({DECISION_TIE_BREAK, DECISION_LEAVE_EMPTY})
@@ -52,6 +62,7 @@ class RoundSpec:
     present: int
     issued: int
     pass_basis: str = PASS_BASIS_ROSTER
+    issued_paper: int = 0  # of ``issued``, the paper ballots handed out; the rest were kiosk's
 
     def __post_init__(self) -> None:
         # Coerce lists to a tuple so a spec built from JSON is still hashable and immutable.
@@ -62,10 +73,17 @@ class RoundSpec:
             raise ValueError("candidate codes must be unique")
         if self.quota < 1:
             raise ValueError(f"quota must be >= 1, got {self.quota}")
-        for name in ("roster_size", "present", "issued"):
+        for name in ("roster_size", "present", "issued", "issued_paper"):
             _check_count(name, getattr(self, name))
+        if self.issued_paper > self.issued:
+            raise ValueError(f"issued_paper {self.issued_paper} > issued {self.issued}")
         if self.pass_basis not in PASS_BASES:
             raise ValueError(f"pass_basis must be one of {sorted(PASS_BASES)}")
+
+    @property
+    def issued_by_kind(self) -> dict[str, int]:
+        """Ballots issued per kind: {"kiosk": n, "paper": m}."""
+        return {KIND_KIOSK: self.issued - self.issued_paper, KIND_PAPER: self.issued_paper}
 
     @property
     def pass_threshold(self) -> int:
@@ -165,6 +183,10 @@ class RoundResult:
     chosen: tuple[str, ...]
     tie: Tie | None
     shortfall: int
+    # {"kiosk": n, "paper": m} and {"over_quota": n, "unreadable": m}; read-only like counts.
+    issued_by_kind: dict[str, int] = field(hash=False)
+    returned_by_kind: dict[str, int] = field(hash=False)
+    invalid_by_reason: dict[str, int] = field(hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec's JSON-able round result (ints, strs, lists, dicts, bools, None; no floats)."""
@@ -188,16 +210,25 @@ class RoundResult:
             "chosen": list(self.chosen),
             "tie": None if self.tie is None else self.tie.to_dict(),
             "shortfall": self.shortfall,
+            "issued_by_kind": {kind: self.issued_by_kind[kind] for kind in BALLOT_KINDS},
+            "returned_by_kind": {kind: self.returned_by_kind[kind] for kind in BALLOT_KINDS},
+            "invalid_by_reason": {r: self.invalid_by_reason[r] for r in INVALID_REASONS},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoundResult:
         """Rebuild a result from to_dict() output (e.g. a stored or published result document).
 
-        Extra keys (such as "merkle_root" or "decision" in result.json) are ignored.
+        Extra keys (such as "merkle_root" or "decision" in result.json) are ignored. A document
+        from before paper ballots (no "issued_by_kind", "returned_by_kind", "invalid_by_reason")
+        reads as all kiosk ballots and no invalid reason.
         """
         candidates = tuple(str(c) for c in data["candidates"])
         tie = data["tie"]
+        issued, returned = int(data["issued"]), int(data["returned"])
+        by_kind = data.get("issued_by_kind") or {KIND_KIOSK: issued}
+        returned_kind = data.get("returned_by_kind") or {KIND_KIOSK: returned}
+        reasons = data.get("invalid_by_reason") or {}
         return cls(
             number=int(data["number"]),
             candidates=candidates,
@@ -207,8 +238,8 @@ class RoundResult:
             roster_size=int(data["roster_size"]),
             present=int(data["present"]),
             pass_threshold=int(data["pass_threshold"]),
-            issued=int(data["issued"]),
-            returned=int(data["returned"]),
+            issued=issued,
+            returned=returned,
             valid=int(data["valid"]),
             invalid=int(data["invalid"]),
             returned_within_issued=bool(data["returned_within_issued"]),
@@ -218,6 +249,9 @@ class RoundResult:
             chosen=tuple(str(c) for c in data["chosen"]),
             tie=None if tie is None else Tie.from_dict(tie),
             shortfall=int(data["shortfall"]),
+            issued_by_kind={k: int(by_kind.get(k, 0)) for k in BALLOT_KINDS},
+            returned_by_kind={k: int(returned_kind.get(k, 0)) for k in BALLOT_KINDS},
+            invalid_by_reason={r: int(reasons.get(r, 0)) for r in INVALID_REASONS},
         )
 
 
@@ -277,28 +311,62 @@ def _cut(
     return above, Tie(candidates=group, slots=quota - len(above))
 
 
-def tally_round(spec: RoundSpec, ballots: Iterable[Mapping[str, str]]) -> RoundResult:
-    """Count plaintext ballots (a test's, a paper ballot's) through ``tally_totals``.
+def invalid_reason(choices: Mapping[str, str] | None, spec: RoundSpec) -> str | None:
+    """Why a paper ballot as read is invalid (INVALID_OVER_QUOTA / INVALID_UNREADABLE), or None.
 
-    Invalid ballots (see ballot_problem) count in ``returned`` and ``invalid`` only.
+    ``None`` is a ballot nobody could read (无法辨认); a mark that is no choice or a project not
+    on the round's ballot cannot be read either.
+    """
+    if choices is None:
+        return INVALID_UNREADABLE
+    problem = ballot_problem(choices, spec)
+    if problem is None:
+        return None
+    return INVALID_OVER_QUOTA if problem == PROBLEM_TOO_MANY_FOR else INVALID_UNREADABLE
+
+
+def tally_round(spec: RoundSpec, ballots: Iterable[Mapping[str, str]],
+                paper: Iterable[Mapping[str, str] | None] = ()) -> RoundResult:
+    """Count plaintext ballots (a test's; paper ballots as the counting staff read them)
+    through ``tally_totals``: ``ballots`` cast at kiosks, ``paper`` from the paper box (None:
+    unreadable).
+
+    Invalid ballots (see invalid_reason) count in ``returned`` and ``invalid`` only.
     """
     totals = {code: [0, 0] for code in spec.candidates}
-    returned = invalid = 0
-    for choices in ballots:
-        returned += 1
-        if not is_valid_ballot(choices, spec):
-            invalid += 1
-            continue
-        for code, choice in choices.items():
-            if choice == FOR:
-                totals[code][0] += 1
-            elif choice == AGAINST:
-                totals[code][1] += 1
-    return tally_totals(spec, {code: (f, a) for code, (f, a) in totals.items()}, returned, invalid)
+    returned = dict.fromkeys(BALLOT_KINDS, 0)
+    reasons = dict.fromkeys(INVALID_REASONS, 0)
+    for kind, pile in ((KIND_KIOSK, ballots), (KIND_PAPER, paper)):
+        for choices in pile:
+            returned[kind] += 1
+            reason = invalid_reason(choices, spec)
+            if reason is not None:
+                reasons[reason] += 1
+                continue
+            for code, choice in choices.items():
+                if choice == FOR:
+                    totals[code][0] += 1
+                elif choice == AGAINST:
+                    totals[code][1] += 1
+    return tally_totals(spec, {code: (f, a) for code, (f, a) in totals.items()},
+                        sum(returned.values()), sum(reasons.values()),
+                        returned_by_kind=returned, invalid_by_reason=reasons)
+
+
+def _per_key(name: str, values: Mapping[str, int], keys: tuple[str, ...], total: int
+             ) -> dict[str, int]:
+    if set(values) != set(keys):
+        raise ValueError(f"{name} must name exactly {list(keys)}, got {sorted(values)}")
+    for key in keys:
+        _check_count(f"{name}[{key}]", values[key])
+    if sum(values.values()) != total:
+        raise ValueError(f"{name} adds up to {sum(values.values())}, not {total}")
+    return {key: values[key] for key in keys}
 
 
 def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returned: int,
-                 invalid: int = 0) -> RoundResult:
+                 invalid: int = 0, *, returned_by_kind: Mapping[str, int] | None = None,
+                 invalid_by_reason: Mapping[str, int] | None = None) -> RoundResult:
     """Decide a round from its per-project (赞成, 反对) totals over the valid ballots.
 
     This is how the sealed box is counted: only these totals are ever decrypted. 弃权 is what
@@ -308,7 +376,13 @@ def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returne
     none of it is chosen and ``tie`` names the group and the slots left. ``shortfall`` is how
     many slots lack a passing project.
 
-    A round whose ballots returned exceed those issued is void (DESIGN §2): counts, ``passed``
+    ``returned_by_kind`` splits ``returned`` into kiosk and paper ballots (default: all kiosk);
+    ``invalid_by_reason`` splits ``invalid`` by reason (over_quota, unreadable; needed when any
+    ballot is invalid). Both must add up to their totals.
+
+    A round whose ballots returned exceed those issued, for either kind, is void (DESIGN §2;
+    a paper ballot more than were handed out is stuffed even when kiosk ballots went unused):
+    counts, ``passed``
     and ``ranking`` are still reported for the record, but ``chosen`` is empty, ``tie`` is None
     and ``shortfall`` is 0, because a void round decides nothing; the caller reports it
     (``returned_within_issued`` is False) and the round must be held again. ValueError when the
@@ -316,6 +390,12 @@ def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returne
     """
     _check_count("returned", returned)
     _check_count("invalid", invalid)
+    by_kind = _per_key("returned_by_kind", returned_by_kind if returned_by_kind is not None
+                       else {KIND_KIOSK: returned, KIND_PAPER: 0}, BALLOT_KINDS, returned)
+    if invalid_by_reason is None and invalid:
+        raise ValueError("invalid ballots need their reasons (invalid_by_reason)")
+    reasons = _per_key("invalid_by_reason", invalid_by_reason if invalid_by_reason is not None
+                       else dict.fromkeys(INVALID_REASONS, 0), INVALID_REASONS, invalid)
     valid = returned - invalid
     if valid < 0 or set(totals) != set(spec.candidates):
         raise ValueError("totals must name every candidate of the round, invalid <= returned")
@@ -331,7 +411,8 @@ def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returne
     threshold = spec.pass_threshold
     passed = tuple(code for code in spec.candidates if counts[code].for_ >= threshold)
     ranking = _rank(passed, counts)
-    within_issued = returned <= spec.issued
+    issued_by_kind = spec.issued_by_kind
+    within_issued = all(by_kind[kind] <= issued_by_kind[kind] for kind in BALLOT_KINDS)
     if within_issued:
         chosen, tie = _cut(ranking, spec.quota, spec.candidates)
         shortfall = max(0, spec.quota - len(passed))
@@ -358,11 +439,14 @@ def tally_totals(spec: RoundSpec, totals: Mapping[str, tuple[int, int]], returne
         chosen=chosen,
         tie=tie,
         shortfall=shortfall,
+        issued_by_kind=issued_by_kind,
+        returned_by_kind=by_kind,
+        invalid_by_reason=reasons,
     )
 
 
 def next_round_spec(
-    previous: RoundSpec, result: RoundResult, present: int, issued: int
+    previous: RoundSpec, result: RoundResult, present: int, issued: int, issued_paper: int = 0
 ) -> RoundSpec:
     """The tie-break round (再次投票) after `result`: the tied projects, for the open slots."""
     if result.number != previous.number:
@@ -378,6 +462,7 @@ def next_round_spec(
         present=present,
         issued=issued,
         pass_basis=previous.pass_basis,
+        issued_paper=issued_paper,
     )
 
 

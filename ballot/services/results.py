@@ -84,6 +84,7 @@ def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
         present=round_.present,
         issued=rounds.issued_count(session, round_.number),
         pass_basis=session.pass_basis,
+        issued_paper=rounds.issued_by_kind(session, round_.number)["paper"],
     )
 
 
@@ -98,8 +99,10 @@ def count_totals(session: VoteSession, round_: Round, totals: dict[str, tuple[in
     """Count an opened round from its decrypted (赞成, 反对) totals; stored and audited."""
     if round_.state != "closed" or round_.result is not None:
         raise WrongState(N_("第 %(number)s 轮不在等待开箱计票的状态。"), number=round_.number)
-    returned = rounds.returned_count(session, round_.number)
-    result = tally_totals(round_spec(session, round_), totals, returned)
+    figures = rounds.board_figures(session, round_.number)
+    result = tally_totals(round_spec(session, round_), totals, figures.returned, figures.invalid,
+                          returned_by_kind=figures.returned_by_kind,
+                          invalid_by_reason=figures.invalid_by_reason)
     round_.result = result.to_dict()
     audit.record(actor, "round.count", session, number=round_.number, returned=result.returned,
                  valid=result.valid, invalid=result.invalid, chosen=list(result.chosen),

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ballot import crypto, merkle
 from ballot.ballotbox import proofs
+from ballot.domain import tally
 from ballot.domain.errors import N_, InvalidInput, Listing, NotFound, WrongState
 from ballot.domain.rules import STATE_LABELS
 from ballot.domain.tally import DECISION_TIE_BREAK
@@ -203,6 +205,38 @@ def returned_count(session: VoteSession, number: int) -> int:
         select(func.count()).select_from(BoardEntry)
         .where(BoardEntry.session_id == session.id, BoardEntry.round_number == number)
     ).scalar_one()
+
+
+@dataclass(frozen=True)
+class BoardFigures:
+    """A round's entries counted by kind and, for invalid paper ballots, by reason."""
+
+    returned_by_kind: dict[str, int]
+    invalid_by_reason: dict[str, int]
+
+    @property
+    def returned(self) -> int:
+        return sum(self.returned_by_kind.values())
+
+    @property
+    def invalid(self) -> int:
+        return sum(self.invalid_by_reason.values())
+
+
+def board_figures(session: VoteSession, number: int) -> BoardFigures:
+    """Returned per kind and invalid per reason, read off the round's board entries (a paper
+    entry says "kind": "paper"; an invalid one its "invalid" reason; kiosk entries neither)."""
+    by_kind = dict.fromkeys(tally.BALLOT_KINDS, 0)
+    reasons = dict.fromkeys(tally.INVALID_REASONS, 0)
+    for payload in db.session.execute(
+        select(BoardEntry.payload).where(BoardEntry.session_id == session.id,
+                                         BoardEntry.round_number == number)
+    ).scalars():
+        data = json.loads(payload)
+        by_kind[data.get("kind", tally.KIND_KIOSK)] += 1
+        if "invalid" in data:
+            reasons[data["invalid"]] += 1
+    return BoardFigures(by_kind, reasons)
 
 
 def issued_names(session: VoteSession, number: int) -> list[str]:

@@ -544,3 +544,19 @@ def test_openssl_recipe_for_the_fingerprint(tmp_path):
     run = subprocess.run(["sh", "-c", recipe], cwd=out, capture_output=True, text=True,
                          check=True)
     assert run.stdout.split()[0] == crypto.fingerprint(_PRISTINE.key)
+
+
+def test_result_from_before_paper_ballots_still_verifies(tmp_path):
+    # A result signed before issue 22 has no per-kind figures: all its ballots are kiosk ones.
+    session = _PRISTINE.copy()
+    for rnd in session.result["rounds"]:
+        for key in ("issued_by_kind", "returned_by_kind", "invalid_by_reason"):
+            del rnd[key]
+    assert forge(session, tmp_path, "session-key") == set()
+
+
+def test_paper_issued_stated_above_issued_fails(tmp_path):
+    session = _PRISTINE.copy()
+    first = session.result["rounds"][0]
+    first["issued_by_kind"] = {"kiosk": 0, "paper": first["issued"] + 1}
+    assert "tally_failed" in forge(session, tmp_path, "session-key")

@@ -32,6 +32,8 @@ ROUND_RESULT_KEYS = {
     "number", "candidates", "quota", "contested", "pass_basis", "roster_size", "present",
     "pass_threshold", "issued", "returned", "valid", "invalid", "returned_within_issued",
     "counts", "passed", "ranking", "chosen", "tie", "shortfall",
+    # Paper ballots (issue 22): issued and returned per kind, invalid ballots per reason.
+    "issued_by_kind", "returned_by_kind", "invalid_by_reason",
 }  # fmt: skip
 
 
@@ -93,6 +95,7 @@ def test_typical_twelve_for_ten() -> None:
 
     assert result.pass_threshold == 31
     assert (result.returned, result.valid, result.invalid) == (56, 55, 1)
+    assert result.invalid_by_reason == {"over_quota": 1, "unreadable": 0}
     assert result.returned_within_issued
     assert fors(result) == TYPICAL_VOTES
     assert result.passed == codes(11)
@@ -582,3 +585,99 @@ def test_combine_compares_tie_break_candidates_in_ballot_order() -> None:
     round2 = tally_round(swapped, ballots_for({"10": 20, "11": 34}, 56))
     with pytest.raises(ValueError, match="does not break"):
         combine_rounds(10, [round1, round2], {1: "tie_break"})
+
+
+# --- paper ballots: issued and returned per kind, invalid per reason (issue 22) --------------
+
+
+def test_mixed_round_counts_per_kind_and_reason() -> None:
+    spec = make_spec(candidates=codes(3), quota=2, roster_size=9, present=9, issued=8,
+                     issued_paper=4)
+    kiosk = [{"01": "for", "02": "for"}, {"01": "for"}, {"03": "against"}, {}]
+    paper = [
+        {"01": "for", "02": "against"},
+        {"01": "for", "02": "for", "03": "for"},  # 3 赞成 for 2 slots: 超过应选数
+        None,  # 无法辨认
+    ]
+    result = tally_round(spec, kiosk, paper)
+
+    assert (result.returned, result.valid, result.invalid) == (7, 5, 2)
+    assert result.issued_by_kind == {"kiosk": 4, "paper": 4}
+    assert result.returned_by_kind == {"kiosk": 4, "paper": 3}
+    assert result.invalid_by_reason == {"over_quota": 1, "unreadable": 1}
+    assert result.counts["01"] == Count(for_=3, against=0, abstain=2)
+    assert result.counts["02"] == Count(for_=1, against=1, abstain=3)
+    assert result.returned_within_issued
+    data = result.to_dict()
+    assert data["issued_by_kind"] == {"kiosk": 4, "paper": 4}
+    assert data["returned_by_kind"] == {"kiosk": 4, "paper": 3}
+    assert data["invalid_by_reason"] == {"over_quota": 1, "unreadable": 1}
+    assert RoundResult.from_dict(json.loads(json.dumps(data))) == result
+
+
+def test_more_paper_returned_than_paper_issued_voids_the_round() -> None:
+    # 3 issued (2 kiosk, 1 paper), 2 returned in all: within the total, but 2 paper ballots
+    # came back for the 1 handed out. Stuffed: the round decides nothing.
+    spec = make_spec(candidates=codes(2), quota=1, roster_size=3, present=3, issued=3,
+                     issued_paper=1)
+    result = tally_round(spec, [], [{"01": "for"}, {"01": "for"}])
+    assert result.returned == 2 <= result.issued
+    assert not result.returned_within_issued
+    assert result.chosen == ()
+    assert result.to_dict()["returned_within_issued"] is False
+
+
+def test_older_documents_read_as_kiosk_only() -> None:
+    data = tally_round(make_spec(), ballots_for(TYPICAL_VOTES, 55)).to_dict()
+    for key in ("issued_by_kind", "returned_by_kind", "invalid_by_reason"):
+        del data[key]
+    result = RoundResult.from_dict(data)
+    assert result.issued_by_kind == {"kiosk": 57, "paper": 0}
+    assert result.returned_by_kind == {"kiosk": 55, "paper": 0}
+    assert result.invalid_by_reason == {"over_quota": 0, "unreadable": 0}
+
+
+@pytest.mark.parametrize("returned_by_kind, invalid_by_reason", [
+    ({"kiosk": 3, "paper": 0}, None),                       # adds up to 3, not 4
+    ({"kiosk": 4}, None),                                   # a kind missing
+    ({"kiosk": 2, "paper": 2, "post": 0}, None),            # a kind of no ballot
+    ({"kiosk": 5, "paper": -1}, None),                      # negative
+    ({"kiosk": 2, "paper": 2}, {"over_quota": 2, "unreadable": 0}),  # reasons add to 2, not 1
+    ({"kiosk": 2, "paper": 2}, {"over_quota": 1}),          # a reason missing
+])
+def test_per_kind_figures_that_do_not_add_up_are_refused(returned_by_kind,
+                                                         invalid_by_reason) -> None:
+    spec = make_spec(candidates=codes(2), quota=1, roster_size=5, present=5, issued=5,
+                     issued_paper=2)
+    invalid = 1 if invalid_by_reason is not None else 0
+    with pytest.raises(ValueError):
+        tally_totals(spec, {"01": (1, 0), "02": (0, 0)}, 4, invalid,
+                     returned_by_kind=returned_by_kind, invalid_by_reason=invalid_by_reason)
+
+
+def test_invalid_ballots_need_a_reason_and_paper_issued_fits_issued() -> None:
+    spec = make_spec(candidates=codes(2), quota=1, roster_size=5, present=5, issued=5)
+    with pytest.raises(ValueError, match="reasons"):
+        tally_totals(spec, {"01": (1, 0), "02": (0, 0)}, 3, 1)
+    with pytest.raises(ValueError):
+        make_spec(issued=2, issued_paper=3)
+
+
+@given(
+    issued_kiosk=st.integers(0, 6), issued_paper=st.integers(0, 6),
+    returned_kiosk=st.integers(0, 8), paper_marks=st.lists(
+        st.one_of(st.none(), st.sampled_from(["for", "against", "abstain"])), max_size=8),
+)
+def test_per_kind_void_is_always_detected(issued_kiosk: int, issued_paper: int,
+                                          returned_kiosk: int, paper_marks: list) -> None:
+    spec = make_spec(candidates=codes(1), quota=1, roster_size=20, present=20,
+                     issued=issued_kiosk + issued_paper, issued_paper=issued_paper)
+    kiosk = [{"01": "for"}] * returned_kiosk
+    paper = [None if mark is None else {"01": mark} for mark in paper_marks]
+    result = tally_round(spec, kiosk, paper)
+    expected = returned_kiosk <= issued_kiosk and len(paper) <= issued_paper
+    assert result.returned_within_issued is expected
+    assert result.returned_by_kind == {"kiosk": returned_kiosk, "paper": len(paper)}
+    assert result.invalid_by_reason["unreadable"] == paper_marks.count(None)
+    if not expected:
+        assert result.chosen == () and result.tie is None
