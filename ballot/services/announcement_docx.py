@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from ballot.domain import rating
 from ballot.domain.errors import ResultNotFinal
 from ballot.models import VoteSession
 from ballot.services import results
@@ -82,7 +83,7 @@ def to_docx(session: VoteSession) -> bytes:
     from docx.shared import Cm
 
     from ballot.services.result_rows import counted as _counted
-    from ballot.services.result_rows import project_rows
+    from ballot.services.result_rows import is_rating, project_rows
 
     found = _counted(session)
     if not found.ready or found.final.pending_tie is not None:
@@ -97,7 +98,9 @@ def to_docx(session: VoteSession) -> bytes:
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    document.core_properties.title = f"{session.display_title}民生实事项目票决结果公告"
+    rated = is_rating(session)
+    kind = "满意度测评" if rated else "票决"
+    document.core_properties.title = f"{session.display_title}民生实事项目{kind}结果公告"
     document.core_properties.author = session.congress
 
     if session.is_drill:
@@ -108,12 +111,51 @@ def to_docx(session: VoteSession) -> bytes:
                    align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(document, session.title, 20, font=HEADING_FONT, align=WD_ALIGN_PARAGRAPH.CENTER,
                space_after=0)
-    _paragraph(document, f"{session.year}年度民生实事项目票决结果公告", 20, font=HEADING_FONT,
+    _paragraph(document, f"{session.year}年度民生实事项目{kind}结果公告", 20, font=HEADING_FONT,
                align=WD_ALIGN_PARAGRAPH.CENTER, space_after=18)
-    _paragraph(document, f"{session.title}于{session.date.year}年{session.date.month}月"
-               f"{session.date.day}日以无记名投票方式对{len(by_code)}个{session.year}年度民生实事"
-               f"候选项目进行了票决。现将票决结果公告如下：", indent=True)
+    when = f"{session.date.year}年{session.date.month}月{session.date.day}日"
+    if rated:
+        _paragraph(document, f"{session.title}于{when}以无记名投票方式对{len(by_code)}个"
+                   f"{session.year}年度民生实事项目的实施情况进行了满意度测评。"
+                   f"现将测评结果公告如下：", indent=True)
+    else:
+        _paragraph(document, f"{session.title}于{when}以无记名投票方式对{len(by_code)}个"
+                   f"{session.year}年度民生实事候选项目进行了票决。现将票决结果公告如下：",
+                   indent=True)
     _paragraph(document, results.announcement(session, result), indent=True)
+
+    if rated:
+        rows = project_rows(session, found)
+        _paragraph(document, "各项目测评结果", 14, font=HEADING_FONT)
+        _table(document, ["票序", "项目名称", "承办单位", "满意", "基本满意", "不满意",
+                          "满意率（%）", "测评结果"],
+               [[r["票序"], r["项目名称"], r["承办单位"], str(r["满意"]), str(r["基本满意"]),
+                 str(r["不满意"]), str(r["满意率（%）"]), r["测评结果"]] for r in rows],
+               [1.1, 4.6, 2.6, 1.1, 1.5, 1.3, 1.6, 1.8])
+        dissatisfied = [r["项目名称"] for r in rows if r["grade"] == rating.DISSATISFIED]
+        if dissatisfied:
+            _paragraph(document, f"测评结果为不满意的项目（{'、'.join(dissatisfied)}）由承办单位"
+                       f"整改，整改情况在项目实施跟踪中公开，并在下一次满意度测评中再次测评。",
+                       indent=True)
+    else:
+        _vote_tables(document, session, found, result, by_code)
+    names = [f"总监票人：{session.chief_scrutineer or '＿＿＿＿'}",
+             f"监票人：{session.scrutineers or '＿＿＿＿'}",
+             f"计票人：{session.counters or '＿＿＿＿'}"]
+    _paragraph(document, "　".join(names), 12, space_after=24)
+    _paragraph(document, "特此公告。", indent=True, space_after=36)
+    _paragraph(document, f"{session.congress}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT,
+               space_after=0)
+    _paragraph(document, f"{session.date.year}年{session.date.month}月{session.date.day}日",
+               align=WD_ALIGN_PARAGRAPH.RIGHT)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _vote_tables(document, session: VoteSession, found, result: dict, by_code: dict) -> None:
+    """A 票决's tables: the chosen projects with their votes, then every candidate's count."""
+    from ballot.services.result_rows import project_rows
 
     chosen = list(result["chosen"])
     final_counts = _final_counts(project_rows(session, found))
@@ -129,18 +171,6 @@ def to_docx(session: VoteSession) -> bytes:
     _table(document, ["轮次", "票序", "项目名称", "赞成", "反对", "弃权", "结果"],
            [[str(r["轮次"]), r["票序"], r["项目名称"], str(r["赞成"]), str(r["反对"]),
              str(r["弃权"]), r["本轮结果"]] for r in rows], [1.4, 1.4, 6.0, 1.3, 1.3, 1.3, 3.0])
-    names = [f"总监票人：{session.chief_scrutineer or '＿＿＿＿'}",
-             f"监票人：{session.scrutineers or '＿＿＿＿'}",
-             f"计票人：{session.counters or '＿＿＿＿'}"]
-    _paragraph(document, "　".join(names), 12, space_after=24)
-    _paragraph(document, "特此公告。", indent=True, space_after=36)
-    _paragraph(document, f"{session.congress}（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT,
-               space_after=0)
-    _paragraph(document, f"{session.date.year}年{session.date.month}月{session.date.day}日",
-               align=WD_ALIGN_PARAGRAPH.RIGHT)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 def _final_counts(rows: list[dict]) -> dict[str, int]:

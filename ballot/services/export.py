@@ -20,7 +20,14 @@ from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
 from ballot.services import box, opening, results, rounds, sessions, spreadsheets
 from ballot.services.bundle_cache import BundleCache
-from ballot.services.result_rows import counted, project_rows, round_rows
+from ballot.services.result_rows import (
+    counted,
+    is_rating,
+    project_headers,
+    project_rows,
+    round_headers,
+    round_rows,
+)
 
 FORMATS = ("csv", "xlsx", "pdf", "docx", "json", "bundle")
 MIMETYPES = {
@@ -34,12 +41,10 @@ MIMETYPES = {
 EXTENSIONS = {"csv": "csv", "xlsx": "xlsx", "pdf": "pdf", "docx": "docx", "json": "json",
               "bundle": "zip"}
 
-PROJECT_HEADERS = ("轮次", "票序", "项目名称", "承办单位", "赞成", "反对", "弃权", "是否通过",
-                   "排名", "本轮结果", "最终入选")
-ROUND_HEADERS = ("轮次", "应选名额", "应到", "实到", "发出选票", "收回选票", "有效票", "无效票",
-                 "通过所需赞成票", "收回不超过发出", "Merkle 根")
+# The project and round columns (a 票决's or a 测评's) come from result_rows.
 CANDIDATE_HEADERS = ("票序", "项目名称", "类别", "承办单位", "预算（万元）", "征集渠道",
                      "最终入选", "最终排序")
+RATED_PROJECT_HEADERS = ("票序", "项目名称", "类别", "承办单位", "预算（万元）", "测评结果")
 # Only staff actions on the session's setup, rounds and result go into the bundle: never
 # anything about a delegate's ballot handling, which could hint at who voted when.
 PUBLIC_AUDIT_PREFIXES = ("session.", "candidate.", "round.", "result.")
@@ -62,7 +67,15 @@ def export(session: VoteSession, fmt: str) -> bytes:
 
 
 def candidate_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
-    """The candidate list with the final outcome."""
+    """The candidate list with the final outcome (a 测评: each project's grade)."""
+    if is_rating(session):
+        grades = {row["票序"]: row["测评结果"] for row in project_rows(session, found)}
+        return [
+            {"票序": c.code, "项目名称": c.title, "类别": c.category, "承办单位": c.department,
+             "预算（万元）": c.budget if c.budget is not None else "",
+             "测评结果": grades.get(c.code, "")}
+            for c in sorted(session.candidates, key=lambda c: c.position) if c.code
+        ]
     order = {code: i for i, code in enumerate(found.final.chosen, 1)} if found.final else {}
     return [
         {"票序": c.code, "项目名称": c.title, "类别": c.category, "承办单位": c.department,
@@ -81,13 +94,15 @@ def to_csv(session: VoteSession) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(session.display_title)])
-    writer.writerow(PROJECT_HEADERS)
+    headers = project_headers(session)
+    writer.writerow(headers)
     for row in project_rows(session, found):
-        writer.writerow([neutralise(row[h]) for h in PROJECT_HEADERS])
+        writer.writerow([neutralise(row[h]) for h in headers])
     writer.writerow([])
-    writer.writerow(ROUND_HEADERS)
+    headers = round_headers(session, found)
+    writer.writerow(headers)
     for row in round_rows(session, found):
-        writer.writerow([neutralise(row[h]) for h in ROUND_HEADERS])
+        writer.writerow([neutralise(row[h]) for h in headers])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -104,19 +119,25 @@ def title_lines(session: VoteSession, subject: str) -> list[str]:
 
 
 def to_xlsx(session: VoteSession) -> bytes:
-    """A workbook: 计票结果 (per project per round), 轮次统计, 候选项目; each sheet with a
-    title block, numbers as numbers and A4 print set-up."""
+    """A workbook: 计票结果 (per project per round), 轮次统计, 候选项目 (a 测评: 测评结果,
+    轮次统计, 测评项目); each sheet with a title block, numbers as numbers and A4 print set-up."""
     found = counted(session)
+    rated = is_rating(session)
+    first = "测评结果" if rated else "计票结果"
 
     def build(workbook) -> None:
-        spreadsheets.add_sheet(workbook, "计票结果", PROJECT_HEADERS,
+        spreadsheets.add_sheet(workbook, first, project_headers(session),
                                project_rows(session, found),
-                               title_lines(session, "计票结果"), landscape=True)
-        spreadsheets.add_sheet(workbook, "轮次统计", ROUND_HEADERS, round_rows(session, found),
+                               title_lines(session, first), landscape=True,
+                               number_formats={"满意率（%）": "0.0"})
+        spreadsheets.add_sheet(workbook, "轮次统计", round_headers(session, found),
+                               round_rows(session, found),
                                title_lines(session, "轮次统计"), landscape=True)
-        spreadsheets.add_sheet(workbook, "候选项目", CANDIDATE_HEADERS,
+        spreadsheets.add_sheet(workbook, "测评项目" if rated else "候选项目",
+                               RATED_PROJECT_HEADERS if rated else CANDIDATE_HEADERS,
                                candidate_rows(session, found),
-                               title_lines(session, "候选项目及票决结果"),
+                               title_lines(session, "测评项目及测评结果" if rated
+                                           else "候选项目及票决结果"),
                                number_formats={"预算（万元）": "#,##0.00"})
 
     return spreadsheets.workbook_bytes(build)

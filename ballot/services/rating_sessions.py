@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
 from ballot.extensions import db
@@ -76,6 +78,18 @@ def create_from(source: VoteSession, values: dict, actor: str) -> VoteSession:
     return session
 
 
+def parse_settings(session: VoteSession, form: dict) -> dict:
+    """A 测评 session's settings from its form: the session's own fields and the basis of the
+    majority (收回选票数 / 全体代表数); a 测评 has no quota, 差额 or pass rule to set (its ballot
+    may rate every project 满意), so those stay as created."""
+    fixed = {"quota": session.quota, "mode": "uncontested", "pass_basis": "roster"}
+    values = sessions.parse_settings({**{k: form.get(k) for k in form}, **fixed})
+    basis = str(form.get("rating_basis") or rating.BASIS_CAST)
+    if basis not in rating.BASES:
+        raise InvalidInput(N_("会议设置有误：测评的过半数基数只能是收回选票数或全体代表数。"))
+    return {**values, "rating_basis": basis}
+
+
 def round_ratings(session: VoteSession, round_dict: dict, roster: int) -> dict[str, dict]:
     """Each project's rating (rating_dict) from a counted round's stored result."""
     totals = {code: (count["for"], count["against"])
@@ -89,13 +103,18 @@ def round_ratings(session: VoteSession, round_dict: dict, roster: int) -> dict[s
 def apply_ratings(session: VoteSession, document: dict, actor: str) -> list[ProjectRating]:
     """Record a published 测评's grades on the rated projects' tracking records (same unit).
 
-    不满意 puts a project under rectification (整改); any other grade ends it.
+    不满意 puts a project under rectification (整改); any other grade ends it. A drill (演练)
+    测评 records only on a drill 票决's projects, never on a real one's.
     """
     by_code = {c.code: c for c in session.candidates if c.code}
     recorded = []
     for code, values in document["ratings"].items():
         project = db.session.get(TrackedProject, by_code[code].tracked_project_id or -1)
         if project is None:  # the rated 票决 was deleted since: nothing left to record on
+            continue
+        if session.is_drill and not project.candidate.session.is_drill:
+            # A drill's grades 不作数: a real 票决's records never take them.
+            audit.record(actor, "rating.drill_not_recorded", session, code=code)
             continue
         record = ProjectRating(
             session_id=project.session_id, project_id=project.id,
@@ -114,3 +133,28 @@ def apply_ratings(session: VoteSession, document: dict, actor: str) -> list[Proj
                      basically=values["basically"], dissatisfied=values["dissatisfied"],
                      cast=values["cast"])
     return recorded
+
+
+def undo_ratings(session: VoteSession, actor: str) -> list[TrackedProject]:
+    """Take back what the 测评 ``session`` recorded on tracking records (its ratings), and set
+    each project's 整改 flag from the rating now latest (none: no 整改), as if the 测评 had
+    never been published. For a drill's reset or deletion; a real session is never undone."""
+    if not session.is_drill:
+        raise WrongState(N_("只有演练场次的测评结果可以撤回。"))
+    rows = db.session.execute(
+        select(ProjectRating).where(ProjectRating.rated_in_session_id == session.id)
+    ).scalars().all()
+    projects = {row.project_id: row.project for row in rows}
+    for row in rows:
+        row.project.ratings.remove(row)
+        db.session.delete(row)
+    db.session.flush()
+    for project in projects.values():
+        latest = project.ratings[0] if project.ratings else None
+        project.rectification = latest is not None and latest.grade == rating.DISSATISFIED
+        project.updated_at = utcnow()
+        audit.record(actor, "tracking.rating_withdrawn", project.candidate.session,
+                     code=project.candidate.code, rated_in=session.slug,
+                     rectification=project.rectification)
+    db.session.flush()
+    return list(projects.values())

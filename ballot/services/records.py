@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from ballot.domain import rating
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
@@ -86,11 +87,12 @@ def to_pdf(session: VoteSession) -> bytes:
         TableStyle,
     )
 
+    from ballot.services.result_rows import ballots_text, is_rating, project_rows, round_rows
     from ballot.services.result_rows import counted as _counted
     from ballot.services.result_rows import font as _font
-    from ballot.services.result_rows import project_rows, round_rows
 
     found = _counted(session)
+    rated = is_rating(session)
     font = _font()
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=17, leading=24, alignment=1,
@@ -104,7 +106,8 @@ def to_pdf(session: VoteSession) -> bytes:
     published = session.result_document is not None
     times = round_times(session)
     story = [
-        Paragraph("民生实事项目人大代表票决结果记录", title),
+        Paragraph("民生实事项目满意度测评结果记录" if rated else "民生实事项目人大代表票决结果记录",
+                  title),
         Paragraph(_escape(session.display_title), ParagraphStyle("sub", parent=body, alignment=1)),
         Spacer(1, 4 * mm),
         Paragraph(
@@ -114,8 +117,11 @@ def to_pdf(session: VoteSession) -> bytes:
         Paragraph("投票时间：" + ("；".join(t.text() for t in times) or "—") + "。", body),
         Paragraph(
             f"应到代表 {counts['expected']} 名，实到 {counts['present']} 名，"
-            f"请假 {counts['leave']} 名；应选项目 {session.quota} 个，"
-            f"{'差额' if session.contested else '等额'}票决。", body),
+            f"请假 {counts['leave']} 名；" + (
+                f"测评项目 {len(project_rows(session, found))} 个，每个项目评为满意、基本满意"
+                f"或不满意，以{rating.BASIS_LABELS[session.rating_basis]}为过半数的基数。"
+                if rated else f"应选项目 {session.quota} 个，"
+                f"{'差额' if session.contested else '等额'}票决。"), body),
     ]
     if session.is_drill:
         story.append(Paragraph("本场为演练，结果不作数。", heading))
@@ -126,24 +132,37 @@ def to_pdf(session: VoteSession) -> bytes:
                   Paragraph(_escape(results.announcement(session, document)), body)]
     rows = project_rows(session, found)
     for rnd in round_rows(session, found):
-        story.append(Paragraph(f"第 {rnd['轮次']} 轮计票", heading))
-        story.append(Paragraph(
-            f"应选名额 {rnd['应选名额']}，发出选票 {rnd['发出选票']} 张，收回 {rnd['收回选票']} 张，"
-            f"有效票 {rnd['有效票']} 张，无效票 {rnd['无效票']} 张；"
-            f"通过须获赞成票 {rnd['通过所需赞成票']} 票。", body))
-        headers = ("票序", "项目名称", "赞成", "反对", "弃权", "通过", "排名", "本轮结果")
-        data = [[Paragraph(h, cell) for h in headers]]
-        for row in (r for r in rows if r["轮次"] == rnd["轮次"]):
-            data.append([row["票序"], Paragraph(_escape(row["项目名称"]), cell), row["赞成"],
-                         row["反对"], row["弃权"], row["是否通过"], row["排名"],
-                         Paragraph(row["本轮结果"], cell)])
-        table = Table(data, colWidths=[12 * mm, 62 * mm, 14 * mm, 14 * mm, 14 * mm, 12 * mm,
-                                       12 * mm, 30 * mm], repeatRows=1)
+        story.append(Paragraph("测评计票" if rated else f"第 {rnd['轮次']} 轮计票", heading))
+        ballots = ballots_text(rnd["figures"], rating_ballot=rated)
+        if rated:
+            line = (f"{ballots}；以{rnd['过半数的基数']}（{rnd['基数人数']}）为基数，满意票过半数为"
+                    f"满意，满意与基本满意票合计过半数为基本满意，其余为不满意。")
+        else:
+            line = f"应选名额 {rnd['应选名额']}，{ballots}；通过须获赞成票 {rnd['通过所需赞成票']} 票。"
+        if rnd["收回不超过发出"] != "是":
+            line += rnd["收回不超过发出"] + "。"
+        story.append(Paragraph(_escape(line), body))
+        in_round = [r for r in rows if r["轮次"] == rnd["轮次"]]
+        if rated:
+            headers = ("票序", "项目名称", "满意", "基本满意", "不满意", "满意率（%）", "测评结果")
+            data = [[Paragraph(h, cell) for h in headers]]
+            data += [[row["票序"], Paragraph(_escape(row["项目名称"]), cell), row["满意"],
+                      row["基本满意"], row["不满意"], str(row["满意率（%）"]), row["测评结果"]]
+                     for row in in_round]
+            widths = [12 * mm, 70 * mm, 14 * mm, 18 * mm, 16 * mm, 20 * mm, 28 * mm]
+        else:
+            headers = ("票序", "项目名称", "赞成", "反对", "弃权", "通过", "排名", "本轮结果")
+            data = [[Paragraph(h, cell) for h in headers]]
+            data += [[row["票序"], Paragraph(_escape(row["项目名称"]), cell), row["赞成"],
+                      row["反对"], row["弃权"], row["是否通过"], row["排名"],
+                      Paragraph(row["本轮结果"], cell)] for row in in_round]
+            widths = [12 * mm, 62 * mm, 14 * mm, 14 * mm, 14 * mm, 12 * mm, 12 * mm, 30 * mm]
+        table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, -1), font, 9),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("ALIGN", (2, 1), (6, -1), "RIGHT"),
+            ("ALIGN", (2, 1), (5 if rated else 6, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ]))
         story += [Spacer(1, 2 * mm), table,
@@ -165,7 +184,8 @@ def to_pdf(session: VoteSession) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm,
                             topMargin=16 * mm, bottomMargin=20 * mm,
-                            title=f"{session.display_title} 票决结果", author="票决")
+                            title=f"{session.display_title} {'测评结果' if rated else '票决结果'}",
+                            author="票决")
     doc.build(story, canvasmaker=_numbered_canvas(font, session.display_title))
     return buffer.getvalue()
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from ballot.domain.errors import NotADrill
 from ballot.extensions import db
 from ballot.models import Base, Candidate, Delegate, Kiosk, VoteSession
-from ballot.services import audit, candidates, sessions
+from ballot.services import audit, candidates, rating_sessions, sessions
 
 # Tables whose rows describe a session's setup (kept by a reset) rather than a run of it.
 SETUP_TABLES = {"vote_sessions", "candidates", "delegates", "kiosks", "audit_log"}
@@ -64,6 +64,8 @@ def reset_drill(session: VoteSession, actor: str, key_secret: str) -> None:
     fresh key (nothing signed in the earlier run can pass for this run's)."""
     _require_drill(session)
     was_locked = session.state != "draft"
+    # A 测评 drill's grades sit on the rated 票决's tracking records: take them back first.
+    rating_sessions.undo_ratings(session, actor)
     # Every run-time table (including ones added later) that hangs off the session, children
     # first so foreign keys hold on both engines.
     for table in reversed(Base.metadata.sorted_tables):
@@ -89,6 +91,7 @@ def reset_drill(session: VoteSession, actor: str, key_secret: str) -> None:
 def delete_drill(session: VoteSession, actor: str) -> None:
     """Delete a drill with everything it holds, its kiosks included (they stop working)."""
     _require_drill(session)
+    rating_sessions.undo_ratings(session, actor)
     audit.record(actor, "session.drill_deleted", None, slug=session.slug, title=session.title)
     session_id = session.id
     for candidate in session.__dict__.get("candidates", []):

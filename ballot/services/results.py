@@ -36,7 +36,7 @@ from ballot.domain.tally import (
     tally_totals,
 )
 from ballot.models import Round, User, VoteSession
-from ballot.services import audit, checkin, keys, rating_sessions, rounds, sessions
+from ballot.services import audit, checkin, figures, keys, rating_sessions, rounds, sessions
 
 
 @dataclass(frozen=True)
@@ -360,17 +360,18 @@ def announcement(session: VoteSession, document: dict, translate=None) -> str:
     late = checkin.late_arrivals(session)  # 实到 is counted at the close, late arrivals included
     if late:
         opening = N_("本次会议应到代表%(roster)s名，实到%(present)s名（其中%(late)s名在投票开始后报到），"
-                     "发出选票%(issued)s张，收回%(returned)s张，有效票%(valid)s张，无效票%(invalid)s张。")
+                     "%(ballots)s。")
     else:
-        opening = N_("本次会议应到代表%(roster)s名，实到%(present)s名，发出选票%(issued)s张，收回%(returned)s张，"
-                     "有效票%(valid)s张，无效票%(invalid)s张。")
-    parts = [render_message(opening, dict(first, roster=document["roster_size"], late=late), translate)]
+        opening = N_("本次会议应到代表%(roster)s名，实到%(present)s名，%(ballots)s。")
+    parts = [render_message(opening, {"roster": document["roster_size"], "present": first["present"],
+                                      "late": late, "ballots": _ballots(first, translate)},
+                            translate)]
     for rnd in document["rounds"][1:]:
         parts.append(render_message(N_(
             "因第%(previous)s轮有项目得票相同跨越入选线，进行再次投票（第%(number)s轮），"
-            "对%(tied)s个同票项目票决%(quota)s个名额：发出选票%(issued)s张，收回%(returned)s张，"
-            "有效票%(valid)s张，无效票%(invalid)s张。"),
-            dict(rnd, previous=rnd["number"] - 1, tied=len(rnd["candidates"])), translate))
+            "对%(tied)s个同票项目票决%(quota)s个名额：%(ballots)s。"),
+            {"previous": rnd["number"] - 1, "number": rnd["number"], "quota": rnd["quota"],
+             "tied": len(rnd["candidates"]), "ballots": _ballots(rnd, translate)}, translate))
     chosen = document["chosen"]
     listing = Listing((f"{i}. {titles.get(code, code)}" for i, code in enumerate(chosen, 1)),
                       MESSAGE_SEPARATOR)
@@ -395,13 +396,22 @@ def announcement(session: VoteSession, document: dict, translate=None) -> str:
     return text
 
 
+def _ballots(round_dict: dict, translate, *, rating_ballot: bool = False) -> str:
+    return figures.ballots_text(figures.ballot_figures(round_dict), translate,
+                                rating_ballot=rating_ballot)
+
+
 def _rating_announcement(session: VoteSession, document: dict, titles: dict, translate) -> str:
     """The 测评 announcement: turnout, then each project's counts, 满意率 and grade."""
     first = document["rounds"][0]
+    basis = document.get("rating_basis", rating.BASIS_CAST)
     parts = [render_message(N_(
-        "本次满意度测评应到代表%(roster)s名，实到%(present)s名，发出测评票%(issued)s张，收回%(returned)s张，"
-        "有效票%(valid)s张，无效票%(invalid)s张。"), dict(first, roster=document["roster_size"]),
-        translate)]
+        "本次满意度测评应到代表%(roster)s名，实到%(present)s名，%(ballots)s。"
+        "测评以%(basis)s为基数：满意票超过半数的为满意，满意与基本满意票合计超过半数的为基本满意，"
+        "其余为不满意。"),
+        {"roster": document["roster_size"], "present": first["present"],
+         "ballots": _ballots(first, translate, rating_ballot=True),
+         "basis": rating.BASIS_LABELS[basis]}, translate)]
     for code, values in document["ratings"].items():
         parts.append(render_message(N_(
             "%(title)s：满意%(satisfied)s票，基本满意%(basically)s票，不满意%(dissatisfied)s票，"

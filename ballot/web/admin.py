@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ballot.domain import rules
+from ballot.domain import rating, rules
 from ballot.domain.errors import N_, InvalidInput
 from ballot.i18n import gettext
-from ballot.services import box, key_cards, keys, progress, roster, sessions
+from ballot.services import box, key_cards, keys, progress, rating_sessions, roster, sessions
 from ballot.services import candidates as candidate_service
 from ballot.unit_of_work import transactional, transactional_post
 from ballot.web import confirm
@@ -85,7 +85,9 @@ def edit_session(ref: str):
     """Edit a draft session's settings."""
     session = load_session(ref)
     if request.method == "POST":
-        values = sessions.in_own_congress(sessions.parse_settings(request.form), current_user())
+        parsed = (rating_sessions.parse_settings(session, request.form)
+                  if rating_sessions.is_rating(session) else sessions.parse_settings(request.form))
+        values = sessions.in_own_congress(parsed, current_user())
         sessions.update_session(session, values, _actor())
         flash(gettext("会议设置已保存。"), "info")
         return _back(session.slug)
@@ -97,10 +99,11 @@ def edit_session(ref: str):
         "late_checkin": "allowed" if session.late_checkin else "refused",
         "chief_scrutineer": session.chief_scrutineer,
         "scrutineers": session.scrutineers, "counters": session.counters,
-        "drill": session.is_drill,
+        "drill": session.is_drill, "rating_basis": session.rating_basis,
     }
     return render_template("admin/session_form.html", form=form, session=session,
-                           levels=rules.LEVELS,
+                           levels=rules.LEVELS, rated=rating_sessions.is_rating(session),
+                           basis_labels=rating.BASIS_LABELS,
                            default_ratio=rules.format_ratio(session.min_excess_ratio).rstrip("%"))
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from ballot.database import polled
-from ballot.domain import rules
+from ballot.domain import rating, rules
 from ballot.i18n import gettext
 from ballot.models.base import utcnow
-from ballot.services import box, checkin, keys, opening, results, rounds, sessions
+from ballot.services import box, checkin, keys, opening, result_rows, results, rounds, sessions
 from ballot.services import live as live_service
 from ballot.services import projection as projection_service
 from ballot.unit_of_work import transactional
@@ -32,11 +32,21 @@ def _back(session_ref: str):
     return redirect(url_for("chair.screen", ref=session_ref))
 
 
-def _bars(found: results.SessionResults) -> list[dict]:
-    """Per counted round, the rows of the bar chart in rank order, with SVG widths (‰ of roster)."""
+def _bars(session, found: results.SessionResults) -> list[dict]:
+    """Per counted round, the rows of the bar chart with SVG widths (‰ of roster): a 票决's in
+    rank order with the pass line, a 测评's in ballot order with its grades and the half line.
+    Each chart carries the round's ballots (per kind and reason) as the console says them."""
     charts = []
     for outcome in found.counted:
         result = outcome.result
+        figures = result_rows.ballot_figures(outcome.round.result)
+        common = {"outcome": outcome, "result": result, "figures": figures,
+                  "ballots": result_rows.ballots_text(figures, gettext,
+                                                      rating_ballot=result_rows.is_rating(session)),
+                  "void": None if figures.within_issued else result_rows.void_text(figures, gettext)}
+        if result_rows.is_rating(session):
+            charts.append({**common, **_rating_bars(session, outcome)})
+            continue
         scale = max(result.roster_size, result.valid, 1)
         ranks = {e.code: e.rank for e in result.ranking}
         tied = set(result.tie.candidates) if result.tie else set()
@@ -50,10 +60,27 @@ def _bars(found: results.SessionResults) -> list[dict]:
                          "passed": code in result.passed, "chosen": code in result.chosen,
                          "tied": code in tied, "w_for": widths[0], "w_against": widths[1],
                          "w_abstain": widths[2]})
-        charts.append({"outcome": outcome, "result": result, "rows": rows,
+        charts.append({**common, "rows": rows,
                        "pass_x": round(1000 * result.pass_threshold / scale),
                        "cutoff_after": _cutoff_after(rows)})
     return charts
+
+
+def _rating_bars(session, outcome: results.RoundOutcome) -> dict:
+    """A 测评 round's rows: 满意 / 基本满意 / 不满意 per project in ballot order, its 满意率 and
+    grade, and where half of the basis lies (满意 beyond it is 满意)."""
+    ratings = result_rows.round_ratings(session, outcome)
+    basis = next(iter(ratings.values()))["basis_size"] if ratings else 0
+    scale = max(basis, outcome.result.valid, 1)
+    rows = []
+    for code, values in ratings.items():
+        widths = [round(1000 * values[k] / scale)
+                  for k in ("satisfied", "basically", "dissatisfied")]
+        rows.append({"code": code, "rating": values, "grade": values["grade"],
+                     "w_satisfied": widths[0], "w_basically": widths[1],
+                     "w_dissatisfied": widths[2]})
+    return {"rows": rows, "rating": True, "basis": session.rating_basis, "basis_size": basis,
+            "half_x": round(500 * basis / scale), "cutoff_after": None}
 
 
 def _cutoff_after(rows: list[dict]) -> int | None:
@@ -81,7 +108,8 @@ def _context(session) -> dict:
         "late": checkin.late_arrivals(session) if session.state == "voting" else 0,
         "issued": rounds.issued_count(session, current.number) if current else 0,
         "returned": rounds.returned_count(session, current.number) if current else 0,
-        "open_problems": problems, "found": found, "charts": _bars(found),
+        "open_problems": problems, "found": found, "charts": _bars(session, found),
+        "grade_labels": rating.GRADE_LABELS, "basis_labels": rating.BASIS_LABELS,
         "tie": tie if undecided else None,
         "titles": rounds.candidate_titles(session), "user": current_user(),
         "is_chief": results.is_chief_scrutineer(session, current_user()),

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template
 
 from ballot.domain import rating, rules
 from ballot.i18n import gettext
-from ballot.services import export, keys, results
+from ballot.services import export, figures, keys, results
 from ballot.web.downloads import attachment
 from ballot.web.guards import load_session, role_required
 from ballot.web.public import public_session
@@ -28,7 +28,10 @@ def page(ref: str):
         announcement=results.announcement(session, document, gettext) if document else "",
         titles={c["code"]: c["title"] for c in document["candidates"]} if document else {},
         fingerprint=keys.spoken_fingerprint(session), labels=rules.STATE_LABELS,
-        grade_labels=rating.GRADE_LABELS,
+        grade_labels=rating.GRADE_LABELS, basis_labels=rating.BASIS_LABELS,
+        reason_labels=figures.REASON_LABELS,
+        figures={r["number"]: figures.ballot_figures(r) for r in document["rounds"]}
+        if document else {},
     )
 
 

@@ -1,0 +1,179 @@
+"""What every result surface shows of a round's ballots and of a 测评: the per-kind figures
+(投票机 / 纸质) and the invalid ballots' reasons, read with defaults from a result counted before
+paper ballots existed; a 测评's counts, 满意率, grade and basis in the CSV, the XLSX, the PDF,
+the Word announcement and ``ballot tally`` instead of the 票决's 赞成/反对/弃权."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm.attributes import flag_modified
+
+from ballot.extensions import db as _db
+from ballot.i18n import gettext
+from ballot.services import export, figures, results, rounds
+from tests.services.test_export import _pdf_text, published_session
+from tests.services.test_rating_session import ballots, confirm_again, rating_session
+from tests.services.test_results import vote
+from tests.services.test_tracking import published
+
+OLD_ROUND = {"issued": 57, "returned": 57, "valid": 57, "invalid": 0,
+             "returned_within_issued": True}
+PAPER_ROUND = {**OLD_ROUND, "valid": 55, "invalid": 2,
+               "issued_by_kind": {"kiosk": 50, "paper": 7},
+               "returned_by_kind": {"kiosk": 50, "paper": 7},
+               "invalid_by_reason": {"over_quota": 1, "unreadable": 1}}
+
+
+def test_a_round_counted_before_paper_reads_as_all_kiosk_with_no_reasons():
+    found = figures.ballot_figures(OLD_ROUND)
+    assert found.issued_by_kind == {"kiosk": 57, "paper": 0}
+    assert found.returned_by_kind == {"kiosk": 57, "paper": 0}
+    assert found.invalid_by_reason == {"over_quota": 0, "unreadable": 0}
+    assert not found.has_paper and found.within_issued and found.reasons == ()
+    # No 纸质 0 clutter, but 有效票 and 无效票 always.
+    assert figures.ballots_text(found) == "发出选票57张，收回57张，有效票57张，无效票0张"
+
+
+def test_paper_figures_are_said_per_kind_with_the_reasons():
+    found = figures.ballot_figures(PAPER_ROUND)
+    assert found.has_paper and found.reasons == (("over_quota", 1), ("unreadable", 1))
+    assert figures.ballots_text(found) == (
+        "发出选票57张（投票机50张，纸质7张），收回57张（投票机50张，纸质7张），"
+        "有效票55张，无效票2张（其中超过应选数1张、无法辨认1张）")
+    one_reason = figures.ballot_figures({**PAPER_ROUND, "invalid_by_reason": {"over_quota": 2}})
+    assert figures.ballots_text(one_reason, rating_ballot=True).endswith(
+        "无效票2张（其中超过应选数2张）")
+    assert figures.ballots_text(one_reason, rating_ballot=True).startswith("发出测评票57张")
+
+
+def test_a_void_round_names_the_kind_that_returned_too_many(app):
+    void = figures.ballot_figures({**PAPER_ROUND, "returned": 58, "returned_within_issued": False,
+                                   "returned_by_kind": {"kiosk": 50, "paper": 8}})
+    assert void.void_kinds == ("paper",) and not void.within_issued
+    assert figures.void_text(void) == "纸质收回选票多于发出选票，本轮投票无效，须重新投票。"
+    per_kind = figures.ballot_figures({**PAPER_ROUND, "returned_within_issued":
+                                       {"kiosk": True, "paper": False}})
+    assert not per_kind.within_issued
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask import session as cookie
+
+        cookie["lang"] = "en"
+        text = figures.void_text(void, gettext)
+    assert "paper" in text.lower() and "纸" not in text
+
+
+def _with_paper(session) -> None:
+    """Give round 1's stored result the paper keys helper ``paper`` adds to every round."""
+    round_ = rounds.get_round(session, 1)
+    round_.result = {**round_.result, **{k: PAPER_ROUND[k] for k in
+                     ("issued_by_kind", "returned_by_kind", "invalid_by_reason")}}
+    flag_modified(round_, "result")
+    _db.session.commit()
+
+
+def test_paper_figures_on_the_csv_xlsx_pdf_and_announcement(db):
+    from openpyxl import load_workbook
+
+    session = published_session(db)
+    plain = export.to_csv(session).decode("utf-8-sig")
+    assert "纸质" not in plain  # no paper at all: the tables stay as simple as before
+    _with_paper(session)
+    rows = list(csv.reader(io.StringIO(export.to_csv(session).decode("utf-8-sig"))))
+    header = next(r for r in rows if r and r[0] == "轮次" and "发出选票" in r)
+    first = rows[rows.index(header) + 1]
+    line = dict(zip(header, first, strict=True))
+    assert (line["发出（投票机）"], line["发出（纸质）"], line["收回（纸质）"]) == ("50", "7", "7")
+    assert (line["其中超过应选数"], line["其中无法辨认"]) == ("1", "1")
+    workbook = load_workbook(io.BytesIO(export.to_xlsx(session)))
+    sheet = workbook["轮次统计"]
+    headers = [c.value for c in sheet[4]]
+    assert "发出（纸质）" in headers and sheet.cell(5, headers.index("发出（纸质）") + 1).value == 7
+    # The signed document's rounds carry the keys once RoundResult.to_dict has them (branch paper).
+    document = results.result_document(session, results.session_results(session))
+    document["rounds"][0].update({k: PAPER_ROUND[k] for k in
+                                  ("issued_by_kind", "returned_by_kind", "invalid_by_reason")})
+    text = results.announcement(session, document)
+    assert "发出选票57张（投票机50张，纸质7张）" in text
+    assert "其中超过应选数1张、无法辨认1张" in text
+    assert "发出选票57张（投票机50张，纸质7张）" in _pdf_text(export.to_pdf(session))
+
+
+def test_tally_prints_the_paper_split(app, db):
+    session = published_session(db)
+    _with_paper(session)
+    output = app.test_cli_runner().invoke(args=["tally", session.slug]).output
+    assert "发出 57（投票机 50，纸质 7）  收回 57（投票机 50，纸质 7）  有效 57  无效 0" in output
+    assert "发出 56  收回 56  有效 56  无效 0" in output  # round 2 had no paper
+
+
+@pytest.fixture
+def rated(db):
+    """A published 测评 of three projects: 满意, 基本满意, 不满意."""
+    source = published()
+    session = rating_session(source, codes="1,2,3")
+    vote(session, ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    confirm_again(session)
+    results.publish(session, "chairman")
+    _db.session.commit()
+    return session
+
+
+def test_a_rating_csv_has_grades_not_votes(rated):
+    rows = list(csv.reader(io.StringIO(export.to_csv(rated).decode("utf-8-sig"))))
+    assert rows[1] == ["票序", "项目名称", "承办单位", "满意", "基本满意", "不满意", "满意率（%）",
+                       "测评结果"]
+    assert rows[2][:1] + rows[2][3:] == ["01", "30", "6", "4", "90.0", "满意"]
+    assert rows[3][-1] == "基本满意" and rows[4][-1] == "不满意"
+    rounds_header = rows[6]
+    assert "应选名额" not in rounds_header and "通过所需赞成票" not in rounds_header
+    assert dict(zip(rounds_header, rows[7], strict=True))["过半数的基数"] == "收回选票数"
+    assert not any("赞成" in cell for row in rows for cell in row)
+
+
+def test_a_rating_xlsx_opens_with_numbers_widths_and_chinese_headers(rated):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(export.to_xlsx(rated)))
+    assert workbook.sheetnames == ["测评结果", "轮次统计", "测评项目"]
+    sheet = workbook["测评结果"]
+    assert [c.value for c in sheet[4]] == ["票序", "项目名称", "承办单位", "满意", "基本满意",
+                                           "不满意", "满意率（%）", "测评结果"]
+    assert sheet["D5"].value == 30 and isinstance(sheet["D5"].value, int)
+    assert sheet["G5"].value == 90 and sheet["G5"].number_format == "0.0"
+    assert sheet["H7"].value == "不满意"
+    assert sheet.column_dimensions["B"].width >= 10  # 项目名称 is not squeezed
+    assert workbook["测评项目"]["F7"].value == "不满意"
+    assert workbook["轮次统计"].cell(5, 1).value == 1
+
+
+def test_a_rating_pdf_docx_and_tally_say_the_grades(app, rated):
+    from docx import Document
+
+    text = _pdf_text(export.to_pdf(rated))
+    for expected in ("民生实事项目满意度测评结果记录", "以收回选票数为过半数的基数", "测评计票",
+                     "满意率（%）", "90.0", "不满意"):
+        assert expected in text, expected
+    assert "通过须获赞成票" not in text and "赞成" not in text
+    document = Document(io.BytesIO(export.to_docx(rated)))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "2027年度民生实事项目满意度测评结果公告" in paragraphs
+    assert any("测评以收回选票数为基数" in p for p in paragraphs)
+    assert any(p.startswith("测评结果为不满意的项目（民生项目3）") for p in paragraphs)
+    (table,) = document.tables
+    assert [c.text for c in table.rows[0].cells][-2:] == ["满意率（%）", "测评结果"]
+    assert [c.text for c in table.rows[3].cells][3:] == ["5", "10", "25", "37.5", "不满意"]
+    output = app.test_cli_runner().invoke(args=["tally", rated.slug]).output
+    assert "第 1 轮（满意度测评）" in output and "基数 收回选票数 40" in output
+    assert "01         30        6      4  90.0%  满意" in output
+    assert "最终入选" not in output and "赞成" not in output
+
+
+def test_the_rating_rate_is_a_decimal_of_the_basis(rated):
+    from ballot.services.result_rows import project_rows
+
+    rows = project_rows(rated, results.session_results(rated))
+    assert [r["满意率（%）"] for r in rows] == [Decimal("90.0"), Decimal("62.5"), Decimal("37.5")]

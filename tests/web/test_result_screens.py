@@ -1,0 +1,134 @@
+"""The chair console, the projection screen, the scrutiny page and the results page for a 测评
+(满意 / 基本满意 / 不满意, 满意率, grade, basis) and with paper figures (per kind, invalid with
+reasons, a void round naming its kind); and a 测评's session settings form."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy.orm.attributes import flag_modified
+
+from ballot.extensions import db as _db
+from ballot.models import VoteSession
+from ballot.services import rating_sessions, results, rounds
+from tests.services.test_rating_session import ballots, confirm_again, rating_session
+from tests.services.test_result_display import PAPER_ROUND
+from tests.services.test_results import ready_session, tied_round1, vote
+from tests.services.test_tracking import published
+
+PAPER_KEYS = ("issued_by_kind", "returned_by_kind", "invalid_by_reason")
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _counted_rating():
+    source = published()
+    session = rating_session(source, codes="1,2,3")
+    vote(session, ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    return session
+
+
+def test_a_rating_on_the_console_and_projection_shows_grades_not_votes(client, db, login):
+    session = _counted_rating()
+    login("chair")
+    console = client.get(f"/chair/{session.slug}").text
+    text = _text(console)
+    assert "测评结果" in text and "90.0%" in text and "37.5%" in text
+    assert "发出测评票40张，收回40张，有效票40张，无效票0张" in text
+    assert "半数线：收回选票数 40 的一半" in text
+    assert 'class="ch-bar grade-dissatisfied' in console and "✔ 满意" in text
+    assert "赞成" not in text and "入选线" not in text and "应选" not in text
+    projection = client.get(f"/chair/{session.slug}/projection").text
+    text = _text(projection)
+    assert 'class="pj-left pj-results pj-rating"' in projection
+    assert "90.0%" in text and "基本满意" in text and "不满意" in text
+    assert "测评以收回选票数（40）为基数" in text
+    assert "赞成" not in text and "过半数: " not in text
+    scrutiny = _text(client.get(f"/chair/{session.slug}/scrutiny").text)
+    assert "62.5%" in scrutiny and "赞成" not in scrutiny
+
+
+def test_a_published_rating_result_page_says_its_basis_and_drops_the_quota(client, db):
+    session = _counted_rating()
+    confirm_again(session)
+    results.publish(session, "chairman")
+    _db.session.commit()
+    page = client.get(f"/s/{session.slug}/results").text
+    text = _text(page)
+    assert "过半数的基数：收回选票数（40）" in text
+    assert "应选" not in text and "通过所需赞成票" not in text
+    assert "测评以收回选票数为基数" in text  # the announcement
+
+
+def _paper(session, **changes) -> None:
+    round_ = rounds.get_round(session, 1)
+    round_.result = {**round_.result, **{k: PAPER_ROUND[k] for k in PAPER_KEYS}, **changes}
+    flag_modified(round_, "result")
+    _db.session.commit()
+
+
+def test_paper_figures_on_the_console_projection_and_scrutiny_page(client, db, login):
+    session = ready_session()
+    vote(session, tied_round1())
+    login("chair")
+    plain = _text(client.get(f"/chair/{session.slug}").text)
+    assert "发出选票57张，收回57张，有效票57张，无效票0张" in plain and "纸质" not in plain
+    _paper(session)
+    expected = ("发出选票57张（投票机50张，纸质7张），收回57张（投票机50张，纸质7张），"
+                "有效票57张，无效票0张（其中超过应选数1张、无法辨认1张）")
+    for path in ("", "/projection", "/scrutiny"):
+        assert expected in _text(client.get(f"/chair/{session.slug}{path}").text), path
+
+
+def test_a_void_round_says_which_kind_returned_too_many(client, db, login):
+    session = ready_session()
+    vote(session, tied_round1())
+    _paper(session, returned_within_issued=False,
+           returned_by_kind={"kiosk": 50, "paper": 8})
+    login("chair")
+    for path in ("", "/projection"):
+        text = _text(client.get(f"/chair/{session.slug}{path}").text)
+        assert "纸质收回选票多于发出选票，本轮投票无效，须重新投票。" in text, path
+
+
+def test_paper_figures_on_the_results_page(client, db):
+    from tests.services.test_export import published_session
+
+    session = published_session(db)
+    page = _text(client.get(f"/s/{session.slug}/results").text)
+    assert "纸质" not in page
+    document = json.loads(session.result_document)
+    document["rounds"][0].update({k: PAPER_ROUND[k] for k in PAPER_KEYS})
+    session.result_document = json.dumps(document, ensure_ascii=False).encode()
+    _db.session.commit()
+    page = _text(client.get(f"/s/{session.slug}/results").text)
+    assert "57 投票机 50 · 纸质 7" in page and "超过应选数 1" in page and "无法辨认 1" in page
+    assert "发出选票57张（投票机50张，纸质7张）" in page  # the announcement
+
+
+def test_a_rating_settings_form_has_the_basis_not_the_quota(client, db, login):
+    source = published()
+    session = rating_sessions.create_from(source, {"date": "2027-12-20", "slug": "rate-form"},
+                                          "staff")
+    _db.session.commit()
+    login("staff")
+    form = client.get(f"/admin/sessions/{session.slug}/settings").text
+    assert 'name="rating_basis"' in form and "满意度测评：每个项目评为满意" in form
+    for field in ('name="quota"', 'name="mode"', 'name="min_excess_ratio"', 'name="pass_basis"'):
+        assert field not in form, field
+    values = {"title": session.title, "congress": session.congress, "level": session.level,
+              "date": "2027-12-21", "year": str(session.year), "late_checkin": "allowed",
+              "rating_basis": "roster"}
+    client.post(f"/admin/sessions/{session.slug}/settings", data=values)
+    saved = _db.session.get(VoteSession, session.id)
+    _db.session.refresh(saved)
+    assert (saved.rating_basis, saved.date.isoformat()) == ("roster", "2027-12-21")
+    assert (saved.quota, saved.contested, saved.kind) == (10, False, "rating")
+    answer = client.post(f"/admin/sessions/{session.slug}/settings",
+                         data={**values, "rating_basis": "present"}, follow_redirects=True)
+    assert "测评的过半数基数只能是收回选票数或全体代表数" in answer.text
+    _db.session.refresh(saved)
+    assert saved.rating_basis == "roster"
