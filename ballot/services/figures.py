@@ -1,9 +1,11 @@
 """A counted round's ballots as every result surface shows them: issued and returned per kind
 (投票机 / 纸质), valid, invalid with the reasons (超过应选数 / 无法辨认), read from the round's
-result dict in this one place (``ballot_figures``), and the sentence that says them
+result in this one place (``ballot_figures``), and the sentence that says them
 (``ballots_text``: the announcement, the DOCX, the PDF, the screens, ``ballot tally``).
 
-Pure: no Flask, no database, so services.results (the announcement) and result_rows both use it.
+A result counted before paper ballots reads as all kiosk ballots with no reason
+(``RoundResult.from_dict``). Pure: no Flask, no database, so services.results (the
+announcement) and result_rows both use it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ballot.domain.errors import N_, Listing, render_message
+from ballot.domain.tally import (
+    BALLOT_KINDS,
+    INVALID_REASONS,
+    RoundResult,
+)
+from ballot.domain.tally import INVALID_OVER_QUOTA as OVER_QUOTA
+from ballot.domain.tally import INVALID_UNREADABLE as UNREADABLE
+from ballot.domain.tally import KIND_KIOSK as KIOSK
+from ballot.domain.tally import KIND_PAPER as PAPER
 
-KIOSK, PAPER = "kiosk", "paper"
-BALLOT_KINDS = (KIOSK, PAPER)
 KIND_LABELS = {KIOSK: N_("投票机"), PAPER: N_("纸质")}
-OVER_QUOTA, UNREADABLE = "over_quota", "unreadable"
-INVALID_REASONS = (OVER_QUOTA, UNREADABLE)
 REASON_LABELS = {OVER_QUOTA: N_("超过应选数"), UNREADABLE: N_("无法辨认")}
 
 
@@ -53,30 +60,17 @@ class BallotFigures:
                      if self.invalid_by_reason[r])
 
 
-def _by(values, keys: tuple[str, ...], default: dict[str, int]) -> dict[str, int]:
-    if not isinstance(values, Mapping):
-        return dict(default)
-    return {key: int(values.get(key, 0) or 0) for key in keys}
-
-
-def ballot_figures(round_result: Mapping) -> BallotFigures:
-    """The ballots of a counted round from its result dict (Round.result, or a round of the
-    result document). A result counted before paper ballots existed has no per-kind keys:
-    every ballot then came from a voting kiosk and no reason is recorded."""
-    issued, returned = int(round_result["issued"]), int(round_result["returned"])
-    within = round_result.get("returned_within_issued", True)
-    if isinstance(within, Mapping):  # per kind
-        within = all(bool(v) for v in within.values())
+def ballot_figures(round_result: Mapping | RoundResult) -> BallotFigures:
+    """The ballots of a counted round, from its RoundResult or its result dict (Round.result,
+    or a round of the result document)."""
+    result = (round_result if isinstance(round_result, RoundResult)
+              else RoundResult.from_dict(round_result))
     return BallotFigures(
-        issued=issued, returned=returned, valid=int(round_result["valid"]),
-        invalid=int(round_result["invalid"]),
-        issued_by_kind=_by(round_result.get("issued_by_kind"), BALLOT_KINDS,
-                           {KIOSK: issued, PAPER: 0}),
-        returned_by_kind=_by(round_result.get("returned_by_kind"), BALLOT_KINDS,
-                             {KIOSK: returned, PAPER: 0}),
-        invalid_by_reason=_by(round_result.get("invalid_by_reason"), INVALID_REASONS,
-                              {OVER_QUOTA: 0, UNREADABLE: 0}),
-        within_issued=bool(within))
+        issued=result.issued, returned=result.returned, valid=result.valid,
+        invalid=result.invalid, issued_by_kind=dict(result.issued_by_kind),
+        returned_by_kind=dict(result.returned_by_kind),
+        invalid_by_reason=dict(result.invalid_by_reason),
+        within_issued=result.returned_within_issued)
 
 
 def _split(figures: dict[str, int], translate) -> str:

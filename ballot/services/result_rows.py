@@ -71,7 +71,7 @@ def project_headers(session: VoteSession) -> tuple[str, ...]:
 
 def any_paper(found: results.SessionResults) -> bool:
     """True when any counted round of the session had a paper ballot."""
-    return any(ballot_figures(o.round.result).has_paper for o in found.counted)
+    return any(ballot_figures(o.result).has_paper for o in found.counted)
 
 
 def round_headers(session: VoteSession, found: results.SessionResults) -> tuple[str, ...]:
@@ -115,7 +115,7 @@ def project_rows(session: VoteSession, found: results.SessionResults) -> list[di
 def _rating_rows(session: VoteSession, found: results.SessionResults, titles: dict) -> list[dict]:
     rows = []
     for outcome in found.counted:
-        void = not ballot_figures(outcome.round.result).within_issued
+        void = not ballot_figures(outcome.result).within_issued
         for code, values in round_ratings(session, outcome).items():
             candidate = titles.get(code)
             rows.append({
@@ -146,7 +146,7 @@ def round_rows(session: VoteSession, found: results.SessionResults) -> list[dict
     rows = []
     for o in found.counted:
         r = o.result
-        figures = ballot_figures(o.round.result)
+        figures = ballot_figures(o.result)
         row = {"轮次": r.number, "应选名额": r.quota, "应到": r.roster_size, "实到": r.present,
                "发出选票": figures.issued, "收回选票": figures.returned,
                "发出（投票机）": figures.issued_by_kind[KIOSK],

@@ -39,7 +39,7 @@ def _bars(session, found: results.SessionResults) -> list[dict]:
     charts = []
     for outcome in found.counted:
         result = outcome.result
-        figures = result_rows.ballot_figures(outcome.round.result)
+        figures = result_rows.ballot_figures(outcome.result)
         common = {"outcome": outcome, "result": result, "figures": figures,
                   "ballots": result_rows.ballots_text(figures, gettext,
                                                       rating_ballot=result_rows.is_rating(session)),

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm.attributes import flag_modified
 
+from ballot.domain import tally
 from ballot.extensions import db as _db
 from ballot.i18n import gettext
 from ballot.services import export, figures, results, rounds
@@ -20,12 +21,16 @@ from tests.services.test_rating_session import ballots, confirm_again, rating_se
 from tests.services.test_results import vote
 from tests.services.test_tracking import published
 
-OLD_ROUND = {"issued": 57, "returned": 57, "valid": 57, "invalid": 0,
-             "returned_within_issued": True}
-PAPER_ROUND = {**OLD_ROUND, "valid": 55, "invalid": 2,
-               "issued_by_kind": {"kiosk": 50, "paper": 7},
-               "returned_by_kind": {"kiosk": 50, "paper": 7},
-               "invalid_by_reason": {"over_quota": 1, "unreadable": 1}}
+SPEC = tally.RoundSpec(number=1, candidates=("01", "02"), quota=1, contested=True,
+                       roster_size=60, present=57, issued=57, issued_paper=7)
+# A round counted by the domain with 7 paper ballots, one over quota and one unreadable.
+PAPER_ROUND = tally.tally_totals(SPEC, {"01": (40, 10), "02": (20, 30)}, 57, 2,
+                                 returned_by_kind={"kiosk": 50, "paper": 7},
+                                 invalid_by_reason={"over_quota": 1, "unreadable": 1}).to_dict()
+# The same round stored before paper ballots existed: no per-kind or per-reason keys.
+OLD_ROUND = {k: v for k, v in tally.tally_totals(
+    tally.RoundSpec(**{**SPEC.__dict__, "issued_paper": 0}), {"01": (40, 10), "02": (20, 30)},
+    57).to_dict().items() if k not in ("issued_by_kind", "returned_by_kind", "invalid_by_reason")}
 
 
 def test_a_round_counted_before_paper_reads_as_all_kiosk_with_no_reasons():
@@ -44,6 +49,7 @@ def test_paper_figures_are_said_per_kind_with_the_reasons():
     assert figures.ballots_text(found) == (
         "发出选票57张（投票机50张，纸质7张），收回57张（投票机50张，纸质7张），"
         "有效票55张，无效票2张（其中超过应选数1张、无法辨认1张）")
+    assert figures.ballot_figures(tally.RoundResult.from_dict(PAPER_ROUND)) == found
     one_reason = figures.ballot_figures({**PAPER_ROUND, "invalid_by_reason": {"over_quota": 2}})
     assert figures.ballots_text(one_reason, rating_ballot=True).endswith(
         "无效票2张（其中超过应选数2张）")
@@ -51,13 +57,11 @@ def test_paper_figures_are_said_per_kind_with_the_reasons():
 
 
 def test_a_void_round_names_the_kind_that_returned_too_many(app):
-    void = figures.ballot_figures({**PAPER_ROUND, "returned": 58, "returned_within_issued": False,
-                                   "returned_by_kind": {"kiosk": 50, "paper": 8}})
+    counted = tally.tally_totals(SPEC, {"01": (40, 10), "02": (20, 30)}, 58, 0,
+                                 returned_by_kind={"kiosk": 50, "paper": 8})
+    void = figures.ballot_figures(counted)
     assert void.void_kinds == ("paper",) and not void.within_issued
     assert figures.void_text(void) == "纸质收回选票多于发出选票，本轮投票无效，须重新投票。"
-    per_kind = figures.ballot_figures({**PAPER_ROUND, "returned_within_issued":
-                                       {"kiosk": True, "paper": False}})
-    assert not per_kind.within_issued
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask import session as cookie
 
@@ -67,9 +71,11 @@ def test_a_void_round_names_the_kind_that_returned_too_many(app):
 
 
 def _with_paper(session) -> None:
-    """Give round 1's stored result the paper keys helper ``paper`` adds to every round."""
+    """Make round 1's stored result one where 7 of the 57 ballots were paper (entry of paper
+    ballots is not on this branch yet), two of them invalid."""
     round_ = rounds.get_round(session, 1)
-    round_.result = {**round_.result, **{k: PAPER_ROUND[k] for k in
+    round_.result = {**round_.result, "valid": round_.result["returned"] - 2, "invalid": 2,
+                     **{k: PAPER_ROUND[k] for k in
                      ("issued_by_kind", "returned_by_kind", "invalid_by_reason")}}
     flag_modified(round_, "result")
     _db.session.commit()
@@ -94,8 +100,9 @@ def test_paper_figures_on_the_csv_xlsx_pdf_and_announcement(db):
     assert "发出（纸质）" in headers and sheet.cell(5, headers.index("发出（纸质）") + 1).value == 7
     # The signed document's rounds carry the keys once RoundResult.to_dict has them (branch paper).
     document = results.result_document(session, results.session_results(session))
-    document["rounds"][0].update({k: PAPER_ROUND[k] for k in
-                                  ("issued_by_kind", "returned_by_kind", "invalid_by_reason")})
+    document["rounds"][0] = {**document["rounds"][0], "valid": 55, "invalid": 2,
+                             **{k: PAPER_ROUND[k] for k in
+                                ("issued_by_kind", "returned_by_kind", "invalid_by_reason")}}
     text = results.announcement(session, document)
     assert "发出选票57张（投票机50张，纸质7张）" in text
     assert "其中超过应选数1张、无法辨认1张" in text
@@ -106,7 +113,8 @@ def test_tally_prints_the_paper_split(app, db):
     session = published_session(db)
     _with_paper(session)
     output = app.test_cli_runner().invoke(args=["tally", session.slug]).output
-    assert "发出 57（投票机 50，纸质 7）  收回 57（投票机 50，纸质 7）  有效 57  无效 0" in output
+    assert ("发出 57（投票机 50，纸质 7）  收回 57（投票机 50，纸质 7）  有效 55  "
+            "无效 2（超过应选数 1，无法辨认 1）") in output
     assert "发出 56  收回 56  有效 56  无效 0" in output  # round 2 had no paper
 
 

@@ -65,7 +65,8 @@ def test_a_published_rating_result_page_says_its_basis_and_drops_the_quota(clien
 
 def _paper(session, **changes) -> None:
     round_ = rounds.get_round(session, 1)
-    round_.result = {**round_.result, **{k: PAPER_ROUND[k] for k in PAPER_KEYS}, **changes}
+    round_.result = {**round_.result, "valid": round_.result["returned"] - 2, "invalid": 2,
+                     **{k: PAPER_ROUND[k] for k in PAPER_KEYS}, **changes}
     flag_modified(round_, "result")
     _db.session.commit()
 
@@ -78,7 +79,7 @@ def test_paper_figures_on_the_console_projection_and_scrutiny_page(client, db, l
     assert "发出选票57张，收回57张，有效票57张，无效票0张" in plain and "纸质" not in plain
     _paper(session)
     expected = ("发出选票57张（投票机50张，纸质7张），收回57张（投票机50张，纸质7张），"
-                "有效票57张，无效票0张（其中超过应选数1张、无法辨认1张）")
+                "有效票55张，无效票2张（其中超过应选数1张、无法辨认1张）")
     for path in ("", "/projection", "/scrutiny"):
         assert expected in _text(client.get(f"/chair/{session.slug}{path}").text), path
 
@@ -101,11 +102,12 @@ def test_paper_figures_on_the_results_page(client, db):
     page = _text(client.get(f"/s/{session.slug}/results").text)
     assert "纸质" not in page
     document = json.loads(session.result_document)
-    document["rounds"][0].update({k: PAPER_ROUND[k] for k in PAPER_KEYS})
+    document["rounds"][0].update({"valid": 55, "invalid": 2,
+                                  **{k: PAPER_ROUND[k] for k in PAPER_KEYS}})
     session.result_document = json.dumps(document, ensure_ascii=False).encode()
     _db.session.commit()
     page = _text(client.get(f"/s/{session.slug}/results").text)
-    assert "57 投票机 50 · 纸质 7" in page and "超过应选数 1" in page and "无法辨认 1" in page
+    assert "57 投票机 50 · 纸质 7" in page and "2 超过应选数 1 无法辨认 1" in page
     assert "发出选票57张（投票机50张，纸质7张）" in page  # the announcement
 
 
