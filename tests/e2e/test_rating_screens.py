@@ -25,8 +25,17 @@ from ballot.services import (
     tracking,
     voting,
 )
-from tests.e2e.conftest import KIOSK_LANDSCAPE, screenshot
-from tests.e2e.flows import candidate, create_users, log_in, pair_kiosk, ready_to_scan, scan
+from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, PROJECTOR, screenshot
+from tests.e2e.flows import (
+    PASSWORD,
+    candidate,
+    create_users,
+    log_in,
+    pair_kiosk,
+    ready_to_scan,
+    scan,
+)
+from tests.e2e.test_projection import assert_fits
 from tests.e2e.test_tracking_screens import PHONE, WIDE, YEAR_PAGE
 
 LABELS = {rating.SATISFIED: "满意", rating.BASICALLY_SATISFIED: "基本满意",
@@ -98,10 +107,49 @@ def test_a_rating_session_from_the_kiosk_to_the_tracking_page(live_server, new_p
                 voting.cast_ballot(session, paired, token, choices)
             results.close_voting(session, "chair")
             opening.open_with_drill_shares(session, "scrutineer")
+
+        unit_of_work.run(the_hall)
+
+    # The count on the chair's console and the projection: 满意/基本满意/不满意, 满意率, grade.
+    create_users(live_server, ("rating-chair", "chair", "主任 王芳"))
+    chair = new_page(PROJECTOR)
+    chair.goto(f"{base}/login")
+    chair.get_by_label("用户名").fill("rating-chair")
+    chair.get_by_label("密码").fill(PASSWORD)
+    chair.get_by_role("button", name="登录").click()
+    chair.wait_for_url(re.compile(r"/(admin|chair)/"))
+    chair.goto(f"{base}/chair/{demo.RATING_SLUG}")
+    bars = chair.locator(".ch-rating .ch-bar")
+    expect(bars).to_have_count(len(titles))
+    expect(chair.locator(".ch-bar.grade-dissatisfied")).to_contain_text("残疾人康复服务")
+    expect(chair.locator(".ch-chart-head")).to_contain_text("发出测评票40张，收回40张")
+    expect(chair.locator(".ch-legend")).to_contain_text("半数线：收回选票数 40 的一半")
+    expect(chair.locator(".ch-announce")).to_contain_text("测评结果为不满意")
+    expect(chair.locator(".ch-main")).not_to_contain_text("赞成")
+    screenshot(chair, "rating-chair-console")
+    chair.set_viewport_size(DESKTOP)  # a laptop at the chair's desk: every bar still drawn
+    assert chair.evaluate("Math.min(...[...document.querySelectorAll('.ch-rating .ch-svg')]"
+                          ".map(e => e.getBoundingClientRect().width))") >= 90
+    projection = new_page(PROJECTOR)
+    projection.goto(f"{base}/login")
+    projection.get_by_label("用户名").fill("rating-chair")
+    projection.get_by_label("密码").fill(PASSWORD)
+    projection.get_by_role("button", name="登录").click()
+    projection.wait_for_url(re.compile(r"/(admin|chair)/"))
+    projection.goto(f"{base}/chair/{demo.RATING_SLUG}/projection")
+    expect(projection.locator(".pj-rating .pj-row")).to_have_count(len(titles))
+    expect(projection.locator(".pj-row.grade-dissatisfied .pj-mark")).to_have_text("不满意")
+    expect(projection.locator(".pj-main")).not_to_contain_text("赞成")
+    assert_fits(projection, "rating results")
+    screenshot(projection, "rating-projection")
+
+    with live_server.context():
+        def publish() -> None:
+            session = sessions.get_session(demo.RATING_SLUG)
             results.confirm_as_scrutineer(session, accounts.find_user("scrutineer"))
             results.publish_as_chair(session, accounts.find_user("chair"))
 
-        unit_of_work.run(the_hall)
+        unit_of_work.run(publish)
 
     page = new_page(WIDE)
     page.goto(f"{base}/s/{demo.RATING_SLUG}/results")
