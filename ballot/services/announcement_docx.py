@@ -131,7 +131,7 @@ def to_docx(session: VoteSession) -> bytes:
                           "满意率（%）", "测评结果"],
                [[r["票序"], r["项目名称"], r["承办单位"], str(r["满意"]), str(r["基本满意"]),
                  str(r["不满意"]), str(r["满意率（%）"]), r["测评结果"]] for r in rows],
-               [1.1, 4.6, 2.6, 1.1, 1.5, 1.3, 1.6, 1.8])
+               [1.2, 3.6, 2.0, 1.3, 1.9, 1.6, 2.0, 2.0])
         dissatisfied = [r["项目名称"] for r in rows if r["grade"] == rating.DISSATISFIED]
         if dissatisfied:
             _paragraph(document, f"测评结果为不满意的项目（{'、'.join(dissatisfied)}）由承办单位"
