@@ -18,7 +18,7 @@ from ballot.domain.errors import ResultNotPublished
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
-from ballot.services import box, opening, results, rounds, sessions, spreadsheets
+from ballot.services import board, box, opening, results, rounds, sessions, spreadsheets
 from ballot.services.bundle_cache import BundleCache
 from ballot.services.result_rows import (
     counted,
@@ -224,7 +224,7 @@ def to_bundle(session: VoteSession) -> bytes:
     bundle.write_bundle(
         buffer,
         manifest=manifest(session),
-        entries=[e for n in numbers for e in rounds.published_entries(session, n)],
+        entries=[e for n in numbers for e in board.published_entries(session, n)],
         issued={n: rounds.issued_names(session, n) for n in numbers},
         box=box_openings(session),
         result_json=session.result_document,

@@ -1,7 +1,7 @@
 """The public bulletin board (no login): entries by hash, Merkle roots, receipts, issued lists.
 
 Nothing from which a count can be computed is public before the chair publishes the result
-(see ``rounds.board_is_public``): during voting and after the close the board shows the state,
+(see ``services.board.board_is_public``): during voting and after the close the board shows the state,
 the rules and the Merkle root of a closed round, and a tracking code only says that the ballot
 is on the board; entries, figures, issued names, choices and inclusion proofs follow
 publication. Tracking codes are looked up by POST so that they never appear in a URL or an
@@ -15,8 +15,7 @@ from flask import Blueprint, jsonify, render_template, request
 from ballot.domain.errors import N_, InvalidInput
 from ballot.extensions import csrf
 from ballot.i18n import gettext
-from ballot.services import keys
-from ballot.services import rounds as board
+from ballot.services import board, keys
 from ballot.web.public import public_session
 
 bp = Blueprint("board", __name__, url_prefix="/s/<ref>")

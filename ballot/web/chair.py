@@ -16,7 +16,17 @@ from ballot.database import polled
 from ballot.domain import rating, rules
 from ballot.i18n import gettext
 from ballot.models.base import utcnow
-from ballot.services import box, checkin, keys, opening, result_rows, results, rounds, sessions
+from ballot.services import (
+    board,
+    box,
+    checkin,
+    keys,
+    opening,
+    result_rows,
+    results,
+    rounds,
+    sessions,
+)
 from ballot.services import live as live_service
 from ballot.services import projection as projection_service
 from ballot.unit_of_work import transactional
@@ -111,7 +121,7 @@ def _context(session) -> dict:
         "open_problems": problems, "found": found, "charts": _bars(session, found),
         "grade_labels": rating.GRADE_LABELS, "basis_labels": rating.BASIS_LABELS,
         "tie": tie if undecided else None,
-        "titles": rounds.candidate_titles(session), "user": current_user(),
+        "titles": board.candidate_titles(session), "user": current_user(),
         "is_chief": results.is_chief_scrutineer(session, current_user()),
         "announcement": _announcement(session, found),
         "stream_url": url_for("chair.live_stream", ref=session.slug) if streams.enabled() else "",

@@ -56,7 +56,7 @@ from ballot.models import (
     VoteSession,
     utcnow,
 )
-from ballot.services import credentials, keys, kiosks, results, rounds
+from ballot.services import board, credentials, keys, kiosks, results, rounds
 from ballot.verify import verify_bundle
 from ballot.web.kiosk_auth import keep_last_seen
 from tests.conftest import PG_URL, close_and_open, decrypt_ballot, make_user
@@ -410,7 +410,7 @@ def check_tokens_and_board(session: VoteSession, ledger: Ledger) -> None:
         assert states[crypto.token_hash(receipt["token"])] == "used"
         entry = entries[crypto.ballot_id_from_token(receipt["token"])]
         assert crypto.tracking_code(entry.entry_hash) == receipt["code"]
-        found = rounds.lookup(session, receipt["code"])
+        found = board.lookup(session, receipt["code"])
         # The entry holds the choices cast (decrypted here with the test's key cards; a
         # project the kiosk left unmarked is 弃权).
         recorded = decrypt_ballot(session, found["entry"]["payload"])
@@ -466,7 +466,7 @@ def publish_and_verify(db, session: VoteSession, ledger: Ledger, tmp_path: Path)
     results.publish(session, "chair")
     db.session.commit()
     for receipt in ledger.receipts[:: max(1, len(ledger.receipts) // 20)]:
-        found = rounds.lookup(session, receipt["code"])
+        found = board.lookup(session, receipt["code"])
         assert found["round_state"] == "closed" and found["proof"] is not None
     path = tmp_path / "bundle.zip"
     path.write_bytes(export.to_bundle(session))
