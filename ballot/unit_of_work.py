@@ -12,7 +12,9 @@ views and commands hand their work to this module (docs: /work/briefs/UNIT-OF-WO
 * ``@transactional_post``: the same for a view that shows a form (GET) and takes it (POST).
 * ``side_write(work)``: a small write that must stay even when the request's own work fails or
   only reads (a kiosk's last-seen time, its failed-scan count), committed at once, alone.
-* ``begin_request``: before-request hook: a POST takes the write lock before its first read.
+* ``begin_request``: before-request hook: a POST takes the write lock before its first read,
+  unless its view is marked ``reads_first`` (it does its slow reading and computing first, then
+  writes in one short ``run``).
 * ``discard()``: the error handlers' and commands' rollback of whatever a failed request left.
 
 A write transaction starts with SQLite's ``BEGIN IMMEDIATE`` (ballot.database installs the begin
@@ -126,6 +128,14 @@ def discard() -> None:
     db.session.rollback()
 
 
+def reads_first(view: Callable[P, T]) -> Callable[P, T]:
+    """Mark a POST view that reads and computes before it writes (a kiosk's cast encrypts and
+    signs first): ``begin_request`` does not take the write lock for it, so other writers are not
+    kept waiting meanwhile; its writes go through ``run``, which takes the lock and re-checks."""
+    view.ballot_reads_first = True
+    return view
+
+
 def begin_request() -> None:
     """Before-request hook: a request that may write takes the write lock before its first read.
 
@@ -135,10 +145,13 @@ def begin_request() -> None:
     that transaction. A transaction already open (the test suite shares its app context with
     the test client) is left to the unit of work.
     """
-    from flask import request
+    from flask import current_app, request
 
-    if request.method in UNSAFE_METHODS and not db.session().in_transaction():
-        _begin_write(db.session())
+    if request.method not in UNSAFE_METHODS or db.session().in_transaction():
+        return
+    if getattr(current_app.view_functions.get(request.endpoint), "ballot_reads_first", False):
+        return
+    _begin_write(db.session())
 
 
 def _begin_write(session: Session) -> None:

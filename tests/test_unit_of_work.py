@@ -129,3 +129,15 @@ def test_changes_made_outside_a_unit_are_refused_not_committed_or_dropped(db):
         unit_of_work.run(lambda: None)
     db.session.rollback()
     assert _entries(db) == 0
+
+
+def test_a_post_takes_the_write_lock_first_unless_its_view_reads_first(app, db):
+    db.session.commit()  # no transaction open: as at the start of a real request
+    with app.test_request_context("/kiosk/api/vote/issue", method="POST"):
+        unit_of_work.begin_request()
+        assert db.session().in_transaction()
+    db.session.rollback()
+    # The kiosk's cast encrypts and signs before it writes: no lock is held meanwhile.
+    with app.test_request_context("/kiosk/api/vote/cast", method="POST"):
+        unit_of_work.begin_request()
+        assert not db.session().in_transaction()

@@ -178,10 +178,13 @@ REASON_NEXT_DELEGATE = "投票机为下一位代表发放选票，上一张未�
 REASON_RESCAN = "代表在同一投票机再次刷卡（页面重新载入后选票丢失），原选票作废并重新发放"
 
 
-def _token_row(session: VoteSession, kiosk: Kiosk, token: bytes) -> BallotToken:
+def _token_row(session: VoteSession, kiosk: Kiosk, token: bytes, *,
+               lock: bool = True) -> BallotToken:
     if not isinstance(token, bytes) or len(token) != crypto.TOKEN_BYTES:
         raise BallotTokenInvalid()
-    row = _run("token", token_hash=crypto.token_hash(token)).scalar_one_or_none()
+    token_hash = crypto.token_hash(token)
+    row = (_run("token", token_hash=token_hash).scalar_one_or_none() if lock
+           else db.session.get(BallotToken, token_hash))
     if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
         raise BallotTokenInvalid()
     return row
@@ -298,29 +301,40 @@ def _validate(session: VoteSession, round_: Round, choices: dict[str, str]) -> N
         raise InvalidBallot(reason=N_("只能选择赞成、反对或弃权"))
 
 
-def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
-                choices: Mapping[str, str]) -> Receipt:
-    """Encrypt and record the ballot for ``token``, once.
+@dataclass(frozen=True)
+class SealedBallot:
+    """A ballot encrypted and signed but not yet recorded: all the CPU work of a cast.
+
+    Built by ``seal_ballot`` before the write transaction (encrypting with proofs and signing is
+    most of a cast's time, and on SQLite the write lock is one for the whole hall), recorded by
+    ``record_ballot`` inside it. ``entry`` is None when the token was no longer open: recording
+    then answers with the receipt of the ballot already recorded under it.
+    """
+
+    ballot_id: str
+    token_hash: str
+    round_number: int
+    entry: dict | None
+
+
+def seal_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
+                choices: Mapping[str, str]) -> SealedBallot:
+    """Check and encrypt the ballot for ``token`` and sign its board entry; writes nothing.
 
     The choices exist only in memory while the ballot is encrypted to the sealed box; the board
-    entry holds ciphertexts and proofs. A retried submission of a used token (a kiosk that lost
-    the answer) gets the receipt of the ballot recorded under it, which nobody can change.
+    entry holds ciphertexts and proofs. Everything it depends on (the round's projects and quota,
+    the box key, the ballot id) is fixed while the round is open; ``record_ballot`` checks again,
+    under the lock, that the token and the round are still open.
     """
     _check_kiosk(session, kiosk)
-    row = _token_row(session, kiosk, token)
+    row = _token_row(session, kiosk, token, lock=False)
     clean = _clean_choices(choices)
     ballot_id = crypto.ballot_id_from_token(token)
     if row.state != "open":
-        # The entry and the token's "used" state are written in one transaction, so only a
-        # used token can have an entry.
-        existing = db.session.execute(
-            select(BoardEntry.entry_hash, BoardEntry.round_number)
-            .where(BoardEntry.ballot_id == ballot_id)
-        ).one_or_none()
-        if existing is None:
-            raise BallotTokenInvalid()
-        return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
-    round_ = _run("round", session_id=session.id, number=row.round_number).scalar_one()
+        return SealedBallot(ballot_id, row.token_hash, row.round_number, None)
+    round_ = db.session.execute(
+        select(Round).where(Round.session_id == session.id, Round.number == row.round_number)
+    ).scalar_one()
     if round_.state != "open":
         raise BallotTokenInvalid()
     _validate(session, round_, clean)
@@ -328,12 +342,46 @@ def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
     del clean
     key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
     entry = crypto.make_entry(key, ballot_id, round_.number, encrypted)
-    _run("add_entry", ballot_id=ballot_id, session_id=session.id,
+    return SealedBallot(ballot_id, row.token_hash, round_.number, entry)
+
+
+def record_ballot(session: VoteSession, kiosk: Kiosk, sealed: SealedBallot) -> Receipt:
+    """Record a sealed ballot, once: the entry and the token's "used" state in one transaction.
+
+    A token used meanwhile (a retried submission, a kiosk that lost the answer) gets the
+    receipt of the ballot recorded under it, which nobody can change.
+    """
+    row = _run("token", token_hash=sealed.token_hash).scalar_one_or_none()
+    if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
+        raise BallotTokenInvalid()
+    if row.state != "open" or sealed.entry is None:
+        # The entry and the token's "used" state are written in one transaction, so only a
+        # used token can have an entry.
+        existing = db.session.execute(
+            select(BoardEntry.entry_hash, BoardEntry.round_number)
+            .where(BoardEntry.ballot_id == sealed.ballot_id)
+        ).one_or_none()
+        if existing is None:
+            raise BallotTokenInvalid()
+        return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
+    # A share lock on the round: close_round (FOR UPDATE) waits for this cast to finish.
+    round_ = _run("round", session_id=session.id, number=sealed.round_number).scalar_one()
+    if round_.state != "open":
+        raise BallotTokenInvalid()
+    entry = sealed.entry
+    _run("add_entry", ballot_id=sealed.ballot_id, session_id=session.id,
          round_number=round_.number,
          payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
          entry_hash=entry["hash"], signature=entry["signature"])
     _run("use_token", of_token=row.token_hash)
     return Receipt(crypto.tracking_code(entry["hash"]), round_.number)
+
+
+def cast_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
+                choices: Mapping[str, str]) -> Receipt:
+    """Seal and record the ballot for ``token`` in the caller's one unit of work (commands, the
+    demo); the kiosk seals before its write transaction and records inside it."""
+    return record_ballot(session, kiosk, seal_ballot(session, kiosk, token, choices))
 
 
 def return_token(session: VoteSession, kiosk: Kiosk, token: bytes, card_text: str) -> None:

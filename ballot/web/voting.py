@@ -157,14 +157,18 @@ def issue():
 
 
 @bp.post("/kiosk/api/vote/cast")
+@unit_of_work.reads_first
 @kiosk_required(mode="voting")
 def cast():
-    """Submit the ballot; answered only after the commit is durable. Safe to retry."""
+    """Submit the ballot; answered only after the commit is durable. Safe to retry.
+
+    Encrypting and signing happen before the write transaction (the hall's kiosks share
+    SQLite's one write lock); the short write re-checks the token and the round."""
     body = _body()
     session = _session()
     board_url = _board_address(session)  # before the commit expires it
-    receipt = unit_of_work.run(
-        lambda: voting.cast_ballot(session, g.kiosk, _token(body), body.get("choices")))
+    sealed = voting.seal_ballot(session, g.kiosk, _token(body), body.get("choices"))
+    receipt = unit_of_work.run(lambda: voting.record_ballot(session, g.kiosk, sealed))
     return jsonify({"tracking_code": receipt.tracking_code, "round": receipt.round_number,
                     "board_url": board_url})
 

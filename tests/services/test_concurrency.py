@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from ballot import unit_of_work
 from ballot.app import create_app
-from ballot.domain.errors import AlreadyIssued
+from ballot.domain.errors import AlreadyIssued, BallotTokenInvalid
 from ballot.extensions import db as _db
 from ballot.models import BallotIssue, BoardEntry, Kiosk, VoteSession
-from ballot.services import voting
+from ballot.services import results, voting
 from tests.services.test_voting import add_kiosk, card, issue, session_delegates, voting_session
 
 WORKERS = 8
@@ -48,6 +50,27 @@ def _cast_once(url, session_id: int, kiosk_id: int, token: bytes, choices: dict)
             return receipt.tracking_code
         finally:
             _db.engine.dispose()
+
+
+def _cast_as_kiosk_once(url, session_id: int, kiosk_id: int, token: bytes, choices: dict) -> str:
+    # As the kiosk's view does it: encrypt and sign with no lock held, then record in a unit.
+    app = _app_for(url)
+    with app.app_context():
+        try:
+            sealed = voting.seal_ballot(_db.session.get(VoteSession, session_id),
+                                        _db.session.get(Kiosk, kiosk_id), token, choices)
+            receipt = unit_of_work.run(lambda: voting.record_ballot(
+                _db.session.get(VoteSession, session_id), _db.session.get(Kiosk, kiosk_id),
+                sealed))
+            return receipt.tracking_code
+        finally:
+            _db.engine.dispose()
+
+
+def _cast_some_way(url, session_id: int, kiosk_id: int, token: bytes, choices: dict,
+                   as_kiosk: bool) -> str:
+    return (_cast_as_kiosk_once if as_kiosk else _cast_once)(url, session_id, kiosk_id, token,
+                                                             choices)
 
 
 def _threads(target, argument_lists) -> list[str]:
@@ -107,7 +130,7 @@ def _check_one_delegate_and_one_token(app, db, run) -> None:
     different = {"01": "against"}
     args = [(url, session.id, kiosk.id, token, same if i % 2 else different)
             for i in range(WORKERS)]
-    results = run(_cast_once, args)
+    results = run(_cast_some_way, [(*a, i % 3 == 0) for i, a in enumerate(args)])
     # One ballot won; every other submission on the token got the winner's receipt (the
     # choices are not kept, so a retry cannot be compared with them) and recorded nothing.
     assert len(set(results)) == 1 and not results[0].startswith("error"), results
@@ -120,3 +143,32 @@ def test_threads_hammer_one_delegate_and_one_token(app, db):
 
 def test_processes_hammer_one_delegate_and_one_token(app, db):
     _check_one_delegate_and_one_token(app, db, _processes)
+
+
+def test_a_ballot_sealed_before_the_close_is_not_recorded_after_it(app, db):
+    url, session, kiosk_ids = _setup(app, db)
+    kiosk = db.session.get(Kiosk, kiosk_ids[0])
+    token, _ = issue(session, kiosk, session_delegates(session)[0])
+    db.session.commit()
+    sealed = voting.seal_ballot(session, kiosk, token, {"01": "for"})
+    assert sealed.entry is not None
+    unit_of_work.run(lambda: results.close_voting(session, "chair"))
+    with pytest.raises(BallotTokenInvalid):
+        unit_of_work.run(lambda: voting.record_ballot(session, kiosk, sealed))
+    assert _counts(db, session) == (1, 0)
+
+
+def test_sealing_a_ballot_holds_no_write_lock(app, db, tmp_path):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
+    url, session, kiosk_ids = _setup(app, db)
+    kiosk = db.session.get(Kiosk, kiosk_ids[0])
+    token, _ = issue(session, kiosk, session_delegates(session)[0])
+    db.session.commit()
+    voting.seal_ballot(session, kiosk, token, {"01": "for"})
+    other = sqlite3.connect(db.engine.url.database, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if sealing held the lock
+        other.rollback()
+    finally:
+        other.close()
