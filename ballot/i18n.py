@@ -1,28 +1,26 @@
 """Translation look-ups resolved once per request.
 
-Flask-Babel finds the request's locale and catalogue again for every string; a kiosk page renders
-some sixty strings, and a province's kiosks load it once per ballot. Here the catalogue is looked
-up once and kept where Flask-Babel keeps its per-request state, so its ``refresh()`` (run before
-every request, see ballot.app) clears it too.
+Flask-Babel finds the request's catalogue again for every string; a kiosk page renders some sixty
+strings, and a province's kiosks load it once per ballot. Here the catalogue is kept in ``g`` with
+the locale it was looked up for (only for speed): a request whose locale changes (a kiosk's
+language, a refreshed choice) looks it up again.
 """
 
 from __future__ import annotations
 
 from flask import Flask, g, has_app_context
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as babel_gettext
-
-_CACHE = "babel_translations"  # an attribute Flask-Babel's refresh() deletes
 
 
 def current_translations():
-    """This request's catalogue (Flask-Babel's choice of locale), looked up once."""
-    holder = getattr(g, "_flask_babel", None)
-    cached = getattr(holder, _CACHE, None)
-    if cached is None:
-        cached = get_translations()
-        setattr(g._flask_babel, _CACHE, cached)
-    return cached
+    """This request's catalogue (Flask-Babel's choice of locale), looked up once per locale."""
+    locale = get_locale()
+    cached = g.get("ballot_translations")
+    if cached is None or cached[0] != locale:
+        cached = (locale, get_translations())
+        g.ballot_translations = cached
+    return cached[1]
 
 
 def gettext(string: str, **variables) -> str:

@@ -20,7 +20,6 @@ and the re-run's reads then see the winner's committed rows.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -77,67 +76,62 @@ def _check_kiosk(session: VoteSession, kiosk: Kiosk) -> None:
         raise KioskNotForVoting()
 
 
-# The statements of the ballot flow are built once, with bound parameters: building one costs
-# about as much as running it, and every ballot runs about ten.
+# The ballot flow's statements, built once at import with bound parameters (only for speed:
+# building a statement costs about as much as running it, and a ballot runs about ten). Core,
+# not ORM, where nothing in the session needs to follow the rows. Share locks on the round:
+# casts and issues run side by side, close_round (FOR UPDATE) waits for them.
+# populate_existing: a re-run after a lost race must see the new state.
+_ISSUES, _TOKENS = BallotIssue.__table__, BallotToken.__table__
+_SESSION_ID, _NUMBER = bindparam("session_id"), bindparam("number")
+
+_OPEN_ROUND = (select(Round).where(Round.session_id == _SESSION_ID, Round.state == "open")
+               .with_for_update(read=True).execution_options(populate_existing=True))
+_ROUND = (select(Round).where(Round.session_id == _SESSION_ID, Round.number == _NUMBER)
+          .with_for_update(read=True).execution_options(populate_existing=True))
+# The issue mark is locked: a release, a return and a rescan of one delegate take turns.
+_ISSUE_OF = select(_ISSUES).where(
+    _ISSUES.c.session_id == _SESSION_ID, _ISSUES.c.round_number == _NUMBER,
+    _ISSUES.c.delegate_id == bindparam("delegate_id")).with_for_update()
+_ISSUE_OF_TOKEN = select(_ISSUES).where(_ISSUES.c.token_hash == bindparam("of_token")) \
+    .with_for_update()
+_ADD_ISSUE = insert(_ISSUES)
+_CLEAR_ISSUE = delete(_ISSUES).where(_ISSUES.c.token_hash == bindparam("of_token"))
+_VOID_KIOSK_TOKEN = update(_TOKENS).where(
+    _TOKENS.c.kiosk_id == bindparam("of_kiosk"), _TOKENS.c.state == "open") \
+    .values(state="voided").returning(_TOKENS.c.token_hash)
+_VOID_TOKEN = update(_TOKENS).where(
+    _TOKENS.c.token_hash == bindparam("of_token"), _TOKENS.c.state == "open") \
+    .values(state="voided")
+_ADD_TOKEN = insert(_TOKENS)
+_TOKEN = (select(BallotToken).where(BallotToken.token_hash == bindparam("token_hash"))
+          .with_for_update().execution_options(populate_existing=True))
+_USE_TOKEN = update(_TOKENS).where(_TOKENS.c.token_hash == bindparam("of_token")) \
+    .values(state="used")
+_ADD_ENTRY = insert(BoardEntry.__table__)
+_CANDIDATES = select(Candidate.code, Candidate.title, Candidate.summary, Candidate.category,
+                     Candidate.department, Candidate.budget) \
+    .where(Candidate.session_id == _SESSION_ID)
 
 
-@functools.cache
-def _statements() -> dict[str, Any]:
-    session_id, number = bindparam("session_id"), bindparam("number")
-    issues, tokens = BallotIssue.__table__, BallotToken.__table__
-    # Share locks on the round: casts and issues run side by side, close_round (FOR UPDATE)
-    # waits for them. populate_existing: a re-run after a lost race must see the new state.
-    return {
-        "open_round": select(Round).where(Round.session_id == session_id, Round.state == "open")
-        .with_for_update(read=True).execution_options(populate_existing=True),
-        "round": select(Round).where(Round.session_id == session_id, Round.number == number)
-        .with_for_update(read=True).execution_options(populate_existing=True),
-        # Core, not ORM statements: nothing in the session needs to follow these rows. The
-        # issue mark is locked: a release, a return and a rescan of one delegate take turns.
-        "issue_of": select(issues).where(
-            issues.c.session_id == session_id, issues.c.round_number == number,
-            issues.c.delegate_id == bindparam("delegate_id")).with_for_update(),
-        "issue_of_token": select(issues).where(
-            issues.c.token_hash == bindparam("of_token")).with_for_update(),
-        "add_issue": insert(issues),
-        "clear_issue": delete(issues).where(issues.c.token_hash == bindparam("of_token")),
-        "void_kiosk_token": update(tokens).where(
-            tokens.c.kiosk_id == bindparam("of_kiosk"), tokens.c.state == "open")
-        .values(state="voided").returning(tokens.c.token_hash),
-        "void_token": update(tokens).where(
-            tokens.c.token_hash == bindparam("of_token"), tokens.c.state == "open")
-        .values(state="voided"),
-        "add_token": insert(tokens),
-        "token": select(BallotToken).where(BallotToken.token_hash == bindparam("token_hash"))
-        .with_for_update().execution_options(populate_existing=True),
-        "use_token": update(BallotToken.__table__).where(
-            BallotToken.__table__.c.token_hash == bindparam("of_token")).values(state="used"),
-        "add_entry": insert(BoardEntry.__table__),
-        "candidates": select(Candidate.code, Candidate.title, Candidate.summary,
-                             Candidate.category, Candidate.department, Candidate.budget)
-        .where(Candidate.session_id == session_id),
-    }
-
-
-def _run(name: str, **params):
-    return db.session.execute(_statements()[name], params)
+def _run(statement, **params):
+    return db.session.execute(statement, params)
 
 
 def _open_round(session: VoteSession) -> Round:
-    round_ = _run("open_round", session_id=session.id).scalar_one_or_none()
+    round_ = _run(_OPEN_ROUND, session_id=session.id).scalar_one_or_none()
     if round_ is None or session.state != "voting":
         raise VotingNotOpen()
     return round_
 
 
 def _issue_of(session_id: int, number: int, delegate_id: int) -> Row | None:
-    return _run("issue_of", session_id=session_id, number=number,
+    return _run(_ISSUE_OF, session_id=session_id, number=number,
                 delegate_id=delegate_id).one_or_none()
 
 
 def _token_state(token_hash: str) -> str:
     """The state of the token with ``token_hash`` (locked until the transaction ends)."""
-    row = _run("token", token_hash=token_hash).scalar_one_or_none()
+    row = _run(_TOKEN, token_hash=token_hash).scalar_one_or_none()
     return "voided" if row is None else row.state
 
 
@@ -150,8 +144,8 @@ def _clear(session: VoteSession, issue: Row, actor: str, action: str, reason: st
     """Void the unused token ``issue`` holds and clear the mark, audited in the same transaction.
 
     The caller has locked the token and seen it unused (or already voided, at a close)."""
-    _run("void_token", of_token=issue.token_hash)
-    _run("clear_issue", of_token=issue.token_hash)
+    _run(_VOID_TOKEN, of_token=issue.token_hash)
+    _run(_CLEAR_ISSUE, of_token=issue.token_hash)
     delegate = db.session.get(Delegate, issue.delegate_id)
     audit.record(actor, action, session, round=issue.round_number, delegate_id=issue.delegate_id,
                  name=delegate.name if delegate is not None else "—",
@@ -161,8 +155,8 @@ def _clear(session: VoteSession, issue: Row, actor: str, action: str, reason: st
 def _void_previous_at(session: VoteSession, kiosk: Kiosk) -> None:
     """The kiosk starts a new ballot: its open token, if any, was left unused by the delegate
     before (a reloaded page); void it and clear that delegate's mark, who may scan again."""
-    for token_hash in _run("void_kiosk_token", of_kiosk=kiosk.id).scalars().all():
-        issue = _run("issue_of_token", of_token=token_hash).one_or_none()
+    for token_hash in _run(_VOID_KIOSK_TOKEN, of_kiosk=kiosk.id).scalars().all():
+        issue = _run(_ISSUE_OF_TOKEN, of_token=token_hash).one_or_none()
         if issue is not None:
             _clear(session, issue, _kiosk_actor(kiosk), "ballot.return",
                    REASON_NEXT_DELEGATE)
@@ -183,7 +177,7 @@ def _token_row(session: VoteSession, kiosk: Kiosk, token: bytes, *,
     if not isinstance(token, bytes) or len(token) != crypto.TOKEN_BYTES:
         raise BallotTokenInvalid()
     token_hash = crypto.token_hash(token)
-    row = (_run("token", token_hash=token_hash).scalar_one_or_none() if lock
+    row = (_run(_TOKEN, token_hash=token_hash).scalar_one_or_none() if lock
            else db.session.get(BallotToken, token_hash))
     if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
         raise BallotTokenInvalid()
@@ -197,7 +191,7 @@ def _budget(value: Decimal | None) -> str | None:
 
 def ballot_view(session: VoteSession, round_: Round) -> dict[str, Any]:
     """What the kiosk shows on the ballot: the round's projects in ballot order and the rules."""
-    by_code = {row.code: row for row in _run("candidates", session_id=session.id)}
+    by_code = {row.code: row for row in _run(_CANDIDATES, session_id=session.id)}
     return {
         "round": round_.number,
         "quota": round_.quota,
@@ -242,9 +236,9 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
     token_hash = crypto.token_hash(token)
     # The primary key (session, round, delegate) makes a second issue impossible; a racing
     # duplicate fails here and its re-run sees this row and refuses.
-    _run("add_issue", session_id=session.id, round_number=round_.number,
+    _run(_ADD_ISSUE, session_id=session.id, round_number=round_.number,
          delegate_id=delegate.id, kiosk_id=kiosk.id, token_hash=token_hash, kind="kiosk")
-    _run("add_token", token_hash=token_hash, session_id=session.id,
+    _run(_ADD_TOKEN, token_hash=token_hash, session_id=session.id,
          round_number=round_.number, kiosk_id=kiosk.id, state="open")
     return token, ballot_view(session, round_)
 
@@ -274,7 +268,7 @@ def issue_paper(session: VoteSession, delegate: Delegate, actor: str, reason: st
             raise AlreadyCast(name=delegate.name)
         raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
     # The primary key (session, round, delegate) refuses a racing second issue of any kind.
-    _run("add_issue", session_id=session.id, round_number=round_.number,
+    _run(_ADD_ISSUE, session_id=session.id, round_number=round_.number,
          delegate_id=delegate.id, kiosk_id=None, token_hash=None, kind="paper")
     audit.record(actor, "ballot.issue_paper", session, round=round_.number,
                  delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
@@ -351,7 +345,7 @@ def record_ballot(session: VoteSession, kiosk: Kiosk, sealed: SealedBallot) -> R
     A token used meanwhile (a retried submission, a kiosk that lost the answer) gets the
     receipt of the ballot recorded under it, which nobody can change.
     """
-    row = _run("token", token_hash=sealed.token_hash).scalar_one_or_none()
+    row = _run(_TOKEN, token_hash=sealed.token_hash).scalar_one_or_none()
     if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
         raise BallotTokenInvalid()
     if row.state != "open" or sealed.entry is None:
@@ -365,15 +359,15 @@ def record_ballot(session: VoteSession, kiosk: Kiosk, sealed: SealedBallot) -> R
             raise BallotTokenInvalid()
         return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
     # A share lock on the round: close_round (FOR UPDATE) waits for this cast to finish.
-    round_ = _run("round", session_id=session.id, number=sealed.round_number).scalar_one()
+    round_ = _run(_ROUND, session_id=session.id, number=sealed.round_number).scalar_one()
     if round_.state != "open":
         raise BallotTokenInvalid()
     entry = sealed.entry
-    _run("add_entry", ballot_id=sealed.ballot_id, session_id=session.id,
+    _run(_ADD_ENTRY, ballot_id=sealed.ballot_id, session_id=session.id,
          round_number=round_.number,
          payload=crypto.canonical_json(entry["payload"]).decode("utf-8"),
          entry_hash=entry["hash"], signature=entry["signature"])
-    _run("use_token", of_token=row.token_hash)
+    _run(_USE_TOKEN, of_token=row.token_hash)
     return Receipt(crypto.tracking_code(entry["hash"]), round_.number)
 
 
@@ -392,7 +386,7 @@ def return_token(session: VoteSession, kiosk: Kiosk, token: bytes, card_text: st
     if row.state != "open":
         raise BallotTokenInvalid()
     delegate = credentials.identify(session, card_text)
-    issue = _run("issue_of_token", of_token=row.token_hash).one_or_none()
+    issue = _run(_ISSUE_OF_TOKEN, of_token=row.token_hash).one_or_none()
     if issue is None or issue.delegate_id != delegate.id:
         raise NotIssuedHere()
     _clear(session, issue, _kiosk_actor(kiosk), "ballot.return", REASON_WALKAWAY)
