@@ -11,7 +11,7 @@ import zipfile
 from ballot.models import VoteSession
 from ballot.services import box, candidates
 from tests.conftest import make_session, seal_box
-from tests.services.test_export import published_session
+from tests.factories import published_session
 
 
 def _export(app, session: VoteSession, path) -> None:

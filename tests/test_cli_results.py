@@ -9,8 +9,7 @@ from ballot.models import VoteSession
 from ballot.services import results
 from ballot.verify import verify_bundle
 from tests.conftest import make_user
-from tests.services.test_export import counted_session
-from tests.services.test_results import confirm_both, ready_session, tied_round1, vote
+from tests.factories import confirm_both, counted_session, ready_session, tied_round1, vote
 
 
 def test_commands_have_help(app):

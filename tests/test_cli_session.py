@@ -12,8 +12,7 @@ from sqlalchemy import select
 from ballot.models import AuditEntry, Round, VoteSession
 from ballot.services import rounds, sessions
 from tests.conftest import KEY_CARDS, make_session, make_user
-from tests.services.test_results import ready_session, tied_round1, vote
-from tests.services.test_voting import voting_session
+from tests.factories import ready_session, tied_round1, vote, voting_session
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "docs" / "session-day.sh"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ballot.models import AuditEntry, ProgressReport
 from ballot.services import sessions, tracking
 from tests.conftest import make_user
-from tests.services.test_tracking import image_bytes, published
+from tests.factories import image_bytes, published
 
 
 def test_plan_report_rate_list_and_export(app, db, tmp_path):

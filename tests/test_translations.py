@@ -25,7 +25,7 @@ from ballot.models import AuditEntry, BoardEntry, Delegate, Kiosk
 from ballot.services import candidates, kiosks, results, rounds, sessions
 from tests.conftest import close_and_open, make_session, make_user, seal_box
 from tests.crypto.bundle_builder import ballots_with
-from tests.services.test_results import cast, tied_round1, vote
+from tests.factories import put_on_board, tied_round1, vote
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "ballot" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -244,7 +244,7 @@ def test_session_day_pages_in_english(app, client, db, english):
 
     rounds.open_voting(session, "chair")
     db.session.commit()
-    cast(session, [{"01": "for"}], issued=1)
+    put_on_board(session, [{"01": "for"}], issued=1)
     assert_english(client.get("/chair/en-session"))
     assert_english(client.get("/s/en-session/board/"))
     page = assert_english(client.get("/s/en-session/results"))

@@ -18,7 +18,10 @@ from werkzeug.serving import make_server
 
 from ballot.app import create_app
 from ballot.extensions import db as _db
-from tests.conftest import PG_URL, skip_or_fail
+from ballot.models import Candidate, Delegate, VoteSession
+from ballot.services import credentials, kiosks, rounds
+from tests.conftest import PG_URL, seal_box, skip_or_fail
+from tests.factories import ready_session
 
 CHROMIUM = os.environ.get("BALLOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -131,3 +134,50 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path))
     assert path.stat().st_size > 0
     return path
+
+
+# --- the hall: a session in check-in with a check-in and a voting kiosk ---------------------------
+
+
+@dataclass
+class Hall:
+    """A session in check-in (57 of 60 present) with a check-in and a voting kiosk enrolled."""
+
+    url: str
+    slug: str
+    checkin_kiosk: str
+    voting_kiosk: str
+    cards: list[str]  # QR texts: three present delegates, then three absent ones
+
+    def open_voting(self, live_server) -> None:
+        with live_server.context():
+            session = session_by_slug(self.slug)
+            if not session.box_public_key:
+                seal_box(session)
+            rounds.open_voting(session, "chair")
+            _db.session.commit()
+
+
+def session_by_slug(slug: str) -> VoteSession:
+    """The session called ``slug`` (in the live server's context)."""
+    return _db.session.query(VoteSession).filter_by(slug=slug).one()
+
+
+@pytest.fixture
+def hall(live_server) -> Hall:
+    """The hall before voting opens; project 1 has a summary (so its 简介 button shows)."""
+    with live_server.context():
+        session = ready_session(present=57)
+        first = _db.session.query(Candidate).filter_by(session_id=session.id, position=1).one()
+        first.summary = "新建一所九年一贯制学校，设 36 个教学班。"
+        credential = {}
+        for mode in ("checkin", "voting"):
+            _, code = kiosks.create_pairing(session, f"{mode}-1", mode, "staff")
+            _, credential[mode] = kiosks.enrol(code)
+        delegates = _db.session.query(Delegate).filter_by(session_id=session.id) \
+            .order_by(Delegate.roster_order).all()
+        # The last present delegates vote at the kiosk; the absent ones can still check in.
+        cards = [credentials.issue_card(d, "staff") for d in delegates[54:60]]
+        _db.session.commit()
+        return Hall(url=live_server.url, slug=session.slug, checkin_kiosk=credential["checkin"],
+                    voting_kiosk=credential["voting"], cards=cards)

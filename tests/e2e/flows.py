@@ -6,11 +6,15 @@ templates does not break them; the few data attributes used are the ones the pag
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
+from ballot import demo
 from ballot.extensions import db
 from ballot.services import accounts
 
@@ -118,3 +122,46 @@ def back_to_idle(page: Page) -> None:
     page.get_by_role("button", name="完成").click()
     expect(page.get_by_role("heading", name="请刷代表证领取选票")).to_be_visible()
     ready_to_scan(page)
+
+
+# --- checks and viewports the browser tests share ------------------------------------------------
+
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+
+
+BLOCKING = ("serious", "critical")
+
+
+BALLOT_HEADING = "请对每个项目选择“赞成”“反对”或“弃权”"
+
+
+def describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
+            f"    {json.dumps(n['target'], ensure_ascii=False)}: {n['failureSummary']}"
+            for n in v["nodes"])
+        for v in violations)
+
+
+def assert_accessible(page, where: str) -> None:
+    """axe-core finds nothing serious or critical on the page as it is now."""
+    # The CSP forbids inline script, and add_script_tag(path=...) injects an inline <script>: so
+    # the axe source is evaluated through the DevTools protocol (page.evaluate), which the page's
+    # CSP does not govern. The pages keep their real CSP (no bypass_csp) throughout.
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    violations = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})"
+                               ".then(r => r.violations)")
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe on {where}:\n{describe(blocking)}"
+
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+WIDE = {"width": 1440, "height": 900}
+
+
+YEAR_PAGE = "/c/" + quote(demo.CONGRESS) + "/2026/"

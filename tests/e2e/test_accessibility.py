@@ -8,24 +8,27 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from ballot.extensions import db
-from ballot.models import BoardEntry, Candidate, Delegate, Kiosk, VoteSession
-from ballot.services import credentials, kiosks, results, rounds
+from ballot.models import BoardEntry, Kiosk, VoteSession
+from ballot.services import results
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.conftest import close_and_open, decrypt_ballot, make_user, seal_box
-from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, KIOSK_PORTRAIT, PROJECTOR, screenshot
-from tests.services.test_results import cast, ready_session
+from tests.conftest import close_and_open, decrypt_ballot, make_user
+from tests.e2e.conftest import (
+    DESKTOP,
+    KIOSK_LANDSCAPE,
+    KIOSK_PORTRAIT,
+    PROJECTOR,
+    Hall,
+    screenshot,
+    session_by_slug,
+)
+from tests.e2e.flows import BALLOT_HEADING, assert_accessible, scan
+from tests.factories import put_on_board
 
-AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
-BLOCKING = ("serious", "critical")
 PASSWORD = "correct-horse"
-BALLOT_HEADING = "请对每个项目选择“赞成”“反对”或“弃权”"
 
 # Every visible control of a kiosk page that is smaller than 48×48 CSS px, or whose text does
 # not fit in it. The scanner's input is kept off-screen on purpose (not a touch target).
@@ -66,49 +69,6 @@ FOCUSED = """() => {
 ALL_ABSTAIN = {f"{i:02d}": "abstain" for i in range(1, 13)}
 
 
-@dataclass
-class Hall:
-    """A session in check-in (57 of 60 present) with a check-in and a voting kiosk enrolled."""
-
-    url: str
-    slug: str
-    checkin_kiosk: str
-    voting_kiosk: str
-    cards: list[str]  # QR texts: three present delegates, then three absent ones
-
-    def open_voting(self, live_server) -> None:
-        with live_server.context():
-            session = _session(self.slug)
-            if not session.box_public_key:
-                seal_box(session)
-            rounds.open_voting(session, "chair")
-            db.session.commit()
-
-
-def _session(slug: str) -> VoteSession:
-    return db.session.query(VoteSession).filter_by(slug=slug).one()
-
-
-@pytest.fixture
-def hall(live_server) -> Hall:
-    """The hall before voting opens; project 1 has a summary (so its 简介 button shows)."""
-    with live_server.context():
-        session = ready_session(present=57)
-        first = db.session.query(Candidate).filter_by(session_id=session.id, position=1).one()
-        first.summary = "新建一所九年一贯制学校，设 36 个教学班。"
-        credential = {}
-        for mode in ("checkin", "voting"):
-            _, code = kiosks.create_pairing(session, f"{mode}-1", mode, "staff")
-            _, credential[mode] = kiosks.enrol(code)
-        delegates = db.session.query(Delegate).filter_by(session_id=session.id) \
-            .order_by(Delegate.roster_order).all()
-        # The last present delegates vote at the kiosk; the absent ones can still check in.
-        cards = [credentials.issue_card(d, "staff") for d in delegates[54:60]]
-        db.session.commit()
-        return Hall(url=live_server.url, slug=session.slug, checkin_kiosk=credential["checkin"],
-                    voting_kiosk=credential["voting"], cards=cards)
-
-
 def kiosk_page(new_page, hall: Hall, credential: str, path: str, viewport: dict):
     """A kiosk's browser (its own context holding the device cookie) showing ``path``."""
     page = new_page(viewport)
@@ -132,36 +92,9 @@ def logged_in_page(new_page, hall: Hall, role: str, viewport: dict, check_login:
     return page
 
 
-def describe(violations: list[dict]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(
-            f"    {json.dumps(n['target'], ensure_ascii=False)}: {n['failureSummary']}"
-            for n in v["nodes"])
-        for v in violations)
-
-
-def assert_accessible(page, where: str) -> None:
-    """axe-core finds nothing serious or critical on the page as it is now."""
-    # The CSP forbids inline script, and add_script_tag(path=...) injects an inline <script>: so
-    # the axe source is evaluated through the DevTools protocol (page.evaluate), which the page's
-    # CSP does not govern. The pages keep their real CSP (no bypass_csp) throughout.
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(AXE_SOURCE)
-    violations = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})"
-                               ".then(r => r.violations)")
-    blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"axe on {where}:\n{describe(blocking)}"
-
-
 def assert_big_targets(page, where: str) -> None:
     problems = page.evaluate(SMALL_TARGETS)
     assert not problems, f"touch targets on {where}: {problems}"
-
-
-def scan(page, card: str) -> None:
-    """A USB QR scanner is a keyboard: it types the card's text, then Enter."""
-    page.keyboard.type(card)
-    page.keyboard.press("Enter")
 
 
 def display_classes(page) -> list[str]:
@@ -244,15 +177,15 @@ def test_chair_scrutiny_and_public_pages_pass_axe(hall, live_server, new_page):
         db.session.commit()
     hall.open_voting(live_server)
     with live_server.context():
-        session = _session(hall.slug)
+        session = session_by_slug(hall.slug)
         fors = {f"{i:02d}": "for" for i in range(1, 11)}
-        cast(session, [fors] * 40 + [{"11": "for", "12": "against"}] * 10, issued=52)
+        put_on_board(session, [fors] * 40 + [{"11": "for", "12": "against"}] * 10, issued=52)
     chair = logged_in_page(new_page, hall, "chair", PROJECTOR, check_login=True)
     chair.goto(f"{hall.url}/chair/{hall.slug}")
     expect(chair.locator('[data-live="issued"]')).to_have_text("52")
     assert_accessible(chair, "chair screen, voting")
     with live_server.context():
-        close_and_open(_session(hall.slug))
+        close_and_open(session_by_slug(hall.slug))
         db.session.commit()
     chair.goto(f"{hall.url}/chair/{hall.slug}")
     expect(chair.locator(".ch-bars")).to_be_visible()
@@ -264,7 +197,7 @@ def test_chair_scrutiny_and_public_pages_pass_axe(hall, live_server, new_page):
     desk.get_by_text("确认计票结果", exact=True).click()
     assert_accessible(desk, "scrutiny page")
     with live_server.context():
-        session = _session(hall.slug)
+        session = session_by_slug(hall.slug)
         results.confirm_as_scrutineer(session, db.session.merge(scrutineer))
         results.confirm_as_chair(session, db.session.merge(chair_user))
         results.publish(session, "chair")

@@ -12,8 +12,8 @@ from ballot.models import Kiosk, utcnow
 from ballot.services import kiosks
 from tests.conftest import make_user
 from tests.e2e.conftest import DESKTOP, screenshot
-from tests.e2e.test_accessibility import assert_accessible
-from tests.services.test_results import ready_session
+from tests.e2e.flows import assert_accessible
+from tests.factories import ready_session
 
 
 def test_staff_are_alerted_when_a_kiosk_drops(live_server, new_page):

@@ -14,7 +14,7 @@ from ballot.services import credentials, roster, sessions
 from tests.conftest import make_session
 from tests.e2e.conftest import KIOSK_LANDSCAPE, screenshot
 from tests.e2e.flows import create_users, log_in, pair_kiosk, ready_to_scan, scan
-from tests.services.test_results import ready_session
+from tests.factories import ready_session
 
 
 def test_card_reprint_asks_for_a_reason_and_the_old_card_is_refused(live_server, new_page):

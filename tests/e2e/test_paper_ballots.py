@@ -11,7 +11,7 @@ from ballot.extensions import db
 from ballot.services import accounts, rounds
 from tests.e2e.conftest import save_picture, screenshot
 from tests.e2e.flows import PASSWORD, log_in
-from tests.services.test_voting import session_delegates, voting_session
+from tests.factories import session_delegates, voting_session
 
 
 def test_desk_hands_out_a_paper_ballot_and_prints_the_ballot_paper(live_server, new_page):

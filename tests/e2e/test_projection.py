@@ -17,7 +17,7 @@ from ballot.services import checkin, results, rounds
 from tests.conftest import close_and_open, make_user
 from tests.crypto.bundle_builder import ballots_with
 from tests.e2e.conftest import PROJECTOR, screenshot
-from tests.services.test_results import cast, codes, confirm_both, ready_session
+from tests.factories import codes, confirm_both, put_on_board, ready_session
 
 PASSWORD = "correct-horse"
 SMALL_PROJECTOR = {"width": 1280, "height": 720}
@@ -135,7 +135,7 @@ def test_projection_screen_through_a_whole_session(live_server, new_page):
     fors = [52, 50, 48, 47, 45, 44, 42, 40, 38, 36, 33, 20]  # 11 pass (30 needed), 10 chosen
     ballots = ballots_with(random.Random(4), codes(12), dict(zip(codes(12), fors, strict=True)), 58, 10)
     with live_server.context():
-        cast(_session(slug), ballots[:40], issued=58)
+        put_on_board(_session(slug), ballots[:40], issued=58)
     expect(page.locator('[data-live="issued"]')).to_have_text("58")
     expect(page.locator('[data-live="returned"]')).to_have_text("40")
     # A late arrival (allowed by default) checks in while voting is open: 实到 and 迟到 follow live.
@@ -157,7 +157,7 @@ def test_projection_screen_through_a_whole_session(live_server, new_page):
     # The count: 12 rows at ≥ 48 px, the 入选线 between the 10 chosen and the 11th that passed.
     with live_server.context():
         session = _session(slug)
-        cast(session, ballots[40:], issued=0)
+        put_on_board(session, ballots[40:], issued=0)
         close_and_open(session)
         db.session.commit()
     rows = page.locator(".pj-row")
@@ -213,7 +213,7 @@ def test_cutoff_line_only_where_it_separates_chosen_from_passed(live_server, new
         session = _session(slug)
         rounds.open_voting(session, "chair")
         db.session.commit()
-        cast(session, ballots_with(random.Random(5), codes(12),
+        put_on_board(session, ballots_with(random.Random(5), codes(12),
                                    dict(zip(codes(12), fors, strict=True)), 57, 10))
         close_and_open(session)
         db.session.commit()
@@ -232,7 +232,7 @@ def test_twenty_projects_are_shown_page_by_page(live_server, new_page):
         session = _session(slug)
         rounds.open_voting(session, "chair")
         db.session.commit()
-        cast(session, ballots_with(random.Random(6), codes(20),
+        put_on_board(session, ballots_with(random.Random(6), codes(20),
                                    dict(zip(codes(20), fors, strict=True)), 57, 10))
         close_and_open(session)
         db.session.commit()

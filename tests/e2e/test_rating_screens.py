@@ -28,6 +28,9 @@ from ballot.services import (
 from tests.e2e.conftest import DESKTOP, KIOSK_LANDSCAPE, PROJECTOR, screenshot
 from tests.e2e.flows import (
     PASSWORD,
+    PHONE,
+    WIDE,
+    YEAR_PAGE,
     candidate,
     create_users,
     log_in,
@@ -36,7 +39,6 @@ from tests.e2e.flows import (
     scan,
 )
 from tests.e2e.test_projection import assert_fits
-from tests.e2e.test_tracking_screens import PHONE, WIDE, YEAR_PAGE
 
 LABELS = {rating.SATISFIED: "满意", rating.BASICALLY_SATISFIED: "基本满意",
           rating.DISSATISFIED: "不满意"}

@@ -16,7 +16,7 @@ from ballot.services import speech
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import decrypt_ballot, skip_or_fail
 from tests.e2e.conftest import KIOSK_LANDSCAPE, KIOSK_PORTRAIT, screenshot
-from tests.e2e.test_accessibility import BALLOT_HEADING, hall, scan  # noqa: F401
+from tests.e2e.flows import BALLOT_HEADING, scan
 
 # The kiosk's own Chinese voice, recorded instead of heard: each utterance's text, and "|" where
 # what was being said is cut short for something new.

@@ -3,19 +3,13 @@ desktop), and staff posting a progress report with a photo from the tracking pag
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from playwright.sync_api import expect
 
 from ballot import demo, unit_of_work
 from ballot.services import sessions, tracking
 from tests.e2e.conftest import screenshot
-from tests.e2e.flows import create_users, log_in
-from tests.services.test_tracking import image_bytes
-
-PHONE = {"width": 390, "height": 844}
-WIDE = {"width": 1440, "height": 900}
-YEAR_PAGE = "/c/" + quote(demo.CONGRESS) + "/2026/"
+from tests.e2e.flows import PHONE, WIDE, YEAR_PAGE, create_users, log_in
+from tests.factories import image_bytes
 
 
 def test_public_tracking_page_on_a_phone_and_a_desktop(live_server, new_page):

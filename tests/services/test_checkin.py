@@ -22,7 +22,7 @@ from ballot.models import AuditEntry, Kiosk, utcnow
 from ballot.services import checkin, credentials, kiosks, results, roster, rounds, sessions, voting
 from ballot.web.kiosk_auth import keep_last_seen
 from tests.conftest import close_and_open, make_session
-from tests.services.test_results import cast, confirm_both, ready_session
+from tests.factories import confirm_both, put_on_board, ready_session
 
 
 def _actions(db) -> list[str]:
@@ -258,7 +258,7 @@ def test_late_arrival_checks_in_while_voting_votes_and_is_announced(db, tmp_path
     token, _view = voting.issue_ballot(session, booth, text)
     voting.cast_ballot(session, booth, token, {"01": "for"})
     db.session.commit()
-    cast(session, [{"01": "for", "02": "for"}] * 50, issued=50)
+    put_on_board(session, [{"01": "for", "02": "for"}] * 50, issued=50)
     counted = close_and_open(session)
     db.session.commit()
     assert (counted.present, counted.issued, counted.returned) == (51, 51, 51)

@@ -15,7 +15,7 @@ from ballot.domain.errors import AlreadyIssued, BallotTokenInvalid
 from ballot.extensions import db as _db
 from ballot.models import BallotIssue, BoardEntry, Kiosk, VoteSession
 from ballot.services import results, voting
-from tests.services.test_voting import add_kiosk, card, issue, session_delegates, voting_session
+from tests.factories import add_kiosk, card, issue, session_delegates, voting_session
 
 WORKERS = 8
 

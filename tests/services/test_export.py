@@ -15,44 +15,19 @@ import pytest
 from ballot import bundle as bundle_mod
 from ballot.bundle import read_bundle
 from ballot.domain.errors import ResultNotCounted, ResultNotPublished
-from ballot.models import Candidate
-from ballot.services import export, results
+from ballot.services import export
 from ballot.verify import verify_bundle
 from tests.conftest import skip_or_fail
 from tests.crypto.bundle_builder import ballots_with
-from tests.services.test_results import (
+from tests.factories import (
     codes,
-    confirm_both,
+    counted_session,
+    published_session,
     ready_session,
+    rewritten_bundle,
     tied_round1,
     vote,
 )
-
-
-def published_session(db):
-    """A session decided over two rounds (tie-break), confirmed and published."""
-    session = ready_session()
-    vote(session, tied_round1())
-    results.start_tie_break(session, "chair")
-    db.session.commit()
-    vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
-                               {"09": 40, "10": 30, "11": 38}, 56, 2))
-    confirm_both(session)
-    results.publish(session, "chair")
-    db.session.commit()
-    return session
-
-
-def counted_session(db):
-    """A closed, counted, unpublished session whose first title looks like a formula."""
-    session = ready_session()
-    first = db.session.query(Candidate).filter_by(session_id=session.id, position=1).one()
-    first.title = "=HYPERLINK(\"http://x\")学校"
-    db.session.commit()
-    fors = [50, 48, 47, 45, 44, 42, 40, 38, 36, 33, 31, 20]
-    vote(session, ballots_with(random.Random(3), codes(12),
-                               dict(zip(codes(12), fors, strict=True)), 57, 10))
-    return session
 
 
 def test_csv_is_utf8_with_bom_and_neutralises_formulas(db):
@@ -168,16 +143,6 @@ def test_bundle_verifies_and_a_changed_byte_fails(db, tmp_path):
     assert bad.returncode != 0
 
 
-def _rewritten(bundle_bytes: bytes, name: str, change) -> io.BytesIO:
-    source = zipfile.ZipFile(io.BytesIO(bundle_bytes))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            target.writestr(info, change(data) if info.filename == name else data)
-    return io.BytesIO(buffer.getvalue())
-
-
 def test_the_signature_covers_issued_names_and_scrutineers(db):
     """Issue 17.8: changing a name in issued.json or the scrutineers breaks verification."""
     session = published_session(db)
@@ -198,10 +163,10 @@ def test_the_signature_covers_issued_names_and_scrutineers(db):
 
     fp = session.key_fingerprint
     assert verify_bundle(io.BytesIO(original), fp).ok
-    found = {p.code for p in verify_bundle(_rewritten(original, "issued.json", other_name),
+    found = {p.code for p in verify_bundle(rewritten_bundle(original, "issued.json", other_name),
                                            fp).problems}
     assert found == {"issued_digest_mismatch"}
-    found = {p.code for p in verify_bundle(_rewritten(original, "manifest.json", other_chief),
+    found = {p.code for p in verify_bundle(rewritten_bundle(original, "manifest.json", other_chief),
                                            fp).problems}
     assert found == {"manifest_result_mismatch"}
 

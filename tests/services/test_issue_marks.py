@@ -27,15 +27,7 @@ from ballot.models import (
     VoteSession,
 )
 from ballot.services import rounds, voting
-from tests.services.test_voting import (
-    add_kiosk,
-    card,
-    cast,
-    issue,
-    session_delegates,
-    ten_for,
-    voting_session,
-)
+from tests.factories import add_kiosk, card, cast, issue, session_delegates, ten_for, voting_session
 
 
 def _audit(db, action: str) -> list[AuditEntry]:

@@ -12,13 +12,7 @@ from ballot.domain.errors import BallotError
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, BallotIssue
 from ballot.services import ballot_paper, rounds, voting
-from tests.services.test_voting import (
-    cast,
-    issue,
-    session_delegates,
-    ten_for,
-    voting_session,
-)
+from tests.factories import cast, issue, session_delegates, ten_for, voting_session
 
 
 def _refused(code: str, call, *args) -> BallotError:
@@ -43,7 +37,7 @@ def test_paper_issue_is_the_delegates_one_mark_of_the_round(db):
     assert (mark.kind, mark.token_hash, mark.kiosk_id) == ("paper", None, None)
     # No second paper, no kiosk ballot on top of it, and no release of a handed-out paper.
     _refused("paper_issued", voting.issue_paper, session, a, "staff", "代表要求")
-    from tests.services.test_voting import card
+    from tests.factories import card
     a_card = card(session, a)
     _refused("paper_issued", voting.issue_ballot, session, kiosk, a_card)
     _refused("paper_not_releasable", voting.release_delegate, session, a, "staff", "机器故障")

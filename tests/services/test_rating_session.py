@@ -9,64 +9,27 @@ import json
 import zipfile
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from ballot import crypto
-from ballot.domain import rating
 from ballot.domain.errors import InvalidInput, WrongState
 from ballot.extensions import db as _db
-from ballot.models import AuditEntry, Delegate, ProjectRating
+from ballot.models import AuditEntry, ProjectRating
 from ballot.services import (
-    accounts,
-    candidates,
     export,
     rating_sessions,
     results,
-    sessions,
     tracking,
 )
 from ballot.verify import verify_bundle
-from tests.conftest import seal_box
-from tests.services.test_export import _rewritten
-from tests.services.test_results import vote
-from tests.services.test_tracking import published
-
-SAT, BAS, DIS = (rating.MARK_OF_GRADE[g] for g in
-                 (rating.SATISFIED, rating.BASICALLY_SATISFIED, rating.DISSATISFIED))
-
-
-def rating_session(source, present: int = 40, **values):
-    """A 测评 session on ``source``'s chosen projects, in check-in with ``present`` delegates."""
-    session = rating_sessions.create_from(source, {"date": "2027-12-20", "slug": "rate-2027",
-                                                   **values}, "staff")
-    for order in range(1, 51):
-        _db.session.add(Delegate(session_id=session.id, roster_order=order, name=f"代表{order}",
-                                 delegation="第一代表组", seat=f"{order:03d}",
-                                 attendance="present" if order <= present else "absent"))
-    _db.session.flush()
-    candidates.lock_list(session, "staff", current_app.config["KEY_ENCRYPTION_SECRET"])
-    sessions.transition(session, "checkin", "staff")
-    _db.session.commit()
-    seal_box(session)
-    return session
-
-
-def confirm_again(session) -> None:
-    """Both confirm with the accounts confirm_both made for an earlier session."""
-    results.confirm_as_scrutineer(session, accounts.find_user("scrut"))
-    results.confirm_as_chair(session, accounts.find_user("chairman"))
-    _db.session.commit()
-
-
-def ballots(plan: dict[str, tuple[int, int, int]], count: int) -> list[dict[str, str]]:
-    """``count`` ballots giving each code (满意, 基本满意, 不满意) marks in that order."""
-    out: list[dict[str, str]] = [{} for _ in range(count)]
-    for code, (sat, bas, dis) in plan.items():
-        marks = [SAT] * sat + [BAS] * bas + [DIS] * dis
-        for ballot, mark in zip(out, marks, strict=True):
-            ballot[code] = mark
-    return out
+from tests.factories import (
+    confirm_again,
+    published,
+    rating_ballots,
+    rating_session,
+    rewritten_bundle,
+    vote,
+)
 
 
 def test_a_rating_session_grades_each_project_and_its_result_rates_the_tracking_records(db):
@@ -75,7 +38,7 @@ def test_a_rating_session_grades_each_project_and_its_result_rates_the_tracking_
     assert (session.kind, session.quota, session.contested) == ("rating", 3, False)
     assert [c.title for c in session.candidates] == ["民生项目1", "民生项目2", "民生项目3"]
     # Every project may be 满意: no quota refuses a ballot rating all three 满意.
-    result = vote(session, ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    result = vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
     assert result.valid == 40
     confirm_again(session)
     results.publish(session, "chairman")
@@ -103,7 +66,7 @@ def test_a_rating_session_grades_each_project_and_its_result_rates_the_tracking_
 
     # A later 测评 re-rates the project under rectification: 满意 ends the 整改.
     again = rating_session(source, codes=["03"], slug="rerate-2028")
-    vote(again, ballots({"01": (35, 5, 0)}, 40))
+    vote(again, rating_ballots({"01": (35, 5, 0)}, 40))
     confirm_again(again)
     results.publish(again, "chairman")
     _db.session.commit()
@@ -115,7 +78,7 @@ def test_a_rating_session_grades_each_project_and_its_result_rates_the_tracking_
 def test_roster_basis_judges_against_every_delegate(db):
     source = published()
     session = rating_session(source, codes="1", basis="roster")
-    vote(session, ballots({"01": (24, 2, 14)}, 40))
+    vote(session, rating_ballots({"01": (24, 2, 14)}, 40))
     confirm_again(session)
     results.publish(session, "chairman")
     _db.session.commit()
@@ -141,7 +104,7 @@ def test_only_a_published_vote_can_be_rated_and_codes_must_be_its_chosen_project
 def test_the_rating_bundle_verifies_and_a_changed_grade_is_caught(db):
     source = published()
     session = rating_session(source, codes="1,2")
-    vote(session, ballots({"01": (30, 6, 4), "02": (5, 10, 25)}, 40))
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (5, 10, 25)}, 40))
     confirm_again(session)
     results.publish(session, "chairman")
     _db.session.commit()
@@ -156,7 +119,7 @@ def test_the_rating_bundle_verifies_and_a_changed_grade_is_caught(db):
         document["ratings"]["02"]["grade"] = "basically_satisfied"
         return crypto.canonical_json(document)
 
-    found = {p.code for p in verify_bundle(_rewritten(original, "result.json", regraded),
+    found = {p.code for p in verify_bundle(rewritten_bundle(original, "result.json", regraded),
                                            session.key_fingerprint).problems}
     assert found == {"result_signature_invalid", "rating_mismatch"}
 
@@ -166,6 +129,6 @@ def test_the_rating_bundle_verifies_and_a_changed_grade_is_caught(db):
         assert changed != json.loads(data)
         return json.dumps(changed, ensure_ascii=False).encode()
 
-    found = {p.code for p in verify_bundle(_rewritten(original, "manifest.json", as_vote),
+    found = {p.code for p in verify_bundle(rewritten_bundle(original, "manifest.json", as_vote),
                                            session.key_fingerprint).problems}
     assert found == {"manifest_result_mismatch"}

@@ -15,7 +15,7 @@ from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, Kiosk, 
 from ballot.services import cards, checkin, credentials, rehearsals, sessions
 from tests.conftest import make_session
 from tests.crypto.bundle_builder import ballots_with
-from tests.services.test_results import codes, confirm_both, ready_session, vote
+from tests.factories import codes, confirm_both, ready_session, vote
 
 
 def _secret() -> str:

@@ -9,114 +9,27 @@ from __future__ import annotations
 
 import json
 import random
-import secrets
 
 import pytest
-from flask import current_app
 from sqlalchemy import select
 
 from ballot import crypto, merkle
 from ballot.domain import tally
 from ballot.domain.errors import InvalidInput, NoPendingTie, NotReady, PermissionDenied
-from ballot.extensions import db as _db
-from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, VoteSession
-from ballot.services import box, candidates, keys, results, rounds, sessions
-from tests.conftest import decrypt_ballot, make_session, make_user, open_box, seal_box
+from ballot.models import AuditEntry, BoardEntry
+from ballot.services import keys, results, rounds
+from tests.conftest import make_user
 from tests.crypto.bundle_builder import ballots_with
-
-FORS_12 = [50, 48, 47, 45, 44, 42, 40, 38, 35, 35, 35, 20]  # three tie at the cutoff
-
-
-def ready_session(present: int = 57, **overrides) -> VoteSession:
-    """A locked session in check-in with ``present`` delegates checked in (committed)."""
-    session = make_session(chief_scrutineer="陈立", scrutineers="赵敏、孙伟",
-                           counters="周静、吴磊", **overrides)
-    candidates.lock_list(session, "staff", current_app.config["KEY_ENCRYPTION_SECRET"])
-    sessions.transition(session, "checkin", "staff")
-    delegates = _db.session.query(Delegate).filter_by(session_id=session.id) \
-        .order_by(Delegate.roster_order).all()
-    for delegate in delegates[:present]:
-        delegate.attendance = "present"
-    _db.session.commit()
-    seal_box(session)
-    return session
-
-
-def cast(session: VoteSession, ballots: list[dict[str, str]], issued: int | None = None) -> None:
-    """Put ``ballots`` on the open round's board, issuing ``issued`` (default: one each)."""
-    round_ = rounds.open_round(session)
-    key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
-    present = _db.session.query(Delegate).filter_by(session_id=session.id, attendance="present") \
-        .order_by(Delegate.roster_order).all()
-    for delegate in present[: len(ballots) if issued is None else issued]:
-        _db.session.add(BallotIssue(session_id=session.id, round_number=round_.number,
-                                    delegate_id=delegate.id, token_hash=secrets.token_hex(32)))
-    for choices in ballots:
-        ballot_id = secrets.token_hex(16)
-        encrypted = box.encrypt_ballot(session, round_, ballot_id, choices)
-        entry = crypto.make_entry(key, ballot_id, round_.number, encrypted)
-        _db.session.add(BoardEntry(ballot_id=entry["payload"]["ballot_id"], session_id=session.id,
-                                   round_number=round_.number,
-                                   payload=crypto.canonical_json(entry["payload"]).decode(),
-                                   entry_hash=entry["hash"], signature=entry["signature"]))
-    _db.session.commit()
-
-
-def vote(session: VoteSession, ballots: list[dict[str, str]], issued: int | None = None,
-         ) -> tally.RoundResult:
-    """Open voting if needed, cast ``ballots``, close the round and open the box with t key
-    cards, which counts it (all committed)."""
-    if session.state == "checkin":
-        rounds.open_voting(session, "chair")
-        _db.session.commit()
-    cast(session, ballots, issued)
-    results.close_voting(session, "chair")
-    _db.session.commit()
-    return open_box(session)
-
-
-def codes(n: int) -> list[str]:
-    """Ballot codes "01".."n"."""
-    return [f"{i:02d}" for i in range(1, n + 1)]
-
-
-def tied_round1(seed: int = 1) -> list[dict[str, str]]:
-    """57 ballots (one of them all 弃权) where 09, 10, 11 tie at 35 across the cutoff of 10."""
-    rng = random.Random(seed)
-    ballots = ballots_with(rng, codes(12), dict(zip(codes(12), FORS_12, strict=True)), 56, 10)
-    ballots.append({code: "abstain" for code in codes(12)})
-    return ballots
-
-
-def chief(name: str = "陈立", username: str = "scrut"):
-    """The scrutineer account of the session's registered chief scrutineer (总监票人)."""
-    user = make_user(username, "scrutineer")
-    user.display_name = name
-    return user
-
-
-def confirm_both(session: VoteSession) -> None:
-    """The chief scrutineer and the chair confirm (their own accounts)."""
-    results.confirm_as_scrutineer(session, chief())
-    results.confirm_as_chair(session, make_user("chairman", "chair"))
-    _db.session.commit()
-
-
-def recount_from_board(session: VoteSession) -> dict[int, dict[str, dict[str, int]]]:
-    """An independent count of the board: every single ballot decrypted with the box secret
-    rebuilt from t key cards (what the service never does), per round, code and answer."""
-    counted: dict[int, dict[str, dict[str, int]]] = {}
-    candidates_of = {r.number: r.candidates for r in rounds.list_rounds(session)}
-    for entry in _db.session.query(BoardEntry).filter_by(session_id=session.id):
-        payload = json.loads(entry.payload)
-        assert "choices" not in payload
-        number = payload["round"]
-        per_round = counted.setdefault(number, {c: {"for": 0, "against": 0, "abstain": 0}
-                                                for c in candidates_of[number]})
-        for code, answer in decrypt_ballot(session, payload).items():
-            per_round[code][answer] += 1
-    return counted
-
+from tests.factories import (
+    FORS_12,
+    chief,
+    codes,
+    confirm_both,
+    ready_session,
+    recount_from_board,
+    tied_round1,
+    vote,
+)
 
 # --- counting ---------------------------------------------------------------------------------
 

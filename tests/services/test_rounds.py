@@ -10,13 +10,7 @@ from ballot.domain.errors import BallotTokenInvalid, InvalidInput, NotReady, Wro
 from ballot.models import BallotToken, BoardEntry, Round
 from ballot.services import rounds, voting
 from tests.conftest import make_user
-from tests.services.test_voting import (
-    cast,
-    issue,
-    session_delegates,
-    ten_for,
-    voting_session,
-)
+from tests.factories import cast, issue, session_delegates, ten_for, voting_session
 
 
 def test_open_needs_a_quorum(db):

@@ -12,16 +12,8 @@ from sqlalchemy import inspect, select, text
 
 from ballot import crypto
 from ballot.models import AuditEntry
-from ballot.services import board, rounds
-from tests.services.test_voting import (
-    add_kiosk,
-    card,
-    cast,
-    issue,
-    session_delegates,
-    voting,
-    voting_session,
-)
+from ballot.services import board, rounds, voting
+from tests.factories import add_kiosk, card, cast, issue, session_delegates, voting_session
 
 BALLOT_TABLES = {"board_entries", "ballot_tokens"}
 TIME_TYPES = (sa.DateTime, sa.Date, sa.Time, sa.Interval)

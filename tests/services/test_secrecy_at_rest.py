@@ -20,7 +20,7 @@ from ballot.ballotbox.elgamal import Ciphertext
 from ballot.models import BoardEntry, BoxPartial
 from ballot.services import backup, results, rounds
 from tests.conftest import open_box
-from tests.services.test_voting import cast, issue, session_delegates, voting_session
+from tests.factories import cast, issue, session_delegates, voting_session
 
 ANSWERS = ("for", "against", "abstain")
 # Any JSON spelling of one plaintext choice: "07":"against", "07": "for", …

@@ -14,26 +14,8 @@ from ballot import unit_of_work
 from ballot.domain.errors import InvalidInput, NotFound
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProgressReport, ReportPhoto, TrackedProject
-from ballot.services import photos, results, tracking
-from tests.services.test_results import codes, confirm_both, ready_session, vote
-
-TOP_TEN = [{code: "for" for code in codes(10)}] * 57
-
-
-def published(**overrides):
-    """A session whose first ten projects were chosen and published (committed)."""
-    session = ready_session(**overrides)
-    vote(session, TOP_TEN)
-    confirm_both(session)
-    results.publish(session, "chairman")
-    _db.session.commit()
-    return session
-
-
-def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (640, 480)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(buffer, fmt)
-    return buffer.getvalue()
+from ballot.services import photos, tracking
+from tests.factories import codes, image_bytes, published
 
 
 def actions(session) -> list[str]:

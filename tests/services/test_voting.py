@@ -20,74 +20,9 @@ from ballot.domain.errors import (
     TooManyApprovals,
     VotingNotOpen,
 )
-from ballot.extensions import db as _db
-from ballot.models import AuditEntry, BallotIssue, BallotToken, BoardEntry, Kiosk, utcnow
-from ballot.services import box, candidates, credentials, keys, rounds, sessions, voting
-from tests.conftest import make_session, seal_box
-
-SECRET = "test-key-secret"
-
-
-def add_kiosk(session, name: str = "投票机1", mode: str = "voting") -> Kiosk:
-    """An enrolled kiosk of ``session``."""
-    kiosk = Kiosk(session_id=session.id, name=name, mode=mode, enrolled_at=utcnow())
-    _db.session.add(kiosk)
-    _db.session.flush()
-    return kiosk
-
-
-def voting_session(delegates: int = 20, present: int | None = None, open_round: bool = True,
-                   **overrides):
-    """A locked session in check-in with ``present`` delegates present, one voting kiosk, and
-    (unless ``open_round`` is False) round 1 open. Committed, as the services start their own
-    write transactions."""
-    session = make_session(delegates=delegates, **overrides)
-    candidates.lock_list(session, "tester", SECRET)
-    sessions.transition(session, "checkin", "tester")
-    roster = sorted(session_delegates(session), key=lambda d: d.roster_order)
-    for delegate in roster[: delegates if present is None else present]:
-        delegate.attendance = "present"
-    kiosk = add_kiosk(session)
-    _db.session.commit()
-    seal_box(session)
-    if open_round:
-        rounds.open_voting(session, "chair")
-        _db.session.commit()
-    return session, kiosk
-
-
-def session_delegates(session):
-    from ballot.models import Delegate
-
-    return list(_db.session.execute(
-        select(Delegate).where(Delegate.session_id == session.id).order_by(Delegate.roster_order)
-    ).scalars())
-
-
-def card(session, delegate) -> str:
-    """Issue ``delegate`` a card and return its QR text (committed)."""
-    text = credentials.issue_card(delegate, "tester")
-    _db.session.commit()
-    return text
-
-
-def issue(session, kiosk, delegate):
-    """Issue a ballot and commit; returns (token, ballot view)."""
-    result = voting.issue_ballot(session, kiosk, card(session, delegate))
-    _db.session.commit()
-    return result
-
-
-def cast(session, kiosk, token, choices):
-    """Cast and commit; returns the receipt."""
-    receipt = voting.cast_ballot(session, kiosk, token, choices)
-    _db.session.commit()
-    return receipt
-
-
-def ten_for(codes=None) -> dict[str, str]:
-    codes = codes or [f"{i:02d}" for i in range(1, 13)]
-    return {code: ("for" if i < 10 else "against") for i, code in enumerate(codes)}
+from ballot.models import AuditEntry, BallotIssue, BallotToken, BoardEntry
+from ballot.services import box, keys, rounds, voting
+from tests.factories import add_kiosk, card, cast, issue, session_delegates, ten_for, voting_session
 
 
 def test_issue_and_cast_records_one_signed_entry(db):

@@ -8,66 +8,17 @@ Chinese message, never padded out cell by cell.
 
 from __future__ import annotations
 
-import io
 import time
 import tracemalloc
-import zipfile
-from xml.sax.saxutils import escape
 
 import pytest
 
 from ballot.domain.errors import ImportRejected
 from ballot.services import roster, tabular, xlsx
 from tests.conftest import make_session
+from tests.factories import cell, crafted_xlsx, row
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PARTS = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>'
-        '</Relationships>'),
-    "xl/workbook.xml": (
-        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}">'
-        '<sheets><sheet name="名册" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-        '</Relationships>'),
-}
 ALIASES = {"name": ("姓名",), "seat": ("座位号",)}
-
-
-def cell(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'
-
-
-def row(number: int, *texts: str) -> str:
-    cells = "".join(cell(f"{chr(ord('A') + i)}{number}", text) for i, text in enumerate(texts))
-    return f'<row r="{number}">{cells}</row>'
-
-
-def crafted_xlsx(body: str, header: tuple[str, ...] = ("姓名", "座位号"),
-                 dimension: str = "A1:XFD1048576") -> bytes:
-    """A minimal workbook: ``header`` in row 1, then the ``<row>`` XML of ``body``."""
-    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}">'
-             f'<dimension ref="{dimension}"/><sheetData>{row(1, *header)}{body}</sheetData></worksheet>')
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, text in {**PARTS, "xl/worksheets/sheet1.xml": sheet}.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 def dimension_bomb(rows: int, header: tuple[str, ...] = ("姓名", "座位号")) -> bytes:

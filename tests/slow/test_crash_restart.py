@@ -60,7 +60,7 @@ from ballot.services import board, credentials, keys, kiosks, results, rounds
 from ballot.verify import verify_bundle
 from ballot.web.kiosk_auth import keep_last_seen
 from tests.conftest import PG_URL, close_and_open, decrypt_ballot, make_user
-from tests.services.test_voting import SECRET, session_delegates, voting_session
+from tests.factories import SECRET, session_delegates, voting_session
 
 pytestmark = pytest.mark.slow
 

@@ -63,7 +63,7 @@ def test_invalid_json_body_is_a_clear_400(client, db, login):
 
 def test_json_types_are_checked_at_the_edge(client, db, login):
     # Issue 17, item 13: bool(body.get("leave", True)) put a delegate on leave for "false".
-    from tests.services.test_voting import session_delegates
+    from tests.factories import session_delegates
 
     session = make_session(delegates=2)
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ballot.models import AuditEntry
 from ballot.services import audit, rounds, voting
 from tests.conftest import make_session
-from tests.services.test_voting import card, cast, issue, session_delegates, ten_for, voting_session
+from tests.factories import card, cast, issue, session_delegates, ten_for, voting_session
 
 
 def rows(html: str) -> list[str]:

@@ -10,7 +10,7 @@ import re
 from ballot import merkle
 from ballot.services import results, rounds
 from tests.conftest import close_and_open, make_session, make_user
-from tests.services.test_voting import cast, issue, session_delegates, ten_for, voting_session
+from tests.factories import cast, issue, session_delegates, ten_for, voting_session
 
 CHIEF = "陈立"
 

@@ -14,7 +14,7 @@ from ballot.services import rounds
 from ballot.verify import verify_bundle
 from tests.conftest import KEY_CARDS, make_user
 from tests.crypto.bundle_builder import ballots_with
-from tests.services.test_results import cast, codes, ready_session, tied_round1, vote
+from tests.factories import codes, put_on_board, ready_session, tied_round1, vote
 
 ACTIONS = ("open", "close", "tie-break", "leave-empty", "publish")
 
@@ -76,7 +76,7 @@ def test_chair_opens_closes_and_sees_the_count_live(client, db, login, caplog):
     assert client.post(f"/chair/{session.slug}/open").status_code == 302
     session = db.session.get(VoteSession, session.id)
     assert session.state == "voting"
-    cast(session, ballots_with(random.Random(1), codes(12),
+    put_on_board(session, ballots_with(random.Random(1), codes(12),
                                dict(zip(codes(12), [38] * 10 + [3, 2], strict=True)), 40, 10),
          issued=45)
     live = client.get(f"/chair/{session.slug}/live.json").get_json()
@@ -243,7 +243,7 @@ def test_scrutineer_confirms_then_chair_publishes(app, db):
 
 
 def test_live_figures_are_pushed_where_streams_are_offered(app, client, db, login):
-    from tests.web.test_voting_kiosk import read_events
+    from tests.factories import read_events
 
     session = ready_session()
     login("chair")
@@ -256,10 +256,10 @@ def test_live_figures_are_pushed_where_streams_are_offered(app, client, db, logi
     assert read_events(stream, 1) == [client.get(f"/chair/{session.slug}/live.json").get_json()]
     assert client.post(f"/chair/{session.slug}/open").status_code == 302
     session = db.session.get(VoteSession, session.id)
-    cast(session, ballots_with(random.Random(1), codes(12),
+    put_on_board(session, ballots_with(random.Random(1), codes(12),
                                dict(zip(codes(12), [38] * 10 + [3, 2], strict=True)), 40, 10),
          issued=45)
-    # The feed reads once per period: the screen sees voting open, then every ballot (cast()
+    # The feed reads once per period: the screen sees voting open, then every ballot (put_on_board()
     # commits them together, and closes the round after).
     seen = read_events(stream, 3)
     assert seen[0]["state"] == "voting" and seen[-1]["returned"] == 40

@@ -18,7 +18,7 @@ from ballot.models import AuditEntry
 from ballot.services import kiosks, rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import PG_URL, make_session, make_user
-from tests.services.test_voting import card, cast, issue, session_delegates, ten_for, voting_session
+from tests.factories import card, cast, issue, session_delegates, ten_for, voting_session
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 CSRF_MESSAGE = "页面已过期或请求来源无效，请刷新页面后重试。"

@@ -20,7 +20,7 @@ from ballot.services import credentials, roster
 from ballot.web import admin_checkin
 from ballot.web.downloads import content_disposition
 from tests.conftest import make_session
-from tests.services.test_export import published_session
+from tests.factories import published_session
 
 
 def gunicorn_sends(headers: list[tuple[str, str]]) -> None:

@@ -13,7 +13,7 @@ from ballot.extensions import db as _db
 from ballot.services import cards, export, results
 from tests.conftest import make_session
 from tests.crypto.bundle_builder import ballots_with
-from tests.services.test_results import codes, confirm_both, ready_session, vote
+from tests.factories import codes, confirm_both, ready_session, vote
 
 MARK = "【演练】"
 

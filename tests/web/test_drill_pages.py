@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ballot.extensions import db as _db
 from ballot.models import Kiosk, VoteSession
 from ballot.services import sessions
-from tests.services.test_results import ready_session
+from tests.factories import ready_session
 
 
 def test_clone_reset_and_delete_from_the_pages(client, db, login):

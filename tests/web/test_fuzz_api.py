@@ -37,9 +37,7 @@ from ballot.models import Candidate, Delegate, Kiosk, utcnow
 from ballot.services import credentials, kiosks, sessions
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import make_session, make_user
-from tests.services.test_export import published_session
-from tests.services.test_voting import session_delegates, voting_session
-from tests.services.test_xlsx_bounds import crafted_xlsx
+from tests.factories import crafted_xlsx, published_session, session_delegates, voting_session
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from tests.services.test_export import published_session
+from tests.factories import published_session
 
 
 def test_word_announcement_download(client, db, login):

@@ -10,13 +10,7 @@ from sqlalchemy import select
 
 from ballot.models import AuditEntry
 from ballot.services import rounds
-from tests.services.test_voting import (
-    cast,
-    issue,
-    session_delegates,
-    ten_for,
-    voting_session,
-)
+from tests.factories import cast, issue, session_delegates, ten_for, voting_session
 
 
 def _row(page: str, delegate_id: int) -> str:

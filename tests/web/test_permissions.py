@@ -25,8 +25,7 @@ from ballot.models import BoardEntry, Candidate, Delegate, User
 from ballot.services import candidates, credentials, kiosks, results, roster, sessions, tracking
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import make_session, seal_box
-from tests.services.test_results import vote
-from tests.services.test_voting import SECRET, voting_session
+from tests.factories import SECRET, vote, voting_session
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "permissions.md"
 ROLES = ("anon", "admin", "staff", "other", "chair", "scrut", "ckiosk", "vkiosk")

@@ -8,15 +8,7 @@ import re
 
 from ballot.services import kiosks, rounds, voting
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.services.test_voting import (
-    add_kiosk,
-    card,
-    cast,
-    issue,
-    session_delegates,
-    ten_for,
-    voting_session,
-)
+from tests.factories import add_kiosk, card, cast, issue, session_delegates, ten_for, voting_session
 
 
 def _row(page: str, delegate_id: int) -> str:

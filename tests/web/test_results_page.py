@@ -9,8 +9,7 @@ import zipfile
 
 from ballot import crypto
 from ballot.services import keys
-from tests.services.test_export import counted_session, published_session
-from tests.services.test_results import ready_session
+from tests.factories import counted_session, published_session, ready_session
 
 
 def test_results_page_before_publication_shows_nothing_of_the_count(client, db):

@@ -13,7 +13,7 @@ from ballot.models import Kiosk
 from ballot.services import kiosks, rounds, speech
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import skip_or_fail
-from tests.services.test_voting import voting_session
+from tests.factories import voting_session
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProgressReport, ReportPhoto, VoteSession
 from ballot.services import results, tracking
-from tests.services.test_results import ready_session, vote
-from tests.services.test_tracking import image_bytes, published
+from tests.factories import image_bytes, published, ready_session, vote
 
 YEAR_PAGE = "/c/" + quote("示范镇人大") + "/2027/"
 
@@ -155,11 +154,11 @@ def test_api_creates_a_rating_session_on_the_chosen_projects(client, db, login):
 
 
 def test_a_published_rating_shows_its_grades_and_the_rectification_publicly(client, db):
-    from tests.services.test_rating_session import ballots, confirm_again, rating_session
+    from tests.factories import confirm_again, rating_ballots, rating_session
 
     source = published()
     session = rating_session(source, codes="1,2")
-    vote(session, ballots({"01": (30, 6, 4), "02": (5, 10, 25)}, 40))
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (5, 10, 25)}, 40))
     confirm_again(session)
     results.publish(session, "chairman")
     _db.session.commit()

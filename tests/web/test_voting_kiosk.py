@@ -14,7 +14,7 @@ from PIL import Image
 
 from ballot.services import kiosks, rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.services.test_voting import card, session_delegates, ten_for, voting_session
+from tests.factories import card, read_events, session_delegates, ten_for, voting_session
 
 
 @pytest.fixture
@@ -95,23 +95,6 @@ def test_status_names_the_open_round_so_an_idle_kiosk_can_follow_it(db, kiosk_cl
     db.session.commit()
     assert client.get("/kiosk/api/vote/status").json == {"round": None}
     assert 'data-round=""' in client.get("/kiosk/vote/").get_data(as_text=True)
-
-
-def read_events(response, count: int, limit: float = 10.0) -> list[dict]:
-    """The figures of the first ``count`` data events (unnamed: not the stream's closing
-    ``reconnect``) of a server-sent event response (bounded in time)."""
-    import json
-    import time
-
-    found, deadline = [], time.monotonic() + limit
-    for chunk in response.response:
-        text = chunk.decode() if isinstance(chunk, bytes) else chunk
-        if not text.startswith("event: "):
-            found += [json.loads(line[6:]) for line in text.splitlines()
-                      if line.startswith("data: ")]
-        if len(found) >= count or time.monotonic() > deadline:
-            break
-    return found
 
 
 def test_status_is_pushed_to_the_idle_kiosk_where_streams_are_offered(app, db, kiosk_client):
