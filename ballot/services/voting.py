@@ -210,6 +210,19 @@ def ballot_view(session: VoteSession, round_: Round) -> dict[str, Any]:
     }
 
 
+def _refuse_if_held(issued: Row, delegate: Delegate, *, rescan_at: Kiosk | None = None) -> None:
+    """Refuse a second ballot to a delegate whose mark ``issued`` stands: a paper ballot, a used
+    token, or an unused one at another kiosk. Returns only for an unused (or voided) kiosk
+    ballot issued at ``rescan_at``: the same card scanned again where the page lost its token."""
+    if issued.kind == "paper":
+        raise PaperIssued(name=delegate.name)
+    state = _token_state(issued.token_hash)
+    if state == "used":
+        raise AlreadyCast(name=delegate.name)
+    if rescan_at is None or (state == "open" and issued.kiosk_id != rescan_at.id):
+        raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
+
+
 def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[bytes, dict]:
     """Issue the scanned, checked-in delegate one ballot for the open round at ``kiosk``.
 
@@ -222,13 +235,7 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
         raise NotCheckedIn(name=delegate.name)
     issued = _issue_of(session.id, round_.number, delegate.id)
     if issued is not None:
-        if issued.kind == "paper":
-            raise PaperIssued(name=delegate.name)
-        state = _token_state(issued.token_hash)
-        if state == "used":
-            raise AlreadyCast(name=delegate.name)
-        if state == "open" and issued.kiosk_id != kiosk.id:
-            raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
+        _refuse_if_held(issued, delegate, rescan_at=kiosk)
         # Scanned again where the unused ballot was issued: the page lost its token.
         _clear(session, issued, _kiosk_actor(kiosk), "ballot.reissue", REASON_RESCAN)
     _void_previous_at(session, kiosk)
@@ -261,12 +268,7 @@ def issue_paper(session: VoteSession, delegate: Delegate, actor: str, reason: st
         raise NotCheckedIn(name=delegate.name)
     issued = _issue_of(session.id, round_.number, delegate.id)
     if issued is not None:
-        if issued.kind == "paper":
-            raise PaperIssued(name=delegate.name)
-        state = _token_state(issued.token_hash)
-        if state == "used":
-            raise AlreadyCast(name=delegate.name)
-        raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
+        _refuse_if_held(issued, delegate)
     # The primary key (session, round, delegate) refuses a racing second issue of any kind.
     _run(_ADD_ISSUE, session_id=session.id, round_number=round_.number,
          delegate_id=delegate.id, kiosk_id=None, token_hash=None, kind="paper")
