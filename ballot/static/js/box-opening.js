@@ -12,39 +12,20 @@
   var start = document.getElementById("camera-start");
   var sent = false;
 
-  function loop() {
-    if (sent) { return; }
-    if (video.readyState === video.HAVE_ENOUGH_DATA) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      var ctx = canvas.getContext("2d", { willReadFrequently: true });
-      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      if (code && code.data && code.data.indexOf("BOX1-") === 0) {
-        sent = true;
-        input.value = code.data;
-        if (video.srcObject) { video.srcObject.getTracks().forEach(function (t) { t.stop(); }); }
-        form.submit();
-        return;
-      }
-    }
-    window.requestAnimationFrame(loop);
-  }
-
   start.addEventListener("click", function () {
     start.hidden = true;
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
-      note.textContent = note.getAttribute("data-off");
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
-      .then(function (stream) {
-        video.srcObject = stream;
-        video.hidden = false;
-        return video.play();
-      })
-      .then(function () { window.requestAnimationFrame(loop); })
-      .catch(function () { note.textContent = note.getAttribute("data-off"); });
+    window.QrCamera.start({
+      video: video,
+      canvas: canvas,
+      facingMode: "environment",
+      onCode: function (text, stop) {
+        if (sent || text.indexOf("BOX1-") !== 0) { return; }
+        sent = true;
+        stop();
+        input.value = text;
+        form.submit();
+      },
+      onUnavailable: function () { note.textContent = note.getAttribute("data-off"); }
+    });
   });
 }());

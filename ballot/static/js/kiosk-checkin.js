@@ -141,39 +141,24 @@
       .catch(function () { /* offline: the next poll retries */ });
   }
 
-  function cameraLoop() {
-    if (video.readyState === video.HAVE_ENOUGH_DATA && resultScreen.hidden && !busy) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      var ctx = canvas.getContext("2d", { willReadFrequently: true });
-      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var image = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      var now = Date.now();
-      // The same card held in front of the camera is sent once, not on every frame.
-      if (code && code.data && (code.data !== lastCameraText || now - lastCameraAt > resultMs + 3000)) {
-        lastCameraText = code.data;
-        lastCameraAt = now;
-        submit(code.data);
-      }
-    }
-    window.requestAnimationFrame(cameraLoop);
-  }
-
   document.getElementById("camera-start").addEventListener("click", function (event) {
     event.currentTarget.hidden = true;
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
-      cameraNote.textContent = strings.camera_off;
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false })
-      .then(function (stream) {
-        video.srcObject = stream;
-        video.hidden = false;
-        return video.play();
-      })
-      .then(function () { window.requestAnimationFrame(cameraLoop); })
-      .catch(function () { cameraNote.textContent = strings.camera_off; });
+    window.QrCamera.start({
+      video: video,
+      canvas: canvas,
+      facingMode: "user",
+      paused: function () { return !resultScreen.hidden || busy; },
+      onCode: function (text) {
+        var now = Date.now();
+        // The same card held in front of the camera is sent once, not on every frame.
+        if (text !== lastCameraText || now - lastCameraAt > resultMs + 3000) {
+          lastCameraText = text;
+          lastCameraAt = now;
+          submit(text);
+        }
+      },
+      onUnavailable: function () { cameraNote.textContent = strings.camera_off; }
+    });
   });
 
   refreshStatus();
