@@ -12,9 +12,7 @@ from ballot.domain.errors import NotADrill, WrongState
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProjectRating
 from ballot.services import rating_sessions, rehearsals, results, tracking
-from tests.services.test_rating_session import ballots, confirm_again, rating_session
-from tests.services.test_results import vote
-from tests.services.test_tracking import published
+from tests.factories import confirm_again, published, rating_ballots, rating_session, vote
 
 
 def _projects(source) -> dict:
@@ -23,7 +21,7 @@ def _projects(source) -> dict:
 
 
 def _publish(session, plan: dict) -> None:
-    vote(session, ballots(plan, 40))
+    vote(session, rating_ballots(plan, 40))
     confirm_again(session)
     results.publish(session, "chairman")
     _db.session.commit()

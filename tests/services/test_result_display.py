@@ -16,10 +16,15 @@ from ballot.domain import tally
 from ballot.extensions import db as _db
 from ballot.i18n import gettext
 from ballot.services import export, figures, results, rounds
-from tests.services.test_export import _pdf_text, published_session
-from tests.services.test_rating_session import ballots, confirm_again, rating_session
-from tests.services.test_results import vote
-from tests.services.test_tracking import published
+from tests.factories import (
+    confirm_again,
+    published,
+    published_session,
+    rating_ballots,
+    rating_session,
+    vote,
+)
+from tests.services.test_export import _pdf_text
 
 SPEC = tally.RoundSpec(number=1, candidates=("01", "02"), quota=1, contested=True,
                        roster_size=60, present=57, issued=57, issued_paper=7)
@@ -123,7 +128,7 @@ def rated(db):
     """A published 测评 of three projects: 满意, 基本满意, 不满意."""
     source = published()
     session = rating_session(source, codes="1,2,3")
-    vote(session, ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
     confirm_again(session)
     results.publish(session, "chairman")
     _db.session.commit()

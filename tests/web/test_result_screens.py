@@ -12,10 +12,16 @@ from sqlalchemy.orm.attributes import flag_modified
 from ballot.extensions import db as _db
 from ballot.models import VoteSession
 from ballot.services import rating_sessions, results, rounds
-from tests.services.test_rating_session import ballots, confirm_again, rating_session
+from tests.factories import (
+    confirm_again,
+    published,
+    rating_ballots,
+    rating_session,
+    ready_session,
+    tied_round1,
+    vote,
+)
 from tests.services.test_result_display import PAPER_ROUND
-from tests.services.test_results import ready_session, tied_round1, vote
-from tests.services.test_tracking import published
 
 PAPER_KEYS = ("issued_by_kind", "returned_by_kind", "invalid_by_reason")
 
@@ -27,7 +33,7 @@ def _text(html: str) -> str:
 def _counted_rating():
     source = published()
     session = rating_session(source, codes="1,2,3")
-    vote(session, ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
     return session
 
 
@@ -96,7 +102,7 @@ def test_a_void_round_says_which_kind_returned_too_many(client, db, login):
 
 
 def test_paper_figures_on_the_results_page(client, db):
-    from tests.services.test_export import published_session
+    from tests.factories import published_session
 
     session = published_session(db)
     page = _text(client.get(f"/s/{session.slug}/results").text)
