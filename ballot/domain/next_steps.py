@@ -27,6 +27,8 @@ class Progress:
     scrutineer_confirmed: bool = False
     box_sealed: bool = False
     awaiting_opening: bool = False  # the last round closed, its box not yet opened
+    rating: bool = False  # a 满意度测评: it lists projects to rate, with no excess ratio
+    projects: int = 0  # the projects listed
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class Step:
 
 def next_steps(p: Progress) -> list[Step]:
     """The steps of the current state, in the order an office does them."""
+    if p.state == "draft" and p.rating:
+        return [Step("roster", N_("导入或录入代表名册"), p.roster_size > 0),
+                Step("candidates", N_("核对测评项目（可删去不测评的项目）"), p.projects > 0),
+                Step("lock", N_("锁定测评项目名单（生成会议密钥）"))]
     if p.state == "draft":
         return [Step("roster", N_("导入或录入代表名册"), p.roster_size > 0),
                 Step("candidates", N_("导入候选项目（满足差额比例）"), p.candidates_short == 0),

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from ballot.domain import rules
+from ballot.domain import rating, rules
 from ballot.domain.errors import (
     MESSAGE_SEPARATOR,
     N_,
@@ -175,7 +175,12 @@ def import_candidates(
 
 
 def lock_list(session: VoteSession, actor: str, key_secret: str) -> None:
-    """Lock the candidate list (差额 rule enforced), number the ballot, create the session key."""
+    """Lock the candidate list (差额 rule enforced), number the ballot, create the session key.
+
+    A 测评 has no quota to choose: its ballot may rate every listed project 满意, so its quota
+    follows the list as locked (projects added or removed while it was a draft)."""
+    if session.kind == rating.KIND_RATING and session.candidates:
+        session.quota = len(session.candidates)
     sessions.transition(session, "locked", actor)
     width = 3 if len(session.candidates) > 99 else 2
     for candidate in session.candidates:

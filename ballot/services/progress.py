@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ballot.domain.next_steps import Progress, Step, next_steps
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession
-from ballot.services import box, candidates, results, rounds, sessions
+from ballot.services import box, candidates, rating_sessions, results, rounds, sessions
 
 
 def progress(session: VoteSession) -> Progress:
@@ -29,7 +29,8 @@ def progress(session: VoteSession) -> Progress:
                     scrutineer_confirmed=session.scrutineer_confirmed_by is not None,
                     box_sealed=box.is_sealed(session),
                     awaiting_opening=last is not None and last.state == "closed"
-                    and last.result is None)
+                    and last.result is None,
+                    rating=rating_sessions.is_rating(session), projects=counts["candidates"])
 
 
 def steps(session: VoteSession) -> list[Step]:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, func, select
 
-from ballot.domain import rules
+from ballot.domain import rating, rules
 from ballot.domain.errors import (
     MESSAGE_SEPARATOR,
     N_,
@@ -226,7 +226,9 @@ def facts(session: VoteSession, **extra) -> rules.SessionFacts:
     ).scalar_one()
     return rules.SessionFacts(
         state=session.state,
-        quota=session.quota,
+        # A 测评 rates every project it lists: no quota to fill (lock_list stores the count).
+        quota=(c["candidates"] or session.quota) if session.kind == rating.KIND_RATING
+        else session.quota,
         contested=session.contested,
         min_excess_ratio=session.min_excess_ratio,
         candidate_count=c["candidates"],

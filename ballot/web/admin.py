@@ -70,7 +70,7 @@ def session_page(ref: str):
         readiness=sessions.next_problems(session),
         steps=progress.steps(session),
         labels=rules.STATE_LABELS,
-        pass_labels=rules.PASS_BASIS_LABELS,
+        pass_labels=rules.PASS_BASIS_LABELS, basis_labels=rating.BASIS_LABELS,
         fingerprint=keys.spoken_fingerprint(session),
         box_fingerprint=box.spoken_fingerprint(session),
         seal_problems=box.seal_problems(session),

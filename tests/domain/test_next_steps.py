@@ -43,3 +43,11 @@ def test_the_box_is_sealed_before_voting_opens():
     assert keys.index("seal") < keys.index("open_voting")
     assert not {s.key: s.done for s in steps}["seal"]
     assert {s.key: s.done for s in next_steps(Progress(state="checkin", box_sealed=True))}["seal"]
+
+
+def test_a_rating_draft_checks_its_projects_instead_of_an_excess_ratio():
+    steps = next_steps(Progress(state="draft", roster_size=50, rating=True, projects=10))
+    assert [s.label for s in steps] == ["导入或录入代表名册", "核对测评项目（可删去不测评的项目）",
+                                        "锁定测评项目名单（生成会议密钥）"]
+    assert [s.done for s in steps] == [True, True, False]
+    assert not any("差额" in s.label for s in steps)

@@ -106,3 +106,26 @@ def test_a_real_rating_is_never_undone(db):
     _db.session.rollback()
     project = _projects(source)["03"]
     assert [r.grade for r in project.ratings] == ["dissatisfied"] and project.rectification
+
+
+def test_a_rating_draft_follows_its_list_when_projects_are_removed_or_added(db):
+    from ballot.models import Candidate
+    from ballot.services import candidates, sessions
+
+    source = published()
+    session = rating_sessions.create_from(source, {"slug": "rate-list"}, "staff")
+    assert session.quota == 10
+    candidates.delete_candidate(session, session.candidates[-1], "staff")
+    _db.session.flush()
+    _db.session.refresh(session)
+    # No 票决 problem ("候选项目不足：应选 10 个") for a 测评 with one project fewer.
+    assert sessions.next_problems(session)["locked"] == []
+    candidates.lock_list(session, "staff", current_app.config["KEY_ENCRYPTION_SECRET"])
+    assert (session.state, session.quota) == ("locked", 9)
+    candidates.unlock_list(session, "staff")
+    _db.session.add(Candidate(session_id=session.id, position=10, title="新增项目",
+                              department="镇政府"))
+    _db.session.flush()
+    _db.session.refresh(session)
+    candidates.lock_list(session, "staff", current_app.config["KEY_ENCRYPTION_SECRET"])
+    assert session.quota == 10  # every listed project may still be rated 满意

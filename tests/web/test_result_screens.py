@@ -140,3 +140,18 @@ def test_a_rating_settings_form_has_the_basis_not_the_quota(client, db, login):
     assert "测评的过半数基数只能是收回选票数或全体代表数" in answer.text
     _db.session.refresh(saved)
     assert saved.rating_basis == "roster"
+
+
+def test_a_rating_session_page_shows_a_ratings_facts(client, db, login):
+    source = published()
+    session = rating_sessions.create_from(source, {"date": "2027-12-20", "slug": "rate-page",
+                                                   "basis": "roster"}, "staff")
+    _db.session.commit()
+    login("staff")
+    text = _text(client.get(f"/admin/sessions/{session.slug}").text)
+    assert "测评项目数 10" in text and "过半数的基数 全体代表数" in text
+    assert "测评项目 10 个，每个项目评为满意、基本满意或不满意" in text
+    for word in ("应选项目数", "通过规则", "差额比例", "票决方式"):
+        assert word not in text, word
+    vote_page = _text(client.get(f"/admin/sessions/{source.slug}").text)
+    assert "应选项目数" in vote_page and "测评项目数" not in vote_page
