@@ -373,3 +373,35 @@ def read_events(response, count: int, limit: float = 10.0) -> list[dict]:
         if len(found) >= count or time.monotonic() > deadline:
             break
     return found
+
+
+# --- paper figures on result surfaces ----------------------------------------------------------
+
+PAPER_KEYS = ("issued_by_kind", "returned_by_kind", "invalid_by_reason")
+PAPER_SPEC = tally.RoundSpec(number=1, candidates=("01", "02"), quota=1, contested=True,
+                             roster_size=60, present=57, issued=57, issued_paper=7)
+# A round counted by the domain with 7 paper ballots, one over quota and one unreadable.
+PAPER_ROUND = tally.tally_totals(PAPER_SPEC, {"01": (40, 10), "02": (20, 30)}, 57, 2,
+                                 returned_by_kind={"kiosk": 50, "paper": 7},
+                                 invalid_by_reason={"over_quota": 1, "unreadable": 1}).to_dict()
+
+
+def with_paper(session: VoteSession, **changes) -> None:
+    """Make round 1's stored result one where 7 of its ballots were paper, two of them invalid
+    (one over quota, one unreadable), with ``changes`` on top (committed)."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    round_ = rounds.get_round(session, 1)
+    round_.result = {**round_.result, "valid": round_.result["returned"] - 2, "invalid": 2,
+                     **{k: PAPER_ROUND[k] for k in PAPER_KEYS}, **changes}
+    flag_modified(round_, "result")
+    _db.session.commit()
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text, every page, without line breaks."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    return "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))) \
+        .replace("\r\n", "").replace("\n", "")

@@ -165,3 +165,34 @@ WIDE = {"width": 1440, "height": 900}
 
 
 YEAR_PAGE = "/c/" + quote(demo.CONGRESS) + "/2026/"
+
+
+# Everything that must be on screen: what sticks out below or to the right, and panels whose
+# content is cut off inside them (the page itself never scrolls: overflow is hidden).
+FITS = """() => {
+  const h = window.innerHeight, w = window.innerWidth, bad = [];
+  const sel = '.pj-head, .pj-row, .pj-tile, .pj-mini, .pj-announce, .pj-cutoff, .pj-status, .pj-quorum,'
+    + ' .pj-elapsed, .pj-delegations tr, .pj-message, .pj-chart-head';
+  for (const el of document.querySelectorAll(sel)) {
+    if (el.closest('[hidden]')) { continue; }
+    const r = el.getBoundingClientRect();
+    if (r.bottom > h + 0.5 || r.right > w + 0.5) {
+      bad.push(`${el.className || el.tagName}: ${Math.round(r.right)}×${Math.round(r.bottom)}`);
+    }
+  }
+  for (const el of document.querySelectorAll('.pj-left, .pj-right, .pj-name, .pj-title')) {
+    if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1) {
+      const box = el.getBoundingClientRect();
+      const out = [...el.querySelectorAll('*')].filter(c => !c.closest('[hidden]')
+        && c.getBoundingClientRect().right > box.right + 1).map(c => c.className || c.tagName);
+      bad.push(`${el.className} cut off: "${el.textContent.trim().slice(0, 30)}" `
+        + `${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight} ${out}`);
+    }
+  }
+  return bad;
+}"""
+
+
+def assert_fits(page, where: str) -> None:
+    problems = page.evaluate(FITS)
+    assert not problems, f"{where} at {page.viewport_size}: {problems}"

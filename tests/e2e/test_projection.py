@@ -17,6 +17,7 @@ from ballot.services import checkin, results, rounds
 from tests.conftest import close_and_open, make_user
 from tests.crypto.bundle_builder import ballots_with
 from tests.e2e.conftest import PROJECTOR, screenshot
+from tests.e2e.flows import assert_fits
 from tests.factories import codes, confirm_both, put_on_board, ready_session
 
 PASSWORD = "correct-horse"
@@ -27,31 +28,6 @@ TITLES = ["城东片区老旧小区改造", "镇中心幼儿园扩建", "农村�
           "社区养老服务中心", "校园周边交通安全设施", "便民服务中心改造", "农贸市场冷链设施",
           "乡村道路硬化", "残疾人康复站", "全民健身步道", "垃圾分类收集点"]
 DELEGATIONS = ["城关代表团", "东湖代表团", "西山代表团", "南岭代表团", "北港代表团"]
-
-# Everything that must be on screen: what sticks out below or to the right, and panels whose
-# content is cut off inside them (the page itself never scrolls: overflow is hidden).
-FITS = """() => {
-  const h = window.innerHeight, w = window.innerWidth, bad = [];
-  const sel = '.pj-head, .pj-row, .pj-tile, .pj-mini, .pj-announce, .pj-cutoff, .pj-status, .pj-quorum,'
-    + ' .pj-elapsed, .pj-delegations tr, .pj-message, .pj-chart-head';
-  for (const el of document.querySelectorAll(sel)) {
-    if (el.closest('[hidden]')) { continue; }
-    const r = el.getBoundingClientRect();
-    if (r.bottom > h + 0.5 || r.right > w + 0.5) {
-      bad.push(`${el.className || el.tagName}: ${Math.round(r.right)}×${Math.round(r.bottom)}`);
-    }
-  }
-  for (const el of document.querySelectorAll('.pj-left, .pj-right, .pj-name, .pj-title')) {
-    if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1) {
-      const box = el.getBoundingClientRect();
-      const out = [...el.querySelectorAll('*')].filter(c => !c.closest('[hidden]')
-        && c.getBoundingClientRect().right > box.right + 1).map(c => c.className || c.tagName);
-      bad.push(`${el.className} cut off: "${el.textContent.trim().slice(0, 30)}" `
-        + `${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight} ${out}`);
-    }
-  }
-  return bad;
-}"""
 
 FONT_PX = "sel => [...document.querySelectorAll(sel)].filter(e => !e.closest('[hidden]'))" \
           ".map(e => parseFloat(getComputedStyle(e).fontSize))"
@@ -83,11 +59,6 @@ def projector(new_page, url: str, slug: str, viewport: dict = PROJECTOR):
     page.wait_for_url(re.compile(r"/(admin|chair)/"))
     page.goto(f"{url}/chair/{slug}/projection")
     return page
-
-
-def assert_fits(page, where: str) -> None:
-    problems = page.evaluate(FITS)
-    assert not problems, f"{where} at {page.viewport_size}: {problems}"
 
 
 def assert_readable(page, selector: str, where: str) -> None:

@@ -31,6 +31,7 @@ from tests.e2e.flows import (
     PHONE,
     WIDE,
     YEAR_PAGE,
+    assert_fits,
     candidate,
     create_users,
     log_in,
@@ -38,7 +39,6 @@ from tests.e2e.flows import (
     ready_to_scan,
     scan,
 )
-from tests.e2e.test_projection import assert_fits
 
 LABELS = {rating.SATISFIED: "满意", rating.BASICALLY_SATISFIED: "基本满意",
           rating.DISSATISFIED: "不满意"}

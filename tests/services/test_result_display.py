@@ -10,28 +10,25 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.orm.attributes import flag_modified
 
 from ballot.domain import tally
 from ballot.extensions import db as _db
 from ballot.i18n import gettext
-from ballot.services import export, figures, results, rounds
+from ballot.services import export, figures, results
 from tests.factories import (
+    PAPER_ROUND,
+    PAPER_SPEC,
     confirm_again,
+    pdf_text,
     published,
     published_session,
     rating_ballots,
     rating_session,
     vote,
+    with_paper,
 )
-from tests.services.test_export import _pdf_text
 
-SPEC = tally.RoundSpec(number=1, candidates=("01", "02"), quota=1, contested=True,
-                       roster_size=60, present=57, issued=57, issued_paper=7)
-# A round counted by the domain with 7 paper ballots, one over quota and one unreadable.
-PAPER_ROUND = tally.tally_totals(SPEC, {"01": (40, 10), "02": (20, 30)}, 57, 2,
-                                 returned_by_kind={"kiosk": 50, "paper": 7},
-                                 invalid_by_reason={"over_quota": 1, "unreadable": 1}).to_dict()
+SPEC = PAPER_SPEC
 # The same round stored before paper ballots existed: no per-kind or per-reason keys.
 OLD_ROUND = {k: v for k, v in tally.tally_totals(
     tally.RoundSpec(**{**SPEC.__dict__, "issued_paper": 0}), {"01": (40, 10), "02": (20, 30)},
@@ -75,24 +72,13 @@ def test_a_void_round_names_the_kind_that_returned_too_many(app):
     assert "paper" in text.lower() and "纸" not in text
 
 
-def _with_paper(session) -> None:
-    """Make round 1's stored result one where 7 of the 57 ballots were paper (entry of paper
-    ballots is not on this branch yet), two of them invalid."""
-    round_ = rounds.get_round(session, 1)
-    round_.result = {**round_.result, "valid": round_.result["returned"] - 2, "invalid": 2,
-                     **{k: PAPER_ROUND[k] for k in
-                     ("issued_by_kind", "returned_by_kind", "invalid_by_reason")}}
-    flag_modified(round_, "result")
-    _db.session.commit()
-
-
 def test_paper_figures_on_the_csv_xlsx_pdf_and_announcement(db):
     from openpyxl import load_workbook
 
     session = published_session(db)
     plain = export.to_csv(session).decode("utf-8-sig")
     assert "纸质" not in plain  # no paper at all: the tables stay as simple as before
-    _with_paper(session)
+    with_paper(session)
     rows = list(csv.reader(io.StringIO(export.to_csv(session).decode("utf-8-sig"))))
     header = next(r for r in rows if r and r[0] == "轮次" and "发出选票" in r)
     first = rows[rows.index(header) + 1]
@@ -111,12 +97,12 @@ def test_paper_figures_on_the_csv_xlsx_pdf_and_announcement(db):
     text = results.announcement(session, document)
     assert "发出选票57张（投票机50张，纸质7张）" in text
     assert "其中超过应选数1张、无法辨认1张" in text
-    assert "发出选票57张（投票机50张，纸质7张）" in _pdf_text(export.to_pdf(session))
+    assert "发出选票57张（投票机50张，纸质7张）" in pdf_text(export.to_pdf(session))
 
 
 def test_tally_prints_the_paper_split(app, db):
     session = published_session(db)
-    _with_paper(session)
+    with_paper(session)
     output = app.test_cli_runner().invoke(args=["tally", session.slug]).output
     assert ("发出 57（投票机 50，纸质 7）  收回 57（投票机 50，纸质 7）  有效 55  "
             "无效 2（超过应选数 1，无法辨认 1）") in output
@@ -166,7 +152,7 @@ def test_a_rating_xlsx_opens_with_numbers_widths_and_chinese_headers(rated):
 def test_a_rating_pdf_docx_and_tally_say_the_grades(app, rated):
     from docx import Document
 
-    text = _pdf_text(export.to_pdf(rated))
+    text = pdf_text(export.to_pdf(rated))
     for expected in ("民生实事项目满意度测评结果记录", "以收回选票数为过半数的基数", "测评计票",
                      "满意率（%）", "90.0", "不满意"):
         assert expected in text, expected

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import re
 
-from sqlalchemy.orm.attributes import flag_modified
-
 from ballot.extensions import db as _db
 from ballot.models import VoteSession
-from ballot.services import rating_sessions, results, rounds
+from ballot.services import rating_sessions, results
 from tests.factories import (
+    PAPER_KEYS,
+    PAPER_ROUND,
     confirm_again,
     published,
     rating_ballots,
@@ -20,10 +20,8 @@ from tests.factories import (
     ready_session,
     tied_round1,
     vote,
+    with_paper,
 )
-from tests.services.test_result_display import PAPER_ROUND
-
-PAPER_KEYS = ("issued_by_kind", "returned_by_kind", "invalid_by_reason")
 
 
 def _text(html: str) -> str:
@@ -69,21 +67,13 @@ def test_a_published_rating_result_page_says_its_basis_and_drops_the_quota(clien
     assert "测评以收回选票数为基数" in text  # the announcement
 
 
-def _paper(session, **changes) -> None:
-    round_ = rounds.get_round(session, 1)
-    round_.result = {**round_.result, "valid": round_.result["returned"] - 2, "invalid": 2,
-                     **{k: PAPER_ROUND[k] for k in PAPER_KEYS}, **changes}
-    flag_modified(round_, "result")
-    _db.session.commit()
-
-
 def test_paper_figures_on_the_console_projection_and_scrutiny_page(client, db, login):
     session = ready_session()
     vote(session, tied_round1())
     login("chair")
     plain = _text(client.get(f"/chair/{session.slug}").text)
     assert "发出选票57张，收回57张，有效票57张，无效票0张" in plain and "纸质" not in plain
-    _paper(session)
+    with_paper(session)
     expected = ("发出选票57张（投票机50张，纸质7张），收回57张（投票机50张，纸质7张），"
                 "有效票55张，无效票2张（其中超过应选数1张、无法辨认1张）")
     for path in ("", "/projection", "/scrutiny"):
@@ -93,7 +83,7 @@ def test_paper_figures_on_the_console_projection_and_scrutiny_page(client, db, l
 def test_a_void_round_says_which_kind_returned_too_many(client, db, login):
     session = ready_session()
     vote(session, tied_round1())
-    _paper(session, returned_within_issued=False,
+    with_paper(session, returned_within_issued=False,
            returned_by_kind={"kiosk": 50, "paper": 8})
     login("chair")
     for path in ("", "/projection"):
