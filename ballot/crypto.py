@@ -256,7 +256,12 @@ def make_entry(
     ballot: Mapping[str, Any],
 ) -> dict:
     """A signed board entry: {"payload", "hash", "signature"} (one line of entries.jsonl)."""
-    payload = entry_payload(ballot_id, round_number, ballot)
+    return sign_payload(private_key, entry_payload(ballot_id, round_number, ballot))
+
+
+def sign_payload(private_key: Ed25519PrivateKey, payload: Mapping[str, Any]) -> dict:
+    """A signed board entry for an already formed ``payload`` (a kiosk ballot's from
+    make_entry, a paper ballot's from services/paper_count): {"payload", "hash", "signature"}."""
     data = canonical_json(payload)
     return {
         "payload": payload,

@@ -7,7 +7,14 @@ from ballot.models.kiosks import Kiosk
 from ballot.models.roster import Delegate
 from ballot.models.sessions import Candidate, VoteSession
 from ballot.models.tracking import ProgressReport, ProjectRating, ReportPhoto, TrackedProject
-from ballot.models.voting import BallotIssue, BallotToken, BoardEntry, BoxPartial, Round
+from ballot.models.voting import (
+    BallotIssue,
+    BallotToken,
+    BoardEntry,
+    BoxPartial,
+    PaperSheet,
+    Round,
+)
 
 __all__ = [
     "AuditEntry",
@@ -16,6 +23,7 @@ __all__ = [
     "Base",
     "BoardEntry",
     "BoxPartial",
+    "PaperSheet",
     "Candidate",
     "Delegate",
     "Kiosk",

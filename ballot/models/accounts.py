@@ -1,4 +1,4 @@
-"""Staff accounts (admin, staff, chair, scrutineer)."""
+"""Staff accounts (admin, staff, chair, scrutineer, counter)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ballot.domain.errors import N_
 from ballot.models.base import Base, UTCDateTime, utcnow
 
-ROLES = ("admin", "staff", "chair", "scrutineer")
+# counter (计票人): enters paper ballots in the counting room, and sees nothing else.
+ROLES = ("admin", "staff", "chair", "scrutineer", "counter")
 ROLE_LABELS = {"admin": N_("管理员"), "staff": N_("会务人员"), "chair": N_("主持人"),
-               "scrutineer": N_("监票人")}
+               "scrutineer": N_("监票人"), "counter": N_("计票人")}
 
 
 class User(Base):

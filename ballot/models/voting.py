@@ -39,6 +39,28 @@ class Round(Base):
     # the result is set only once t scrutineers have opened the box (decrypted these totals).
     box_products: Mapped[dict | None] = mapped_column(JSON)
     result: Mapped[dict | None] = mapped_column(JSON)
+    # Paper ballots issued in this round have been entered twice, reconciled and put on the
+    # board (services/paper_count.finish): until then the box stays shut.
+    paper_finished: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class PaperSheet(Base):
+    """One paper ballot (sheet) as a counter read it in one pass, or as a scrutineer checked it
+    against the paper (pass 0), sealed: ``sealed`` is AES-GCM under a key derived from the
+    app's secret and the session and round (services/paper_count), never plaintext. The rows
+    live only between the close and the finish of the round's paper count, which deletes them.
+    """
+
+    __tablename__ = "paper_sheets"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("vote_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    round_number: Mapped[int] = mapped_column(primary_key=True)
+    pass_no: Mapped[int] = mapped_column(primary_key=True)  # 1, 2; 0 = the checked reading
+    sheet_no: Mapped[int] = mapped_column(primary_key=True)  # 1..N in the pile's order
+    account: Mapped[str] = mapped_column(String(80))  # the username who entered it
+    sealed: Mapped[str] = mapped_column(Text)
 
 
 class BoxPartial(Base):

@@ -22,7 +22,7 @@ from ballot.ballotbox.errors import BallotBoxError
 from ballot.domain.errors import N_, InvalidInput, WrongState
 from ballot.extensions import db
 from ballot.models import BoxPartial, Round, VoteSession
-from ballot.services import audit, box, results, rounds
+from ballot.services import audit, box, paper_count, results, rounds
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,9 @@ def _round_to_open(session: VoteSession, number: int | None) -> Round:
     if round_.result is not None:
         raise WrongState(N_("第 %(number)s 轮的票箱已经开启并计票，无需再出示密钥卡。"),
                          number=round_.number)
+    if paper_count.awaiting_paper(session, round_):
+        raise WrongState(N_("第 %(number)s 轮有纸质选票尚未录入：须由计票人两遍录入、监票人核定并完成录入后，"
+                            "才能开箱计票。"), number=round_.number)
     return round_
 
 

@@ -95,12 +95,28 @@ def close_round(session: VoteSession, actor: str) -> Round:
                BallotToken.state == "open")
         .values(state="voided")
     )
-    entries = entry_rows(session.id, round_.number)
-    round_.merkle_root = merkle.round_root([row["entry_hash"] for row in entries])
-    round_.box_products = _products(round_, entries)
     round_.state = "closed"
     # 实到 at the close: delegates who arrived late (after the opening) were issued ballots too.
     round_.present = _present(session)
+    recommit(session, round_)
+    returned = returned_count(session, round_.number)
+    db.session.flush()
+    audit.record(actor, "round.close", session, number=round_.number,
+                 issued=issued_count(session, round_.number),
+                 issued_paper=issued_by_kind(session, round_.number)["paper"],
+                 returned=returned,
+                 present=round_.present,
+                 merkle_root=round_.merkle_root)
+    return round_
+
+
+def recommit(session: VoteSession, round_: Round) -> str:
+    """Commit the closed round's entries: their Merkle root and the products of their
+    ciphertexts, at the close and again when the paper ballots join the board. Returns the root.
+    """
+    entries = entry_rows(session.id, round_.number)
+    round_.merkle_root = merkle.round_root([row["entry_hash"] for row in entries])
+    round_.box_products = _products(round_, entries)
     if db.engine.dialect.name == "postgresql":
         # The heap keeps insertion (= casting) order; rewrite the rows sorted by hash so a plain
         # scan of the table after the close says nothing about who voted when. (SQLite stores
@@ -109,20 +125,22 @@ def close_round(session: VoteSession, actor: str) -> Round:
                                                      BoardEntry.round_number == round_.number))
         if entries:
             db.session.execute(insert(BoardEntry), entries)
-    db.session.flush()
-    audit.record(actor, "round.close", session, number=round_.number,
-                 issued=issued_count(session, round_.number),
-                 issued_paper=issued_by_kind(session, round_.number)["paper"],
-                 returned=len(entries),
-                 present=round_.present,
-                 merkle_root=round_.merkle_root)
-    return round_
+    return round_.merkle_root
+
+
+@functools.cache
+def add_entry_statement():
+    """INSERT of one board entry (ballot_id, session_id, round_number, payload, entry_hash,
+    signature)."""
+    return insert(BoardEntry.__table__)
 
 
 def _products(round_: Round, entries: list[dict]) -> dict:
     """Per project of the round, the products of every entry's 赞成 and 反对 ciphertexts: the
-    only values the scrutineers' key cards will ever decrypt (each proved at casting)."""
-    products = proofs.tally_product((json.loads(row["payload"])["ballot"] for row in entries),
+    only values the scrutineers' key cards will ever decrypt (each proved at casting). An
+    invalid paper ballot's entry has no ciphertexts and counts in no project."""
+    payloads = (json.loads(row["payload"]) for row in entries)
+    products = proofs.tally_product((p["ballot"] for p in payloads if "ballot" in p),
                                     len(round_.candidates))
     return {code: {"for": for_.to_json(), "against": against.to_json()}
             for code, (for_, against) in zip(round_.candidates, products, strict=True)}

@@ -156,3 +156,58 @@ def test_only_the_rounds_totals_were_ever_decrypted(app, db):
     # No single ballot's ciphertext is among the values decrypted (9 ballots, none alone).
     singles = {p["ballot"]["projects"][0]["for"]["a"] for p in payloads}
     assert round_.box_products["01"]["for"]["a"] not in singles
+
+
+def test_a_mixed_session_stores_no_paper_reading_either(app, db, tmp_path):
+    """Kiosk and paper ballots: the counters' two passes and the scrutineer's checked reading
+    are sealed while they wait, the paper ballots go on the board encrypted, and no reading is
+    anywhere in the database files, during the entry or after the count."""
+    from ballot.services import paper_count, voting
+    from ballot.services.paper_count import Reading
+    from tests.conftest import make_user
+
+    postgres = db.engine.dialect.name == "postgresql"
+    start_lsn = db.session.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar() \
+        if postgres else None
+    db.session.commit()
+    session, kiosk = voting_session(delegates=10)
+    kiosk_ballots, paper_ballots = _ballots(6, seed=22), _ballots(4, seed=23)
+    people = session_delegates(session)
+    for delegate, choices in zip(people[:6], kiosk_ballots, strict=True):
+        token, _ = issue(session, kiosk, delegate)
+        cast(session, kiosk, token, choices)
+    for delegate in people[6:]:
+        voting.issue_paper(session, delegate, "staff", "代表要求")
+    db.session.commit()
+    results.close_voting(session, "chair")
+    counters = make_user("jp1", "counter"), make_user("jp2", "counter")
+    chief = make_user("jianpiao", "scrutineer")
+    db.session.commit()
+    misread = dict(paper_ballots[1], **{"05": "abstain" if paper_ballots[1]["05"] != "abstain"
+                                        else "against"})
+    for pass_no, counter in zip((1, 2), counters, strict=True):
+        for number, choices in enumerate(paper_ballots, start=1):
+            reading = misread if (pass_no, number) == (2, 2) else choices
+            paper_count.record_sheet(session, 1, pass_no, number, Reading(reading), counter)
+        db.session.commit()
+    paper_count.resolve(session, 1, 2, Reading(paper_ballots[1]), chief)
+    db.session.commit()
+    everything = [*kiosk_ballots, *paper_ballots, misread]
+    waiting = _postgres_pages(db) if postgres else _sqlite_bytes(db, _mkdir(tmp_path / "waiting"))
+    paper_count.finish(session, 1, chief)
+    db.session.commit()
+    result = open_box(session)
+    for code in result.candidates:
+        assert result.counts[code].for_ == sum(b[code] == "for" for b in everything[:10])
+    stored = _postgres_pages(db) if postgres else _sqlite_bytes(db, tmp_path)
+    if postgres:
+        stored["WAL written during the session"] = _postgres_wal(db, start_lsn)
+    stored.update({f"while entering: {k}": v for k, v in waiting.items()})
+    for where, data in stored.items():
+        _assert_no_ballot_in(data, everything, where)
+    assert result.returned_by_kind == {"kiosk": 6, "paper": 4}
+
+
+def _mkdir(path):
+    path.mkdir()
+    return path

@@ -23,7 +23,8 @@ def test_every_admin_and_api_route_refuses_anonymous_users(app, client, db):
     for rule in rules:
         url = (rule.rule.replace("<ref>", "test-session").replace("<int:cid>", "1")
                .replace("<int:did>", "1").replace("<int:kid>", "1").replace("<int:pid>", "1")
-               .replace("<int:uid>", "1").replace("<int:number>", "1"))
+               .replace("<int:uid>", "1").replace("<int:number>", "1")
+               .replace("<int:pass_no>", "1"))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             if url.startswith("/api/") or url.endswith(".json"):  # JSON documents answer JSON

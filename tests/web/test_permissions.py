@@ -222,7 +222,7 @@ def target(world: World, endpoint: str, rule: str) -> str:
         "congress": lambda: "示范镇人大", "int:year": lambda: "2027",
         "int:pid": lambda: _tracked(world)[0], "project": lambda: "01",
         "int:photo_id": lambda: _tracked(world)[1],
-        "clip": _speakable_clip,
+        "clip": _speakable_clip, "int:pass_no": lambda: "1",
     }
     return re.sub(r"<([^>]+)>", lambda m: str(values[m.group(1)]()), rule)
 

@@ -183,9 +183,20 @@ def upgrade():
     sa.Column('decision', sa.String(length=20), nullable=True),
     sa.Column('box_products', sa.JSON(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('paper_finished', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_rounds_session_id_vote_sessions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
     sa.UniqueConstraint('session_id', 'number', name=op.f('uq_rounds_session_id_number'))
+    )
+    op.create_table('paper_sheets',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('round_number', sa.Integer(), nullable=False),
+    sa.Column('pass_no', sa.Integer(), nullable=False),
+    sa.Column('sheet_no', sa.Integer(), nullable=False),
+    sa.Column('account', sa.String(length=80), nullable=False),
+    sa.Column('sealed', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['vote_sessions.id'], name=op.f('fk_paper_sheets_session_id_vote_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', 'round_number', 'pass_no', 'sheet_no', name=op.f('pk_paper_sheets'))
     )
     op.create_table('box_partials',
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -335,6 +346,7 @@ def downgrade():
     op.drop_table('ballot_tokens')
     op.drop_table('ballot_issues')
     op.drop_table('box_partials')
+    op.drop_table('paper_sheets')
     op.drop_table('rounds')
     with op.batch_alter_table('login_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_sessions_user_id'))
