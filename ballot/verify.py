@@ -3,8 +3,9 @@
 ``verify_bundle`` checks the bundle's structure (no unknown member or field), the session key
 against the fingerprint read out in the hall, the result signature, the rules in force (excess
 ratio, quorum), the signed issued names and scrutineers, every board entry's canonical line, hash,
-signature and every zero-knowledge proof of its encrypted ballot, each round's Merkle root and
-entry count, issued against returned; then it opens each round as the scrutineers did: the
+signature and every zero-knowledge proof of its encrypted ballot (a paper ballot's entry too; an
+invalid paper ballot's only its kind and reason), each round's Merkle root and entry count,
+issued against returned, per kind (kiosk, paper); then it opens each round as the scrutineers did: the
 products of the round's ciphertexts recomputed from the board, each partial decryption's proofs
 against its share's commitment, at least t distinct shares, the totals recombined; and recounts
 every round from those totals with the same tally code the server uses. The ballot box's key is
@@ -593,6 +594,9 @@ class _Board:
     session_fp: str | None = None  # the context every proof names
     box: BoxKey | None = None
     hashes: dict[int, list[str]] = field(default_factory=dict)
+    # Per round: entries by kind (kiosk, paper) and invalid paper ballots by reason.
+    kinds: dict[int, dict[str, int]] = field(default_factory=dict)
+    reasons: dict[int, dict[str, int]] = field(default_factory=dict)
     # Per round: every ballot's proofs and the products, in one combination (RoundBatch) ...
     batches: dict[int, RoundBatch] = field(default_factory=dict)
     # ... and the entries, to check one by one when it fails (``failed``: already reported).
@@ -609,9 +613,13 @@ class _Entry(NamedTuple):
     ballot_id: str
     signature: Any  # as written; decoded and checked by _check_entries
     ballot: Any  # the encrypted ballot (docs/ballot-box.md §4.6), checked by _count_entry
+    kind: str = tally.KIND_KIOSK  # "paper": entered by the counting staff (§5)
+    invalid: str | None = None  # an invalid paper ballot's reason; it has no ballot
 
 
 _PAYLOAD_KEYS = {"ballot_id", "round", "ballot"}
+_PAPER_KEYS = {"ballot_id", "round", "kind", "ballot"}
+_INVALID_PAPER_KEYS = {"ballot_id", "round", "kind", "invalid"}
 _RECORD_KEYS = {"payload", "hash", "signature"}
 
 
@@ -621,17 +629,49 @@ def _where(line: JsonLine, stated: str | None) -> str:
 
 
 def _payload_problem(payload: Any) -> str | None:
-    if not isinstance(payload, dict) or payload.keys() != _PAYLOAD_KEYS:
-        return "payload must hold exactly ballot_id, round and ballot"
+    if not isinstance(payload, dict) or payload.keys() not in (
+            _PAYLOAD_KEYS, _PAPER_KEYS, _INVALID_PAPER_KEYS):
+        if isinstance(payload, dict) and {"ballot", "invalid"} <= payload.keys():
+            return None  # named by _paper_problem, with its own code
+        return ("payload must hold exactly ballot_id, round and ballot (a paper ballot also "
+                "kind; an invalid one kind and invalid instead of ballot)")
     if not isinstance(payload["ballot_id"], str) or not _BALLOT_ID_RE.fullmatch(
         payload["ballot_id"]
     ):
         return "ballot_id must be 32 lowercase hex digits"
     if not _is_int(payload["round"]) or payload["round"] < 1:
         return "round must be a positive integer"
-    if type(payload["ballot"]) is not dict:
+    if "ballot" in payload and type(payload["ballot"]) is not dict:
         return "ballot must be an object"
     return None
+
+
+def _paper_problem(report: Report, line: JsonLine, stated: str | None, payload: dict) -> bool:
+    """The paper fields of an entry (§5): kind "paper", an invalid one's reason one of the
+    codes and no ciphertexts. True when the entry is unusable."""
+    if "kind" not in payload:
+        return False
+    if payload["kind"] != tally.KIND_PAPER:
+        report.add("entry_kind_invalid", _where(line, stated),
+                   f"选票种类只能是 \"paper\"（纸质选票），不是 {_show(payload['kind'])}；"
+                   "投票机选票不写种类。",
+                   f"the kind must be \"paper\" (a paper ballot), not {_show(payload['kind'])}; "
+                   "a kiosk ballot has no kind.")
+        return True
+    if "invalid" in payload and "ballot" in payload:
+        report.add("entry_invalid_with_ballot", _where(line, stated),
+                   "无效的纸质选票不应带有加密选票：无效票不计入任何项目的票数。",
+                   "an invalid paper ballot must carry no encrypted ballot: an invalid ballot "
+                   "counts in no project's votes.")
+        return True
+    if "invalid" in payload and payload["invalid"] not in tally.INVALID_REASONS:
+        report.add("entry_invalid_reason_unknown", _where(line, stated),
+                   f"无效票的原因只能是 over_quota（超过应选数）或 unreadable（无法辨认），不是 "
+                   f"{_show(payload['invalid'])}。",
+                   "the reason of an invalid ballot must be over_quota or unreadable, not "
+                   f"{_show(payload['invalid'])}.")
+        return True
+    return False
 
 
 def _read_entry(report: Report, line: JsonLine) -> _Entry | None:
@@ -663,6 +703,8 @@ def _read_entry(report: Report, line: JsonLine) -> _Entry | None:
         report.add("entry_malformed", _where(line, stated), f"选票内容格式错误：{problem}",
                    f"the payload is malformed: {problem}")
         return None
+    if _paper_problem(report, line, stated, payload):
+        return None
     signature = record["signature"]
     if stated is not None:
         # crypto.entry_hash(payload), without serialising the payload a second time:
@@ -682,7 +724,8 @@ def _read_entry(report: Report, line: JsonLine) -> _Entry | None:
                        "the line is not canonical JSON (sorted keys, no whitespace, LF line "
                        "end): each entry has exactly one spelling.")
     return _Entry(data, stated, payload["round"], payload["ballot_id"], signature,
-                  payload["ballot"])
+                  payload.get("ballot"), payload.get("kind", tally.KIND_KIOSK),
+                  payload.get("invalid"))
 
 
 def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
@@ -694,6 +737,8 @@ def _count_entry(report: Report, line: JsonLine, entry: _Entry, rules: _Rules,
         report.add("entry_unknown_round", _where(line, entry.hash), f"清单中没有第 {number} 轮。",
                    f"the manifest has no round {number}.")
         return
+    if entry.invalid is not None:
+        return  # an invalid paper ballot: no ciphertexts, in no project's products
     if board.box is None or board.session_fp is None:
         return  # no usable box key or session key: reported already, nothing to check against
     candidates, quota = rules.rounds[number]
@@ -805,6 +850,13 @@ def _check_entries(
                            f"{kind} repeats line {first}: the same ballot appears twice.")
         if entry.hash is not None:
             board.hashes.setdefault(entry.round, []).append(entry.hash)
+            # Counted with the hashes, so the kinds add up to the entries the root commits.
+            kinds = board.kinds.setdefault(entry.round, dict.fromkeys(tally.BALLOT_KINDS, 0))
+            kinds[entry.kind] += 1
+            if entry.invalid is not None:
+                reasons = board.reasons.setdefault(entry.round,
+                                                   dict.fromkeys(tally.INVALID_REASONS, 0))
+                reasons[entry.invalid] += 1
             order = (entry.round, entry.hash)
             if previous is not None and order < previous and not unsorted_reported:
                 unsorted_reported = True
@@ -1044,6 +1096,14 @@ def _check_round(
         report.add("returned_exceeds_issued", where,
                    f"收回 {len(hashes)} 张，多于发出的 {issued_count} 张：本轮无效。",
                    f"{len(hashes)} returned but {issued_count} issued: the round is void.")
+    kinds = board.kinds.get(number, dict.fromkeys(tally.BALLOT_KINDS, 0))
+    paper_issued = _stated_paper_issued(rnd)
+    if kinds[tally.KIND_PAPER] > paper_issued:
+        report.add("returned_exceeds_issued", f"{where} returned_by_kind.paper",
+                   f"公告板上有纸质选票 {kinds[tally.KIND_PAPER]} 张，多于签名结果记载发出的纸质选票 "
+                   f"{paper_issued} 张：本轮无效。",
+                   f"the board holds {kinds[tally.KIND_PAPER]} paper ballots but the signed "
+                   f"result says {paper_issued} were issued: the round is void.")
     if issued_count > rnd["present"]:
         report.add("issued_exceeds_present", f"{where} issued",
                    f"发出 {issued_count} 张，多于实到 {rnd['present']} 人。",
@@ -1064,8 +1124,11 @@ def _check_round(
             roster_size=rules.roster_size, present=rnd["present"], issued=issued_count,
             pass_basis=rules.pass_basis, issued_paper=_stated_paper_issued(rnd),
         )
-        # Every ballot on the board proved itself valid, so none is invalid (无效票).
-        recount = tally.tally_totals(spec, totals, len(hashes))
+        # A kiosk ballot proved itself valid; the invalid ones (无效票) are the paper entries
+        # that say why, counted from the board by kind and reason.
+        reasons = board.reasons.get(number, dict.fromkeys(tally.INVALID_REASONS, 0))
+        recount = tally.tally_totals(spec, totals, len(hashes), sum(reasons.values()),
+                                     returned_by_kind=kinds, invalid_by_reason=reasons)
     except (ValueError, TypeError) as exc:
         report.add("tally_failed", where, f"无法重新计票：{exc}", f"cannot recount: {exc}")
         return None

@@ -103,13 +103,31 @@ def deal_box(rng: random.Random, t: int, n: int, holders: Sequence[str]) -> Box:
 
 def encrypted_entry(key: Ed25519PrivateKey, box: BoxKey, ballot_id: str, number: int,
                     candidates: Sequence[str], choices: Mapping[str, str], proof_quota: int,
-                    rng: random.Random) -> dict:
-    """A signed board entry holding the ballot encrypted to ``box`` (what the kiosk casts)."""
+                    rng: random.Random, kind: str | None = None) -> dict:
+    """A signed board entry holding the ballot encrypted to ``box`` (what the kiosk casts; with
+    ``kind`` "paper", a paper ballot the counting staff entered)."""
     context = proofs.ballot_context(crypto.fingerprint(key), number, ballot_id)
     marks = [choices.get(code) or "abstain" for code in candidates]
     ballot = proofs.encrypt_ballot(box.public_key, marks, proof_quota, context,
                                    rng=draw_scalar(rng))
-    return sign_payload(key, {"ballot_id": ballot_id, "round": number, "ballot": ballot})
+    payload = {"ballot_id": ballot_id, "round": number, "ballot": ballot}
+    if kind is not None:
+        payload["kind"] = kind
+    return sign_payload(key, payload)
+
+
+def paper_entry(key: Ed25519PrivateKey, box: BoxKey, ballot_id: str, number: int,
+                candidates: Sequence[str], reading: Mapping[str, str] | None, proof_quota: int,
+                rng: random.Random) -> dict:
+    """A paper ballot's entry as the finish of the paper count makes it: encrypted when valid,
+    else an entry naming why it is invalid (unreadable: None; over_quota: more 赞成 than the
+    proof quota), with no ciphertexts."""
+    if reading is None or sum(1 for m in reading.values() if m == "for") > proof_quota:
+        reason = "unreadable" if reading is None else "over_quota"
+        return sign_payload(key, {"ballot_id": ballot_id, "round": number, "kind": "paper",
+                                  "invalid": reason})
+    return encrypted_entry(key, box, ballot_id, number, candidates, reading, proof_quota, rng,
+                           kind="paper")
 
 
 def sign_payload(key: Ed25519PrivateKey, payload: dict) -> dict:
@@ -217,10 +235,17 @@ def make_session(
     candidate_codes: Sequence[str] | None = None,
     threshold: tuple[int, int] = (2, 3),
     use: Sequence[int] | None = None,
+    paper: Mapping[int, list[dict[str, str] | None]] | None = None,
+    paper_issued: Mapping[int, int] | None = None,
 ) -> Session:
     """A signed session whose result is the honest count of `ballots` (round number -> ballots),
     encrypted to a box dealt ``threshold`` = (t, n) and opened with shares ``use`` (default the
-    first t). Without `decisions`, a tie is broken by the next round when there is one."""
+    first t). Without `decisions`, a tie is broken by the next round when there is one.
+
+    ``paper`` adds a round's paper ballots as read (None: unreadable; more 赞成 than the quota:
+    invalid), ``paper_issued`` how many of ``issued`` were paper."""
+    paper = paper or {}
+    paper_issued = paper_issued or {}
     rng = rng or random.Random(0)
     key = key or Ed25519PrivateKey.from_private_bytes(rng.randbytes(32))
     names = roster(roster_size)
@@ -236,7 +261,8 @@ def make_session(
                "date": "2027-01-15", "level": "乡镇"}
     spec = tally.RoundSpec(number=1, candidates=tuple(all_codes), quota=quota,
                            contested=rules["contested"], roster_size=roster_size,
-                           present=present[1], issued=issued[1])
+                           present=present[1], issued=issued[1],
+                           issued_paper=paper_issued.get(1, 0))
     entries: list[dict] = []
     opened: dict[int, dict] = {}
     recounts: list[tally.RoundResult] = []
@@ -244,20 +270,29 @@ def make_session(
     issued_lists: dict[int, list[str]] = {}
     for number in sorted(ballots):
         if number > 1:
-            spec = tally.next_round_spec(spec, recounts[-1], present[number], issued[number])
+            spec = tally.next_round_spec(spec, recounts[-1], present[number], issued[number],
+                                         paper_issued.get(number, 0))
+        limit = proof_quota(rules, spec.candidates, spec.quota)
         round_entries = [
             encrypted_entry(key, box.key, f"{rng.getrandbits(128):032x}", number,
-                            spec.candidates, choices,
-                            proof_quota(rules, spec.candidates, spec.quota), rng)
+                            spec.candidates, choices, limit, rng)
             for choices in ballots[number]
+        ] + [
+            paper_entry(key, box.key, f"{rng.getrandbits(128):032x}", number, spec.candidates,
+                        reading, limit, rng)
+            for reading in paper.get(number, [])
         ]
         entries.extend(round_entries)
         opening = open_round(key, box, number, spec.candidates,
-                             [e["payload"]["ballot"] for e in round_entries], roster_size, use,
-                             rng)
+                             [e["payload"]["ballot"] for e in round_entries
+                              if "ballot" in e["payload"]], roster_size, use, rng)
         opened[number] = opening
         totals = {code: (v["for"], v["against"]) for code, v in opening["totals"].items()}
-        result = tally.tally_totals(spec, totals, len(round_entries))
+        kinds = {"kiosk": len(ballots[number]), "paper": len(paper.get(number, []))}
+        reasons = {reason: sum(1 for e in round_entries if e["payload"].get("invalid") == reason)
+                   for reason in tally.INVALID_REASONS}
+        result = tally.tally_totals(spec, totals, len(round_entries), sum(reasons.values()),
+                                    returned_by_kind=kinds, invalid_by_reason=reasons)
         recounts.append(result)
         issued_lists[number] = sorted(rng.sample(range(roster_size), issued[number]))
         issued_lists[number] = [names[i] for i in issued_lists[number]]
@@ -320,7 +355,7 @@ def reopen(session: Session, number: int, use: Sequence[int] | None = None,
     candidates = next(r["candidates"] for r in session.manifest["rounds"]
                       if r["number"] == number)
     ballots = [e["payload"]["ballot"] for e in session.entries
-               if e["payload"]["round"] == number]
+               if e["payload"]["round"] == number and "ballot" in e["payload"]]
     session.opened[number] = open_round(
         session.key, session.box, number, candidates, ballots,
         session.manifest["roster_size"], use or range(1, session.box.key.t + 1),
@@ -341,13 +376,14 @@ def resign(session: Session, key: Ed25519PrivateKey | None = None) -> Session:
         for entry in session.entries:
             p = entry["payload"]
             spec = rounds.get(p["round"])
-            if spec is None:
+            if spec is None or not isinstance(p.get("ballot"), dict):
+                entry.update(sign_payload(session.key, p))  # an invalid paper ballot
                 continue
             marks = decrypt_for_test(session, entry)
             entry.update(encrypted_entry(session.key, session.box.key, p["ballot_id"],
                                          p["round"], spec["candidates"], marks,
                                          proof_quota(rules, spec["candidates"], spec["quota"]),
-                                         rng))
+                                         rng, kind=p.get("kind")))
     else:
         for entry in session.entries:
             entry.update(sign_payload(session.key, entry["payload"]))

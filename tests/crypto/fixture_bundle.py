@@ -30,11 +30,20 @@ BALLOTS = [
 ]
 
 
+#: Paper ballots of round 1 as the counting staff read them: one valid, one with 3 赞成 for 2
+#: slots (invalid: over_quota). Issue 22: paper entries carry "kind": "paper".
+PAPER = [
+    {"01": "against", "02": "for", "04": "for"},
+    {"01": "for", "02": "for", "03": "for"},
+]
+
+
 def build() -> Session:
-    """7 delegates on the roster, 6 present, 5 issued and returned; a 2-of-3 box opened with
-    shares 1 and 3 (so the Lagrange coefficients are not trivial)."""
-    return make_session({1: BALLOTS}, roster_size=7, present={1: 6}, issued={1: 5},
-                        n_candidates=4, quota=2, rng=random.Random(SEED), use=(1, 3))
+    """7 delegates on the roster, all present, 7 issued (5 at kiosks, 2 on paper) and returned;
+    a 2-of-3 box opened with shares 1 and 3 (so the Lagrange coefficients are not trivial)."""
+    return make_session({1: BALLOTS}, roster_size=7, present={1: 7}, issued={1: 7},
+                        n_candidates=4, quota=2, rng=random.Random(SEED), use=(1, 3),
+                        paper={1: PAPER}, paper_issued={1: 2})
 
 
 def bundle_bytes() -> bytes:

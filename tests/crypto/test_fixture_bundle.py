@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
-from fixture_bundle import BALLOTS, BUNDLE, EXPECTED, build, bundle_bytes, verify_args
+from fixture_bundle import BALLOTS, BUNDLE, EXPECTED, PAPER, build, bundle_bytes, verify_args
 
 from ballot.verify import main
 
@@ -37,11 +37,13 @@ def test_fixture_totals_are_the_ballots():
     with zipfile.ZipFile(BUNDLE) as zf:
         box = json.loads(zf.read("box.json"))
         board = zf.read("entries.jsonl")
+    valid = [*BALLOTS, PAPER[0]]  # PAPER[1] has 3 赞成 for 2 slots: invalid, in no total
     for code in ("01", "02", "03", "04"):
         for side in ("for", "against"):
-            assert box["1"]["totals"][code][side] == sum(b.get(code) == side for b in BALLOTS)
+            assert box["1"]["totals"][code][side] == sum(b.get(code) == side for b in valid)
     assert [p["index"] for p in box["1"]["partials"]] == [1, 3]
     assert b'"for"' in board and b'"abstain"' not in board and b"choices" not in board
+    assert board.count(b'"kind":"paper"') == 2 and board.count(b'"invalid":"over_quota"') == 1
 
 
 def test_docs_quote_the_fixture():

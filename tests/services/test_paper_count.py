@@ -198,3 +198,33 @@ def test_readings_are_sealed_at_rest(db):
     row.sheet_no = 2
     _db.session.commit()
     _refused("wrong_state", paper_count.status, session, 1)
+
+
+def test_mixed_session_announcement_export_and_verified_bundle_agree(app, db, tmp_path):
+    from tests.services.test_results import confirm_both
+
+    session, first, second, scrutineer = mixed_round()
+    enter(session, first, 1, PILE)
+    enter(session, second, 2, SECOND)
+    _commit(paper_count.resolve, session, 1, 4, PILE[3], scrutineer)
+    _commit(paper_count.finish, session, 1, scrutineer)
+    open_box(session)
+    confirm_both(session)
+    results.publish(session, "chair")
+    db.session.commit()
+    document = results.published_document(session)
+    first_round = document["rounds"][0]
+    assert first_round["issued_by_kind"] == {"kiosk": 4, "paper": 4}
+    assert first_round["returned_by_kind"] == {"kiosk": 4, "paper": 4}
+    assert first_round["invalid_by_reason"] == {"over_quota": 1, "unreadable": 1}
+    assert (first_round["valid"], first_round["invalid"]) == (6, 2)
+    text = results.announcement(session, document)
+    assert "有效票6张，无效票2张" in text
+    path = tmp_path / "bundle.zip"
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["export", session.slug, "--format", "bundle", "-o", str(path)])
+    assert made.exit_code == 0, made.output
+    checked = runner.invoke(args=["verify", str(path), "--fingerprint", session.key_fingerprint,
+                                  "--box-fingerprint", session.box_fingerprint])
+    assert checked.exit_code == 0, checked.output
+    assert "选票 / entries: 8" in checked.output
