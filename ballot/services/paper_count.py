@@ -483,3 +483,29 @@ def reading_text(reading: Reading | None, candidates: tuple[str, ...]) -> str:
         return "X"
     short = {tally.FOR: "F", tally.AGAINST: "A", tally.ABSTAIN: "-"}
     return "".join(short[reading.marks.get(code, tally.ABSTAIN)] for code in candidates)
+
+
+def own_sheet(session: VoteSession, number: int, pass_no: int, sheet_no: int,
+              user: User) -> Reading | None:
+    """Sheet ``sheet_no`` of the pass ``user`` enters (to correct it), or None when that pass
+    has no such sheet; PermissionDenied for another account's pass."""
+    _require(user, session, COUNTER_ROLES, N_("只有计票人账号才能录入纸质选票。"))
+    row = db.session.get(PaperSheet, (session.id, number, pass_no, sheet_no))
+    if row is None:
+        return None
+    if row.account != user.username:
+        raise PermissionDenied(N_("第 %(pass_no)s 遍已由计票人“%(owner)s”录入，每一遍只能由同一个账号录入和更正。"),
+                               pass_no=pass_no, owner=row.account)
+    return _open(session, row)
+
+
+def sessions_awaiting(user: User) -> list[tuple[VoteSession, list[Round]]]:
+    """The sessions ``user`` may see with rounds whose paper ballots wait to be entered."""
+    found = []
+    for session in sessions.list_sessions(user):
+        if session.state != "closed":
+            continue
+        waiting = rounds_awaiting(session)
+        if waiting:
+            found.append((session, waiting))
+    return found

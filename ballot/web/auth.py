@@ -54,6 +54,8 @@ def login():
         if user.must_change_password:
             flash(gettext("这个账号的密码由管理员设定，请先改为您自己的密码。"), "info")
             return redirect(url_for("auth.change_password"))
+        if user.role == "counter" and not request.args.get("next"):
+            return redirect(url_for("counting.home"))  # the counting room is all a counter sees
         if user.role == "chair" and not request.args.get("next"):
             # Straight to the console of the session under way; the sessions list otherwise.
             session = sessions.session_day(user)
@@ -61,7 +63,10 @@ def login():
                 return redirect(url_for("chair.screen", ref=session.slug))
             return redirect(url_for("admin.home"))
         return redirect(_safe_next(request.args.get("next")))
-    if current_user() is not None:
+    user = current_user()
+    if user is not None:
+        if user.role == "counter" and not request.args.get("next"):
+            return redirect(url_for("counting.home"))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", username="")
 
@@ -76,7 +81,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@role_required("staff", "chair", "scrutineer")
+@role_required("staff", "chair", "scrutineer", "counter")
 @transactional_post
 def change_password():
     """Any staff user changes their own password; their other logins end."""
@@ -86,5 +91,5 @@ def change_password():
                                  request.form.get("new", ""), request.form.get("repeat", ""))
         login_user(user)  # this browser stays logged in; every other login of the account ends
         flash(gettext("密码已修改。其他电脑上的登录已全部退出。"), "info")
-        return redirect(url_for("admin.home"))
+        return redirect(url_for("counting.home" if user.role == "counter" else "admin.home"))
     return render_template("auth/password.html")

@@ -22,6 +22,7 @@ from ballot.services import (
     checkin,
     keys,
     opening,
+    paper_count,
     result_rows,
     results,
     rounds,
@@ -127,6 +128,7 @@ def _context(session) -> dict:
         "stream_url": url_for("chair.live_stream", ref=session.slug) if streams.enabled() else "",
         "opening": opening.opening(session, current) if current is not None
         and current.state == "closed" else None,
+        "awaiting_paper": current is not None and paper_count.awaiting_paper(session, current),
     }
 
 

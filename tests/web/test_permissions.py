@@ -132,8 +132,10 @@ def seed(app) -> World:
         first={(model.__name__, key): _first(model, value) for key, value in every.items()
                for model in (Candidate, Delegate)},
         tracking_code=crypto.tracking_code(entry.entry_hash), card=card)
+    account("u-count", "counter", "示范镇人大")
+    _db.session.commit()
     world.clients["anon"] = app.test_client()
-    for name in ("admin", "staff", "other", "chair", "scrut"):
+    for name in ("admin", "staff", "other", "chair", "scrut", "count"):
         browser = app.test_client()
         assert browser.post("/login", data={"username": f"u-{name}", "password": PASSWORD}
                             ).status_code == 302
@@ -350,3 +352,36 @@ def test_leave_from_the_desk_returns_to_the_desk_and_from_the_roster_to_the_rost
     assert from_roster.headers["Location"].endswith(f"/admin/sessions/{session.slug}#roster")
     db.session.expire_all()
     assert [d.attendance for d in roster.list_delegates(session)] == ["leave", "leave"]
+
+
+# The counter (计票人) reaches only these; docs/permissions.md, "Counting staff".
+COUNTER_OK = {"counting.home", "counting.round_page", "counting.pass_page", "counting.record",
+              "api_paper.paper_status", "api_paper.record_pass", "auth.change_password"}
+
+
+def counter_answer(endpoint: str, rule: str, anon: str) -> str:
+    """What a logged-in counter gets: the counting room; elsewhere an anonymous visitor's answer,
+    a refusal (403) where the visitor would be asked to log in."""
+    if endpoint in COUNTER_OK:
+        return "ok"
+    if anon == "login" or (anon == "401" and not rule.startswith("/kiosk/")):
+        return "403"
+    return anon
+
+
+def test_a_counter_reaches_the_counting_room_and_nothing_else(app, db):
+    matrix = read_matrix()
+    world = seed(app)
+    browser = world.clients["count"]
+    failures = []
+    for (endpoint, method), entry in sorted(matrix.items()):
+        if endpoint in LAST:
+            continue
+        path = target(world, endpoint, entry["rule"])
+        response = browser.open(path, method=method, **body(world, endpoint))
+        _db.session.rollback()
+        answer = counter_answer(endpoint, entry["rule"], entry["answers"]["anon"])
+        problem = check(answer, response, method, path)
+        if problem:
+            failures.append(f"{method:5} {path} ({endpoint}): {problem}")
+    assert not failures, "\n".join(failures)

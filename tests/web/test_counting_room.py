@@ -1,0 +1,119 @@
+"""The counting room's screens (issue 22.7) and the counter role's guards: two counters enter
+the paper ballots sheet after sheet, one corrects a sheet, the scrutineer sees the mismatch side
+by side, resolves it and finishes; a counter reaches the counting room and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+from ballot.services import paper_count, rounds
+from tests.conftest import open_box
+from tests.services.test_paper_count import mixed_round
+
+CODES = [f"{i:02d}" for i in range(1, 13)]
+
+
+def _client(app, username: str):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "correct-horse"})
+    assert response.status_code == 302, response.data
+    return client, response.headers["Location"]
+
+
+def _sheet(client, ref, pass_no, marks: dict | None, sheet: int):
+    data = {"sheet": str(sheet)}
+    if marks is None:
+        data["unreadable"] = "1"
+    else:
+        data.update({f"mark-{code}": mark for code, mark in marks.items()})
+    return client.post(f"/count/{ref}/rounds/1/passes/{pass_no}", data=data)
+
+
+def test_two_counters_enter_the_pile_and_a_scrutineer_resolves_and_finishes(app, db):
+    session, *_people = mixed_round(kiosk_voters=1, paper_voters=3)
+    ref = session.slug
+    one, landing = _client(app, "jp1")
+    assert landing.endswith("/count/")
+    home = one.get("/count/").get_data(as_text=True)
+    assert f"/count/{ref}/rounds/1" in home and "第 1 轮纸质选票" in home
+    page = one.get(f"/count/{ref}/rounds/1/passes/1").get_data(as_text=True)
+    assert "第 1 张" in page and "无法辨认" in page
+    assert page.count('type="radio"') == 3 * 12
+    assert re.search(r'name="mark-01" value="abstain" checked', page)  # a blank is 弃权
+
+    ten = {c: "for" for c in CODES[:10]}
+    assert _sheet(one, ref, 1, ten, 1).status_code == 302
+    assert _sheet(one, ref, 1, {"01": "against"}, 2).status_code == 302
+    assert _sheet(one, ref, 1, None, 3).status_code == 302
+    page = one.get(f"/count/{ref}/rounds/1/passes/1").get_data(as_text=True)
+    assert "已录入 3 张" in page and "第 4 张" in page
+    # A correction: the sheet's own reading comes back preselected.
+    fix = one.get(f"/count/{ref}/rounds/1/passes/1?sheet=2").get_data(as_text=True)
+    assert "（更正）" in fix and re.search(r'name="mark-01" value="against" checked', fix)
+
+    two, _ = _client(app, "jp2")
+    # The other counter may not open the first pass, nor may the first enter the second.
+    assert two.get(f"/count/{ref}/rounds/1/passes/1?sheet=1").status_code == 403
+    back = f"http://localhost/count/{ref}/rounds/1/passes/2"
+    refused = one.post(f"/count/{ref}/rounds/1/passes/2", data={"sheet": "1"},
+                       headers={"Referer": back}, follow_redirects=True)
+    assert "两遍须由两个不同的计票人独立录入" in refused.get_data(as_text=True)
+    assert 2 not in paper_count.status(session, 1).passes
+    bad = one.post(f"/count/{ref}/rounds/1/passes/1", data={"sheet": "4", "mark-01": "yes"},
+                   headers={"Referer": back}, follow_redirects=True)
+    assert "赞成、反对或弃权" in bad.get_data(as_text=True)
+    _sheet(two, ref, 2, ten, 1)
+    _sheet(two, ref, 2, {"01": "for"}, 2)  # misread
+    _sheet(two, ref, 2, None, 3)
+    listing = two.get(f"/count/{ref}/rounds/1/passes/2").get_data(as_text=True)
+    assert 'count-chip count-diff">2<' in listing
+
+    chief, _ = _client(app, "jianpiao")
+    room = chief.get(f"/count/{ref}/rounds/1").get_data(as_text=True)
+    assert 'id="sheet-2"' in room and "第一遍" in room and "第二遍" in room
+    row = re.search(r'<tr class="count-diff">\s*<td>01 [^<]*</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>',
+                    room)
+    assert row and (row.group(1), row.group(2)) == ("反对", "赞成")
+    assert re.search(r'<button type="submit" class="primary count-big" disabled>', room)
+    done = chief.post(f"/count/{ref}/rounds/1/resolve",
+                      data={"sheet": "2", "mark-01": "against"})
+    assert done.status_code == 302
+    finished = chief.post(f"/count/{ref}/rounds/1/finish")
+    assert finished.status_code == 302 and finished.headers["Location"].endswith(
+        f"/chair/{ref}/scrutiny")
+    scrutiny = chief.get(f"/chair/{ref}/scrutiny").get_data(as_text=True)
+    assert "纸质选票录入完成：共 3 张，有效 2 张，无效 1 张" in scrutiny
+    assert not paper_count.awaiting_paper(session, rounds.get_round(session, 1))
+    result = open_box(session)
+    assert result.returned_by_kind == {"kiosk": 1, "paper": 3}
+    assert result.invalid_by_reason == {"over_quota": 0, "unreadable": 1}
+
+
+def test_chair_console_and_scrutiny_page_wait_for_paper(app, db, login, client):
+    session, *_people = mixed_round(kiosk_voters=1, paper_voters=1)
+    login("chair", username="chairman")
+    console = client.get(f"/chair/{session.slug}").get_data(as_text=True)
+    assert "等待纸质选票录入" in console and "等待监票人开箱" not in console
+    chief, _ = _client(app, "jianpiao")
+    page = chief.get(f"/chair/{session.slug}/scrutiny").get_data(as_text=True)
+    assert "等待纸质选票录入" in page and f"/count/{session.slug}/rounds/1" in page
+    assert "出示密钥卡" not in page
+
+
+def test_a_counter_reaches_the_counting_room_and_nothing_else(app, db):
+    session, *_people = mixed_round(kiosk_voters=0, paper_voters=1)
+    ref = session.slug
+    counter, _ = _client(app, "jp1")
+    for path in ("/admin/", f"/admin/sessions/{ref}", f"/chair/{ref}", f"/chair/{ref}/scrutiny",
+                 f"/admin/sessions/{ref}/checkin", "/admin/accounts/"):
+        assert counter.get(path).status_code == 403, path
+    for path in (f"/api/v1/sessions/{ref}", f"/api/v1/sessions/{ref}/rounds"):
+        assert counter.get(path).status_code == 403, path
+    assert counter.post(f"/api/v1/sessions/{ref}/close").status_code == 403
+    assert counter.post(f"/count/{ref}/rounds/1/finish").status_code == 403
+    assert counter.get("/account/password").status_code == 200
+    page = counter.get("/count/").get_data(as_text=True)
+    assert "计票室" in page and "/admin/" not in page.split("<main>")[0]
+    # Staff and the chair are not counters: no pass page for them.
+    staff, _ = _client(app, "jianpiao")
+    assert staff.get(f"/count/{ref}/rounds/1/passes/1").status_code == 403
