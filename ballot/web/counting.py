@@ -62,7 +62,8 @@ def pass_page(ref: str, number: int, pass_no: int):
     current = None
     if sheet_no <= entered:
         current = paper_count.own_sheet(session, number, pass_no, sheet_no, current_user())
-    mismatched = [m.sheet_no for m in state.mismatches]
+    # Red only where both passes hold the sheet: the other pass may still be under way.
+    mismatched = [m.sheet_no for m in state.mismatches if m.first and m.second]
     return render_template("counting/pass.html", session=session, state=state, pass_no=pass_no,
                            held=held, entered=entered, sheet_no=sheet_no, current=current,
                            titles=_titles(session), marks=MARKS, mismatched=mismatched,
