@@ -405,3 +405,27 @@ def pdf_text(data: bytes) -> str:
     pdf = pypdfium2.PdfDocument(data)
     return "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf))) \
         .replace("\r\n", "").replace("\n", "")
+
+
+# --- paper ballots in the count (issue 22) ------------------------------------------------
+
+ELEVEN_FOR = {f"{i:02d}": "for" for i in range(1, 12)}  # 11 赞成 for 10 slots: over_quota
+
+
+def mixed_round(kiosk_voters: int = 4, paper_voters: int = 4):
+    """Round 1 closed: ``kiosk_voters`` ballots of ten 赞成 cast at a kiosk, ``paper_voters``
+    paper ballots handed out; two counters and a scrutineer."""
+    session, kiosk = voting_session()
+    delegates = session_delegates(session)
+    for delegate in delegates[:kiosk_voters]:
+        token, _ = issue(session, kiosk, delegate)
+        cast(session, kiosk, token, ten_for())
+    for delegate in delegates[kiosk_voters:kiosk_voters + paper_voters]:
+        voting.issue_paper(session, delegate, "staff", "代表要求")
+    _db.session.commit()
+    results.close_voting(session, "chair")
+    _db.session.commit()
+    people = (make_user("jp1", "counter"), make_user("jp2", "counter"),
+              make_user("jianpiao", "scrutineer"))
+    _db.session.commit()
+    return (session, *people)

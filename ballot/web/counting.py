@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.domain import tally
 from ballot.i18n import gettext
-from ballot.services import paper_count, rounds
+from ballot.services import board, paper_count, rounds
 from ballot.services.paper_count import Reading
 from ballot.unit_of_work import transactional
 from ballot.web.guards import current_user, load_session, role_required
@@ -20,7 +20,7 @@ MARKS = (tally.FOR, tally.AGAINST, tally.ABSTAIN)
 
 
 def _titles(session) -> dict[str, str]:
-    return rounds.candidate_titles(session)
+    return board.candidate_titles(session)
 
 
 @bp.get("/")

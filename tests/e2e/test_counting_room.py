@@ -16,7 +16,7 @@ from ballot.services import accounts, results, rounds, voting
 from tests.conftest import open_box
 from tests.e2e.conftest import screenshot
 from tests.e2e.flows import PASSWORD
-from tests.services.test_voting import cast, issue, session_delegates, voting_session
+from tests.factories import cast, issue, session_delegates, voting_session
 
 CODES = ["01", "02", "03", "04", "05"]
 

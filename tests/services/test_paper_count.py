@@ -16,10 +16,17 @@ from ballot.models import AuditEntry, BoardEntry, PaperSheet
 from ballot.services import opening, paper_count, results, rounds, voting
 from ballot.services.paper_count import Reading
 from tests.conftest import KEY_CARDS, decrypt_ballot, make_user, open_box
-from tests.services.test_voting import cast, issue, session_delegates, ten_for, voting_session
+from tests.factories import (
+    ELEVEN_FOR,
+    cast,
+    issue,
+    mixed_round,
+    session_delegates,
+    ten_for,
+    voting_session,
+)
 
 CODES = [f"{i:02d}" for i in range(1, 13)]
-ELEVEN_FOR = dict.fromkeys(CODES[:11], "for")
 
 
 def _refused(code: str, call, *args) -> BallotError:
@@ -34,25 +41,6 @@ def _commit(call, *args):
     value = call(*args)
     _db.session.commit()
     return value
-
-
-def mixed_round(kiosk_voters: int = 4, paper_voters: int = 4):
-    """Round 1 closed: ``kiosk_voters`` ballots of ten 赞成 cast at a kiosk, ``paper_voters``
-    paper ballots handed out; two counters and a scrutineer."""
-    session, kiosk = voting_session()
-    delegates = session_delegates(session)
-    for delegate in delegates[:kiosk_voters]:
-        token, _ = issue(session, kiosk, delegate)
-        cast(session, kiosk, token, ten_for())
-    for delegate in delegates[kiosk_voters:kiosk_voters + paper_voters]:
-        voting.issue_paper(session, delegate, "staff", "代表要求")
-    _db.session.commit()
-    results.close_voting(session, "chair")
-    _db.session.commit()
-    people = (make_user("jp1", "counter"), make_user("jp2", "counter"),
-              make_user("jianpiao", "scrutineer"))
-    _db.session.commit()
-    return (session, *people)
 
 
 # The pile as it lies: sheet 4 is misread by the second counter.
@@ -201,7 +189,7 @@ def test_readings_are_sealed_at_rest(db):
 
 
 def test_mixed_session_announcement_export_and_verified_bundle_agree(app, db, tmp_path):
-    from tests.services.test_results import confirm_both
+    from tests.factories import confirm_both
 
     session, first, second, scrutineer = mixed_round()
     enter(session, first, 1, PILE)

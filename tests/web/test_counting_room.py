@@ -8,7 +8,7 @@ import re
 
 from ballot.services import paper_count, rounds
 from tests.conftest import open_box
-from tests.services.test_paper_count import mixed_round
+from tests.factories import mixed_round
 
 CODES = [f"{i:02d}" for i in range(1, 13)]
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from ballot.extensions import db as _db
 from ballot.services import paper_count, rounds
 from tests.conftest import make_user, open_box
-from tests.services.test_paper_count import ELEVEN_FOR, mixed_round
-from tests.services.test_voting import ten_for
+from tests.factories import ELEVEN_FOR, mixed_round, ten_for
 
 CODES = [f"{i:02d}" for i in range(1, 13)]
 
