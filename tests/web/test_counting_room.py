@@ -117,3 +117,17 @@ def test_a_counter_reaches_the_counting_room_and_nothing_else(app, db):
     # Staff and the chair are not counters: no pass page for them.
     staff, _ = _client(app, "jianpiao")
     assert staff.get(f"/count/{ref}/rounds/1/passes/1").status_code == 403
+
+
+def test_an_admin_creates_a_counter_on_the_accounts_page(client, db, login):
+    from ballot.models import User
+
+    login("admin", congress=None)
+    page = client.get("/admin/accounts/").get_data(as_text=True)
+    assert '<option value="counter">计票人</option>' in page
+    made = client.post("/admin/accounts/", data={"username": "jp7", "role": "counter",
+                                                 "congress": "示范镇人大",
+                                                 "display_name": "计票人丙"})
+    assert made.status_code == 200, made.get_data(as_text=True)[:300]
+    user = db.session.query(User).filter_by(username="jp7").one()
+    assert (user.role, user.congress) == ("counter", "示范镇人大")
