@@ -32,7 +32,7 @@ def _ballots(figures) -> str:
 def tally(session_ref: str) -> None:
     """Print the count of every opened round of SESSION (id or short name), and any round whose
     box still waits for the scrutineers' key cards."""
-    from ballot.services import result_rows, results, sessions
+    from ballot.services import paper_count, result_rows, results, sessions
 
     try:
         session = sessions.get_session(session_ref)
@@ -69,7 +69,11 @@ def tally(session_ref: str) -> None:
             click.echo(f"{row['票序']:<6} {row['赞成']:>6} {row['反对']:>6} {row['弃权']:>6} "
                        f"{row['排名']!s:>6}  {row['本轮结果']:<10} {row['项目名称']}")
     for outcome in found.rounds:
-        if outcome.awaiting_opening:
+        if outcome.awaiting_opening and paper_count.awaiting_paper(session, outcome.round):
+            click.echo(f"\n第 {outcome.round.number} 轮已结束，等待纸质选票录入 / round "
+                       f"{outcome.round.number} closed, paper ballots not yet entered: ballot "
+                       f"paper-status {session.slug} --round {outcome.round.number}")
+        elif outcome.awaiting_opening:
             click.echo(f"\n第 {outcome.round.number} 轮已结束，等待监票人开箱 / round "
                        f"{outcome.round.number} closed, box not yet opened: ballot open-box "
                        f"{session.slug} --as SCRUTINEER")

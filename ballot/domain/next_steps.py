@@ -29,6 +29,7 @@ class Progress:
     awaiting_opening: bool = False  # the last round closed, its box not yet opened
     rating: bool = False  # a 满意度测评: it lists projects to rate, with no excess ratio
     projects: int = 0  # the projects listed
+    awaiting_paper: bool = False  # the last round closed with paper ballots not yet entered
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def next_steps(p: Progress) -> list[Step]:
                 Step("close_voting", N_("全部代表投票后，主持人结束投票"))]
     if p.state == "closed":
         steps = []
+        if p.awaiting_paper:
+            steps.append(Step("paper", N_("计票人在计票室两遍录入纸质选票，监票人核定不一致的选票并完成录入")))
         if p.awaiting_opening:
             steps.append(Step("open_box", N_("监票人在监票核对页依次出示密钥卡，开箱计票")))
         if p.pending_tie:

@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 from ballot.domain.next_steps import Progress, Step, next_steps
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession
-from ballot.services import box, candidates, rating_sessions, results, rounds, sessions
+from ballot.services import (
+    box,
+    candidates,
+    paper_count,
+    rating_sessions,
+    results,
+    rounds,
+    sessions,
+)
 
 
 def progress(session: VoteSession) -> Progress:
@@ -30,7 +38,8 @@ def progress(session: VoteSession) -> Progress:
                     box_sealed=box.is_sealed(session),
                     awaiting_opening=last is not None and last.state == "closed"
                     and last.result is None,
-                    rating=rating_sessions.is_rating(session), projects=counts["candidates"])
+                    rating=rating_sessions.is_rating(session), projects=counts["candidates"],
+                    awaiting_paper=last is not None and paper_count.awaiting_paper(session, last))
 
 
 def steps(session: VoteSession) -> list[Step]:

@@ -131,3 +131,13 @@ def test_an_admin_creates_a_counter_on_the_accounts_page(client, db, login):
     assert made.status_code == 200, made.get_data(as_text=True)[:300]
     user = db.session.query(User).filter_by(username="jp7").one()
     assert (user.role, user.congress) == ("counter", "示范镇人大")
+
+
+def test_the_session_page_names_the_paper_entry_as_the_next_step(app, db, login, client):
+    from ballot.services import progress
+
+    session, *_people = mixed_round(kiosk_voters=1, paper_voters=1)
+    assert [s.key for s in progress.steps(session)][:2] == ["paper", "open_box"]
+    login("staff", username="desk")
+    page = client.get(f"/admin/sessions/{session.slug}").get_data(as_text=True)
+    assert "计票人在计票室两遍录入纸质选票" in page
