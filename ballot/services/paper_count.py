@@ -253,6 +253,11 @@ def record_sheet(session: VoteSession, number: int, pass_no: int, sheet_no: int,
                                   sheet_no=sheet_no, account=user.username, sealed=sealed))
     else:
         existing.sealed = sealed
+        # A corrected sheet is compared afresh: a scrutineer's earlier checked reading of it
+        # no longer stands (if the passes still differ, it is resolved again).
+        db.session.execute(delete(PaperSheet).where(
+            PaperSheet.session_id == session.id, PaperSheet.round_number == number,
+            PaperSheet.pass_no == CHECKED, PaperSheet.sheet_no == sheet_no))
     db.session.flush()
     # Audited without the reading: who entered which sheet of which pass.
     audit.record(user.username, "paper.correct" if existing is not None else "paper.sheet",
@@ -354,7 +359,9 @@ def finish(session: VoteSession, number: int, user: User) -> Finished:
     if state.problems:
         raise NotReady(state.problems, action=N_("完成纸质选票录入"))
     rows = _rows(session, number)
-    checked = {r.sheet_no: _open(session, r) for r in rows if r.pass_no == CHECKED}
+    mismatched = {m.sheet_no for m in state.mismatches}
+    checked = {r.sheet_no: _open(session, r) for r in rows
+               if r.pass_no == CHECKED and r.sheet_no in mismatched}
     first = {r.sheet_no: r for r in rows if r.pass_no == 1}
     key = keys.private_key(session, current_app.config["KEY_ENCRYPTION_SECRET"])
     limit = box.for_limit(session, round_)

@@ -216,3 +216,16 @@ def test_mixed_session_announcement_export_and_verified_bundle_agree(app, db, tm
                                   "--box-fingerprint", session.box_fingerprint])
     assert checked.exit_code == 0, checked.output
     assert "选票 / entries: 8" in checked.output
+
+
+def test_a_correction_after_a_resolution_is_resolved_again(db):
+    session, first, second, scrutineer = mixed_round(kiosk_voters=0, paper_voters=1)
+    enter(session, first, 1, [Reading({"01": "for"})])
+    enter(session, second, 2, [Reading({"01": "against"})])
+    _commit(paper_count.resolve, session, 1, 1, Reading({"01": "for"}), scrutineer)
+    assert paper_count.status(session, 1).ready
+    # The second counter corrects the sheet to yet another reading: the checked one is gone.
+    _commit(paper_count.record_sheet, session, 1, 2, 1, Reading({"01": "abstain"}), second)
+    state = paper_count.status(session, 1)
+    assert [(m.sheet_no, m.resolved) for m in state.mismatches] == [(1, None)]
+    assert not state.ready
