@@ -11,7 +11,7 @@ from ballot.domain import tally
 from ballot.i18n import gettext
 from ballot.services import board, paper_count, rounds
 from ballot.services.paper_count import Reading
-from ballot.unit_of_work import transactional
+from ballot.unit_of_work import transactional, transactional_post
 from ballot.web.guards import current_user, load_session, role_required
 
 bp = Blueprint("counting", __name__, url_prefix="/count")
@@ -50,11 +50,21 @@ def _reading_from_form(candidates: tuple[str, ...]) -> Reading:
                     for code in candidates})
 
 
-@bp.get("/<ref>/rounds/<int:number>/passes/<int:pass_no>")
+@bp.route("/<ref>/rounds/<int:number>/passes/<int:pass_no>", methods=["GET", "POST"])
 @role_required("counter")
+@transactional_post
 def pass_page(ref: str, number: int, pass_no: int):
-    """Enter sheet after sheet of one pass (or correct one: ?sheet=k)."""
+    """Enter sheet after sheet of one pass (or correct one: ?sheet=k); a POST records the sheet
+    shown (new, or a correction), then on to the next sheet. (One rule for both methods: an id
+    past the id columns then matches no route for either, 404.)"""
     session = load_session(ref)
+    if request.method == "POST":
+        round_ = rounds.get_round(session, number)
+        sheet_no = request.form.get("sheet", type=int) or 0
+        reading = _reading_from_form(tuple(round_.candidates))
+        paper_count.record_sheet(session, number, pass_no, sheet_no, reading, current_user())
+        flash(gettext("第 %(sheet)s 张已录入。", sheet=sheet_no), "info")
+        return redirect(url_for("counting.pass_page", ref=ref, number=number, pass_no=pass_no))
     state = paper_count.status(session, number)
     held = state.passes.get(pass_no)
     entered = held.sheets if held else 0
@@ -68,20 +78,6 @@ def pass_page(ref: str, number: int, pass_no: int):
                            held=held, entered=entered, sheet_no=sheet_no, current=current,
                            titles=_titles(session), marks=MARKS, mismatched=mismatched,
                            user=current_user())
-
-
-@bp.post("/<ref>/rounds/<int:number>/passes/<int:pass_no>")
-@role_required("counter")
-@transactional
-def record(ref: str, number: int, pass_no: int):
-    """Record the sheet shown (new, or a correction), then on to the next sheet."""
-    session = load_session(ref)
-    round_ = rounds.get_round(session, number)
-    sheet_no = request.form.get("sheet", type=int) or 0
-    reading = _reading_from_form(tuple(round_.candidates))
-    paper_count.record_sheet(session, number, pass_no, sheet_no, reading, current_user())
-    flash(gettext("第 %(sheet)s 张已录入。", sheet=sheet_no), "info")
-    return redirect(url_for("counting.pass_page", ref=ref, number=number, pass_no=pass_no))
 
 
 @bp.post("/<ref>/rounds/<int:number>/resolve")
