@@ -172,15 +172,18 @@ def paper_resolve_command(session_ref: str, number: int, sheet_no: int, marks: s
 @click.command("paper-finish")
 @session_argument
 @round_option
+@click.option("--empty", is_flag=True,
+              help="The paper box holds no ballot at all (nothing was entered): finish without "
+                   "passes.")
 @as_option(SCRUTINEER, required=True)
 @with_appcontext
-def paper_finish_command(session_ref: str, number: int, as_user: str) -> None:
+def paper_finish_command(session_ref: str, number: int, empty: bool, as_user: str) -> None:
     """A scrutineer finishes the paper count (完成录入): every agreed sheet goes on the board
     (valid ones encrypted, invalid ones with their reason); then the box may be opened."""
 
     def work() -> paper_count.Finished:
         user, session = _as(as_user, SCRUTINEER, session_ref)
-        return paper_count.finish(session, number, user)
+        return paper_count.finish(session, number, user, empty=empty)
 
     done = step(work)
     reasons = done.invalid_by_reason

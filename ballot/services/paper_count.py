@@ -350,12 +350,22 @@ class Finished:
     merkle_root: str
 
 
-def finish(session: VoteSession, number: int, user: User) -> Finished:
+def finish(session: VoteSession, number: int, user: User, *, empty: bool = False) -> Finished:
     """A scrutineer finishes the paper count (完成录入): each agreed sheet becomes a board entry,
-    the round's root and products are recomputed over all entries, the passes are deleted."""
+    the round's root and products are recomputed over all entries, the passes are deleted.
+
+    ``empty``: the paper box holds no ballot at all (the delegates handed paper put none in),
+    which the scrutineer states instead of the two passes; refused once any sheet was entered.
+    """
     _require(user, session, SCRUTINEER_ROLES, N_("只有监票人账号才能完成纸质选票录入。"))
     round_ = _writable(session, number)
     state = status(session, number)
+    if empty:
+        if state.passes:
+            raise InvalidInput(N_("计票人已录入纸质选票，不能按“纸质票箱中没有选票”完成录入；"
+                                  "请核对两遍录入后正常完成录入。"))
+        state = PaperStatus(state.number, state.issued_paper, {}, [], True, False, [],
+                            state.candidates)
     if state.problems:
         raise NotReady(state.problems, action=N_("完成纸质选票录入"))
     rows = _rows(session, number)
@@ -396,7 +406,7 @@ def finish(session: VoteSession, number: int, user: User) -> Finished:
     valid = len(entries) - sum(reasons.values())
     audit.record(user.username, "paper.finish", session, round=number, sheets=len(entries),
                  valid=valid, invalid_by_reason=reasons, close_merkle_root=close_root,
-                 merkle_root=root)
+                 merkle_root=root, empty=empty)
     return Finished(len(entries), valid, reasons, root)
 
 

@@ -117,7 +117,10 @@ def resolve(ref: str, number: int):
 def finish(ref: str, number: int):
     """A scrutineer finishes the paper count: the paper ballots go on the board."""
     session = load_session(ref)
-    done = paper_count.finish(session, number, current_user())
+    body = request.get_json(silent=True) if request.get_data() else {}
+    if not isinstance(body, dict) or not isinstance(body.get("empty", False), bool):
+        raise InvalidInput(N_("请求体须为 JSON 对象；“empty”须为 true 或 false。"))
+    done = paper_count.finish(session, number, current_user(), empty=body.get("empty", False))
     return jsonify({"round": number, "sheets": done.sheets, "valid": done.valid,
                     "invalid": done.sheets - done.valid,
                     "invalid_by_reason": done.invalid_by_reason,

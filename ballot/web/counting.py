@@ -100,7 +100,8 @@ def resolve(ref: str, number: int):
 def finish(ref: str, number: int):
     """完成录入: the paper ballots go on the board; then the box may be opened."""
     session = load_session(ref)
-    done = paper_count.finish(session, number, current_user())
+    done = paper_count.finish(session, number, current_user(),
+                              empty=bool(request.form.get("empty")))
     flash(gettext("纸质选票录入完成：共 %(sheets)s 张，有效 %(valid)s 张，无效 %(invalid)s 张"
                   "（超过应选数 %(over)s 张，无法辨认 %(unreadable)s 张）。现在可以开箱计票。",
                   sheets=done.sheets, valid=done.valid, invalid=done.sheets - done.valid,

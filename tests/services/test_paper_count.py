@@ -229,3 +229,24 @@ def test_a_correction_after_a_resolution_is_resolved_again(db):
     state = paper_count.status(session, 1)
     assert [(m.sheet_no, m.resolved) for m in state.mismatches] == [(1, None)]
     assert not state.ready
+
+
+def test_an_empty_paper_box_is_finished_by_the_scrutineer_alone(db):
+    # A delegate took a paper ballot and put none in: nothing to enter, the box may open.
+    session, first, _second, scrutineer = mixed_round(kiosk_voters=2, paper_voters=1)
+    err = _refused("not_ready", paper_count.finish, session, 1, scrutineer)
+    assert {p.code for p in err.problems} == {"paper_pass_missing"}
+    _refused("forbidden", paper_count.finish, session, 1, first)
+    done = _commit(lambda: paper_count.finish(session, 1, scrutineer, empty=True))
+    assert (done.sheets, done.valid) == (0, 0)
+    result = open_box(session)
+    assert result.issued_by_kind == {"kiosk": 2, "paper": 1}
+    assert result.returned_by_kind == {"kiosk": 2, "paper": 0}
+    assert result.returned_within_issued
+
+
+def test_an_empty_finish_is_refused_once_a_sheet_was_entered(db):
+    session, first, _second, scrutineer = mixed_round(kiosk_voters=0, paper_voters=1)
+    enter(session, first, 1, [PILE[0]])
+    err = _refused("invalid_input", lambda: paper_count.finish(session, 1, scrutineer, empty=True))
+    assert "已录入纸质选票" in err.render()

@@ -141,3 +141,14 @@ def test_the_session_page_names_the_paper_entry_as_the_next_step(app, db, login,
     login("staff", username="desk")
     page = client.get(f"/admin/sessions/{session.slug}").get_data(as_text=True)
     assert "计票人在计票室两遍录入纸质选票" in page
+
+
+def test_an_empty_paper_box_is_finished_from_the_round_page(app, db):
+    session, *_people = mixed_round(kiosk_voters=1, paper_voters=1)
+    chief, _ = _client(app, "jianpiao")
+    page = chief.get(f"/count/{session.slug}/rounds/1").get_data(as_text=True)
+    assert "纸质票箱中没有选票：完成录入" in page
+    done = chief.post(f"/count/{session.slug}/rounds/1/finish", data={"empty": "1"})
+    assert done.status_code == 302
+    assert rounds.get_round(session, 1).paper_finished
+    assert open_box(session).returned_by_kind == {"kiosk": 1, "paper": 0}

@@ -123,3 +123,18 @@ def test_counter_accounts_from_the_command_line(app, db):
                                "--congress", "示范镇人大"], input="a-long-password\n" * 2)
     assert made.exit_code == 0, made.output
     assert "counter" in made.output
+
+
+def test_empty_paper_box_over_the_api_and_the_command_line(app, db):
+    session, *_people = mixed_round(kiosk_voters=1, paper_voters=1)
+    chief = _client(app, "jianpiao")
+    base = f"/api/v1/sessions/{session.slug}/rounds/1/paper"
+    bad = chief.post(f"{base}/finish", json={"empty": "yes"})
+    assert bad.status_code == 400 and "empty" in bad.get_json()["message"]
+    refused = chief.post(f"{base}/finish")
+    assert refused.status_code == 409 and refused.get_json()["error"] == "not_ready"
+    done = app.test_cli_runner().invoke(args=["paper-finish", session.slug, "--round", "1",
+                                              "--empty", "--as", "jianpiao"])
+    assert done.exit_code == 0, done.output
+    assert "0 张" in done.output
+    assert open_box(session).returned_by_kind == {"kiosk": 1, "paper": 0}
