@@ -63,6 +63,9 @@ def _statement(by: str):
         latest.number, latest.state.label("round_state"),
         _count(BallotIssue, BallotIssue.session_id == VoteSession.id,
                BallotIssue.round_number == latest.number).label("issued"),
+        _count(BallotIssue, BallotIssue.session_id == VoteSession.id,
+               BallotIssue.round_number == latest.number,
+               BallotIssue.kind == "paper").label("issued_paper"),
         _count(BoardEntry, BoardEntry.session_id == VoteSession.id,
                BoardEntry.round_number == latest.number).label("returned"),
         _count(BoxPartial, BoxPartial.session_id == VoteSession.id,
@@ -73,7 +76,7 @@ def _statement(by: str):
 
 def live_figures(ref: str, user: User) -> tuple[int, dict]:
     """The session ``ref`` names (its id) and its figures: state, attendance (迟到 among 实到),
-    quorum, ballots issued (发出) and returned (收回) in the latest round and key cards
+    quorum, ballots issued (发出, of them paper) and returned (收回) in the latest round and key cards
     presented to open it; NotFound as for any page of a session
     ``user`` may not see."""
     parsed = sessions.parse_ref(ref)
@@ -98,6 +101,8 @@ def _figures(row) -> dict:
         "quorum_needed": rules.quorum_needed(row.expected),
         "round": row.number, "round_state": row.round_state,
         "issued": row.issued if in_round else 0,
+        # Of those, paper ballots: on the board (收回) only once the counting staff enter them.
+        "issued_paper": row.issued_paper if in_round else 0,
         "returned": row.returned if in_round else 0,
         # Key cards presented so far to open the latest round's box (开箱, k of t).
         "box_presented": row.box_presented if in_round else 0,

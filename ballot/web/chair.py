@@ -118,6 +118,7 @@ def _context(session) -> dict:
         "box_fingerprint": box.spoken_fingerprint(session),
         "late": checkin.late_arrivals(session) if session.state == "voting" else 0,
         "issued": rounds.issued_count(session, current.number) if current else 0,
+        "issued_paper": rounds.issued_by_kind(session, current.number)["paper"] if current else 0,
         "returned": rounds.returned_count(session, current.number) if current else 0,
         "open_problems": problems, "found": found, "charts": _bars(session, found),
         "grade_labels": rating.GRADE_LABELS, "basis_labels": rating.BASIS_LABELS,

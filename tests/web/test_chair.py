@@ -53,7 +53,7 @@ def test_chair_screen_shows_attendance_quorum_and_fingerprint(client, db, login)
     live = client.get(f"/chair/{session.slug}/live.json").get_json()
     assert live == {"state": "checkin", "expected": 60, "present": 57, "leave": 0, "late": 0,
                     "quorum_met": True, "quorum_needed": 31, "round": None,
-                    "round_state": None, "issued": 0, "returned": 0, "confirmations": 0,
+                    "round_state": None, "issued": 0, "issued_paper": 0, "returned": 0, "confirmations": 0,
                     "box_presented": 0}
 
 
@@ -132,7 +132,7 @@ def test_live_figures_follow_the_latest_round_and_stay_within_the_congress(clien
     # Round 2 is the latest: its (still empty) counts, not round 1's.
     assert by_slug == {"state": "voting", "expected": 60, "present": 57, "leave": 1, "late": 0,
                        "quorum_met": True, "quorum_needed": 31, "round": 2,
-                       "round_state": "open", "issued": 0, "returned": 0, "confirmations": 0,
+                       "round_state": "open", "issued": 0, "issued_paper": 0, "returned": 0, "confirmations": 0,
                        "box_presented": 0}
     assert client.get(f"/chair/{session.id}/live.json").get_json() == by_slug
     client.post("/logout")

@@ -145,3 +145,21 @@ def test_a_rating_session_page_shows_a_ratings_facts(client, db, login):
         assert word not in text, word
     vote_page = _text(client.get(f"/admin/sessions/{source.slug}").text)
     assert "应选项目数" in vote_page and "测评项目数" not in vote_page
+
+
+def test_paper_ballots_issued_during_voting_are_named_live(client, db, login):
+    from ballot.services import voting
+    from tests.factories import session_delegates, voting_session
+
+    session, _kiosk = voting_session()
+    login("chair", congress=session.congress)
+    page = client.get(f"/chair/{session.slug}").text
+    assert 'class="ch-paper-note" data-live-show="issued_paper" hidden' in page
+    for delegate in session_delegates(session)[:3]:
+        voting.issue_paper(session, delegate, "staff", "代表要求")
+    _db.session.commit()
+    live = client.get(f"/chair/{session.slug}/live.json").get_json()
+    assert (live["issued"], live["issued_paper"], live["returned"]) == (3, 3, 0)
+    for path in ("", "/projection"):
+        text = _text(client.get(f"/chair/{session.slug}{path}").text)
+        assert "其中纸质选票 3 张：投票结束后由计票人录入，录入后计入收回选票。" in text, path

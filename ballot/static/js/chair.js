@@ -45,8 +45,12 @@
   function apply(data) {
     if (moved(data)) { window.location.reload(); return; }
     document.dispatchEvent(new window.CustomEvent("ballot:live", { detail: data }));
-    ["expected", "present", "leave", "late", "issued", "returned"].forEach(function (key) {
+    ["expected", "present", "leave", "late", "issued", "issued_paper", "returned"].forEach(function (key) {
       setText(key, data[key]);
+    });
+    // A note shown only while its figure is not zero (the paper ballots among those issued).
+    Array.prototype.forEach.call(screen.querySelectorAll("[data-live-show]"), function (node) {
+      node.hidden = !data[node.getAttribute("data-live-show")];
     });
     showQuorum(data);
   }
