@@ -159,18 +159,30 @@ def _request_limits(app: Flask) -> None:
 
 
 def _blueprints(app: Flask) -> None:
-    """Register every ``bp`` found in a module of ``ballot.web`` (one blueprint per audience)."""
-    import importlib
-    import pkgutil
+    """Register the blueprints, one per audience, and the error handlers."""
+    from ballot.web import (
+        accounts,
+        admin,
+        admin_checkin,
+        api,
+        api_steps,
+        api_tracking,
+        audit_log,
+        auth,
+        board,
+        chair,
+        drills,
+        errors,
+        kiosk,
+        public,
+        result_pages,
+        tracking,
+        voting_kiosk,
+    )
 
-    import ballot.web
-    from ballot.web import errors
-
-    for info in sorted(pkgutil.iter_modules(ballot.web.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"ballot.web.{info.name}")
-        blueprint = getattr(module, "bp", None)
-        if blueprint is not None:
-            app.register_blueprint(blueprint)
+    for module in (accounts, admin, admin_checkin, api, api_steps, api_tracking, audit_log, auth,
+                   board, chair, drills, kiosk, public, result_pages, tracking, voting_kiosk):
+        app.register_blueprint(module.bp)
     errors.register(app)
 
 

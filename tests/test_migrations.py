@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from ballot.cli import upgrade_database
+from ballot.commands.setup import upgrade_database
 from ballot.extensions import db as _db
 from ballot.models import Base
 

@@ -8,13 +8,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from ballot.commands import fail as _fail
 from ballot.domain.errors import BallotError
-
-
-def _fail(error: BallotError) -> None:
-    from ballot.cli import _fail as fail
-
-    fail(error)
 
 
 @click.command("seal")

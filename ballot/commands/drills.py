@@ -7,14 +7,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ballot import unit_of_work
+from ballot.commands import fail as _fail
 from ballot.domain.errors import BallotError, NotADrill
 from ballot.services import rehearsals, sessions
-
-
-def _fail(error: BallotError) -> None:
-    from ballot.cli import _fail as fail
-
-    fail(error)
 
 
 @click.group("drill")

@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ballot import unit_of_work
+from ballot.commands import fail as _fail
 from ballot.domain.errors import BallotError
 from ballot.models import User, VoteSession
 from ballot.models.kiosks import KIOSK_MODES
@@ -25,12 +26,6 @@ from ballot.services import accounts, candidates, checkin, kiosks, results, rost
 
 T = TypeVar("T")
 CHAIR, SCRUTINEER, STAFF = ("chair",), ("scrutineer",), ("staff",)
-
-
-def _fail(error: BallotError) -> None:
-    from ballot.cli import _fail as fail
-
-    fail(error)
 
 
 def step(work: Callable[[], T]) -> T:

@@ -7,14 +7,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from ballot.commands import fail as _fail
 from ballot.domain.errors import N_, BallotError, InvalidInput
 from ballot.models.accounts import ROLES
-
-
-def _fail(error: BallotError) -> None:
-    from ballot.cli import _fail as fail
-
-    fail(error)
 
 
 def _named(username: str):

@@ -2,12 +2,7 @@
 
 from ballot.models.accounts import LoginSession, User
 from ballot.models.audit import AuditEntry
-from ballot.models.base import Base, utcnow
-from ballot.models.kiosks import Kiosk
-from ballot.models.roster import Delegate
-from ballot.models.sessions import Candidate, VoteSession
-from ballot.models.tracking import ProgressReport, ProjectRating, ReportPhoto, TrackedProject
-from ballot.models.voting import (
+from ballot.models.ballots import (
     BallotIssue,
     BallotToken,
     BoardEntry,
@@ -15,6 +10,11 @@ from ballot.models.voting import (
     PaperSheet,
     Round,
 )
+from ballot.models.base import Base, utcnow
+from ballot.models.kiosks import Kiosk
+from ballot.models.roster import Delegate
+from ballot.models.sessions import Candidate, VoteSession
+from ballot.models.tracking import ProgressReport, ProjectRating, ReportPhoto, TrackedProject
 
 __all__ = [
     "AuditEntry",

@@ -20,7 +20,7 @@ from ballot.domain.rules import STATE_LABELS
 from ballot.domain.tally import DECISION_TIE_BREAK
 from ballot.extensions import db
 from ballot.models import BallotIssue, BallotToken, BoardEntry, Delegate, Round, VoteSession
-from ballot.models.voting import ISSUE_KINDS
+from ballot.models.ballots import ISSUE_KINDS
 from ballot.services import audit, sessions
 
 

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ballot import unit_of_work
+from ballot.commands import fail as _fail
 from ballot.domain import tally
 from ballot.domain.errors import BallotError, NotADrillToSimulate, SimulateTooLate, WrongState
 from ballot.domain.rules import STATE_LABELS
@@ -32,13 +33,6 @@ from ballot.services import (
 
 SIMULATOR_KIOSK = "模拟投票机（演练）"
 DRILL_REASON = "演练模拟签到"
-
-
-
-def _fail(error: BallotError) -> None:
-    from ballot.cli import _fail as fail
-
-    fail(error)
 
 
 def check_in_for_drill(session: VoteSession, delegates: list[Delegate], actor: str) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ballot.cli import _fail
+from ballot.commands import fail as _fail
 from ballot.domain.errors import BallotError, ResultNotCounted
 
 
