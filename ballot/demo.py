@@ -226,7 +226,7 @@ def seed_past_year(actor: str) -> None:
     for card, choices in zip(cards, past_ballots(), strict=True):
         token, _ = voting.issue_ballot(session, kiosk, card)
         voting.cast_ballot(session, kiosk, token, choices)
-    results.close_voting(session, chair.username)
+    rounds.close_round(session, chair.username)
     opening.open_with_drill_shares(session, scrutineer.username)
     results.confirm_as_scrutineer(session, scrutineer)
     results.publish_as_chair(session, chair)

@@ -49,14 +49,14 @@ def close_publish_verify(app, session_id: int, repeats: int = 3) -> dict:
     """Close round 1 and count it, time the tally, publish, export the bundle and verify it."""
     with app.app_context():
         session = db.session.get(VoteSession, session_id)
-        close_s, _ = _timed(lambda: results.close_voting(session, "bench"))
+        close_s, _ = _timed(lambda: rounds.close_round(session, "bench"))
         db.session.commit()
         round_ = rounds.get_round(session, 1)
         # 开箱: t drill shares' proved partial decryptions, combined, counted.
         tally_s, tally_cpu_s, _ = _cpu_timed(
             lambda: opening.open_with_drill_shares(session, "bench"))
         db.session.commit()
-        spec = results.round_spec(session, round_)
+        spec = rounds.round_spec(session, round_)
         totals = {code: (c["for"], c["against"]) for code, c in round_.result["counts"].items()}
         returned = round_.result["returned"]
         pure_s = statistics.median(
@@ -119,7 +119,7 @@ def close_and_open_all(app, session_ids: list[int]) -> dict:
         counted = 0
         for session_id in session_ids:
             session = db.session.get(VoteSession, session_id)
-            wall, cpu, _ = _cpu_timed(lambda s=session: results.close_voting(s, "bench"))
+            wall, cpu, _ = _cpu_timed(lambda s=session: rounds.close_round(s, "bench"))
             db.session.commit()
             close_s, close_cpu_s = close_s + wall, close_cpu_s + cpu
             wall, cpu, _ = _cpu_timed(

@@ -159,9 +159,9 @@ def decrypt_ballot(session: VoteSession, payload: dict) -> dict[str, str]:
 
 def close_and_open(session: VoteSession, actor: str = "chair"):
     """Close the open round as ``actor`` and open its box (committed); returns its result."""
-    from ballot.services import results
+    from ballot.services import rounds
 
-    results.close_voting(session, actor)
+    rounds.close_round(session, actor)
     _db.session.commit()
     return open_box(session)
 

@@ -154,7 +154,7 @@ def vote(session: VoteSession, ballots: list[dict[str, str]], issued: int | None
         rounds.open_voting(session, "chair")
         _db.session.commit()
     put_on_board(session, ballots, issued)
-    results.close_voting(session, "chair")
+    rounds.close_round(session, "chair")
     _db.session.commit()
     return open_box(session)
 
@@ -209,7 +209,7 @@ def published_session(db):
     """A session decided over two rounds (tie-break), confirmed and published."""
     session = ready_session()
     vote(session, tied_round1())
-    results.start_tie_break(session, "chair")
+    rounds.start_tie_break(session, "chair")
     db.session.commit()
     vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
                                {"09": 40, "10": 30, "11": 38}, 56, 2))
@@ -423,7 +423,7 @@ def mixed_round(kiosk_voters: int = 4, paper_voters: int = 4):
     for delegate in delegates[kiosk_voters:kiosk_voters + paper_voters]:
         voting.issue_paper(session, delegate, "staff", "代表要求")
     _db.session.commit()
-    results.close_voting(session, "chair")
+    rounds.close_round(session, "chair")
     _db.session.commit()
     people = (make_user("jp1", "counter"), make_user("jp2", "counter"),
               make_user("jianpiao", "scrutineer"))

@@ -6,7 +6,7 @@ import csv
 import io
 
 from ballot.models import VoteSession
-from ballot.services import results
+from ballot.services import rounds
 from ballot.verify import verify_bundle
 from tests.conftest import make_user
 from tests.factories import confirm_both, counted_session, ready_session, tied_round1, vote
@@ -46,7 +46,7 @@ def test_publish_lists_problems_then_succeeds(app, db):
     for text in ("同票项目跨越入选线", "总监票人尚未确认"):
         assert text in refused.output
     session = db.session.get(VoteSession, session.id)
-    results.leave_empty(session, "chair", "主席团决定")
+    rounds.leave_empty(session, "chair", "主席团决定")
     db.session.commit()
     confirm_both(session)
     done = runner.invoke(args=["publish", session.slug, "--as", "chair"])

@@ -265,7 +265,7 @@ def test_tie_and_published_result_in_english(client, db, english):
     assert "Tie across the cutoff" in page and "Start the further round" in page
     english("scrutineer")
     assert_english(client.get("/chair/en-session/scrutiny"))
-    results.start_tie_break(session, "chair")
+    rounds.start_tie_break(session, "chair")
     db.session.commit()
     english("chair")
     page = assert_english(client.get("/chair/en-session"))

@@ -44,7 +44,7 @@ def seal_command(session_ref: str, reprint: bool) -> None:
 
 
 def _say_opening(state, session) -> None:
-    from ballot.services import results
+    from ballot.services import rounds
 
     if not state.opened:
         click.echo(f"第 {state.number} 轮：已出示密钥卡 {state.count}/{state.threshold}"
@@ -52,7 +52,7 @@ def _say_opening(state, session) -> None:
                    f"{state.threshold}: 下一位监票人 / next scrutineer: ballot open-box "
                    f"{session.slug} --as USERNAME")
         return
-    found = results.session_results(session)
+    found = rounds.session_results(session)
     result = next(o.result for o in found.rounds if o.round.number == state.number)
     click.echo(f"第 {state.number} 轮票箱已开启并计票 / round {state.number} opened and counted: "
                f"发出 {result.issued}，收回 {result.returned}，有效 {result.valid}，无效 {result.invalid}")

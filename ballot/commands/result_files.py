@@ -32,11 +32,11 @@ def _ballots(figures) -> str:
 def tally(session_ref: str) -> None:
     """Print the count of every opened round of SESSION (id or short name), and any round whose
     box still waits for the scrutineers' key cards."""
-    from ballot.services import paper_count, result_rows, results, sessions
+    from ballot.services import paper_count, result_rows, rounds, sessions
 
     try:
         session = sessions.get_session(session_ref)
-        found = results.session_results(session)
+        found = rounds.session_results(session)
         if not found.counted:
             raise ResultNotCounted()
     except BallotError as error:

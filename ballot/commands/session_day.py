@@ -236,7 +236,7 @@ def close_command(session_ref: str, as_user: str) -> None:
 
     def work():
         user, session = _as(as_user, CHAIR, session_ref)
-        return results.close_voting(session, user.username).number
+        return rounds.close_round(session, user.username).number
 
     number = step(work)
     session = sessions.get_session(session_ref)
@@ -252,7 +252,7 @@ def tie_break_command(session_ref: str, as_user: str) -> None:
 
     def work() -> tuple[int, list[str], int]:
         user, session = _as(as_user, CHAIR, session_ref)
-        new_round = results.start_tie_break(session, user.username)
+        new_round = rounds.start_tie_break(session, user.username)
         return new_round.number, list(new_round.candidates), new_round.quota
 
     number, codes, quota = step(work)
@@ -270,7 +270,7 @@ def leave_empty_command(session_ref: str, reason: str, as_user: str) -> None:
 
     def work() -> None:
         user, session = _as(as_user, CHAIR, session_ref)
-        results.leave_empty(session, user.username, reason)
+        rounds.leave_empty(session, user.username, reason)
 
     step(work)
     click.echo("已决定该名额空缺 / the tied slots stay empty")

@@ -146,7 +146,7 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user
     if keep_open:
         click.echo("· 投票仍在进行 / the round stays open: ballot close SESSION --as CHAIR")
         return
-    number = step(lambda: results.close_voting(sessions.get_session(session_ref), chair)).number
+    number = step(lambda: rounds.close_round(sessions.get_session(session_ref), chair)).number
     click.echo(f"· 第 {number} 轮投票已结束，票箱已封存 / round {number} closed, box sealed")
     session = sessions.get_session(session_ref)
     if not session.is_drill or not session.box_drill_shares:

@@ -66,7 +66,7 @@ def export(session: VoteSession, fmt: str) -> bytes:
             "bundle": published_bundle}[fmt](session)
 
 
-def candidate_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
+def candidate_rows(session: VoteSession, found: rounds.SessionResults) -> list[dict]:
     """The candidate list with the final outcome (a 测评: each project's grade)."""
     if is_rating(session):
         grades = {row["票序"]: row["测评结果"] for row in project_rows(session, found)}

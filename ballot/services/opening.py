@@ -22,7 +22,7 @@ from ballot.ballotbox.errors import BallotBoxError
 from ballot.domain.errors import N_, InvalidInput, WrongState
 from ballot.extensions import db
 from ballot.models import BoxPartial, Round, VoteSession
-from ballot.services import audit, box, paper_count, results, rounds
+from ballot.services import audit, box, paper_count, rounds
 
 
 @dataclass(frozen=True)
@@ -135,11 +135,11 @@ def _count(session: VoteSession, round_: Round, actor: str) -> None:
     for row in _partials(session, round_.number)[:session.box_threshold]:
         proofs.verify_partial(key, cts, row.partial, context)
         partials[row.share_index] = row.partial
-    spec = results.round_spec(session, round_)
+    spec = rounds.round_spec(session, round_)
     values = proofs.combine(partials, cts, spec.roster_size, threshold=session.box_threshold)
     totals = {code: (values[2 * k], values[2 * k + 1])
               for k, code in enumerate(round_.candidates)}
-    results.count_totals(session, round_, totals, actor)
+    rounds.count_totals(session, round_, totals, actor)
 
 
 def partials_of(session: VoteSession, number: int) -> list[dict]:

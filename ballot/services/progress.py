@@ -12,7 +12,6 @@ from ballot.services import (
     candidates,
     paper_count,
     rating_sessions,
-    results,
     rounds,
     sessions,
 )
@@ -27,7 +26,7 @@ def progress(session: VoteSession) -> Progress:
             Kiosk.enrolled_at.is_not(None)).group_by(Kiosk.mode)).all())
     carded = db.session.execute(select(func.count()).select_from(Delegate).where(
         Delegate.session_id == session.id, Delegate.card_version > 0)).scalar_one()
-    pending = session.state == "closed" and results.pending_tie(session) is not None
+    pending = session.state == "closed" and rounds.pending_tie(session) is not None
     last = rounds.current_round(session)
     return Progress(state=session.state, roster_size=counts["expected"],
                     candidates_short=candidates.ratio_summary(session)["missing"],

@@ -12,7 +12,7 @@ from pathlib import Path
 from ballot.domain import rating
 from ballot.domain.errors import ResultNotCounted
 from ballot.models import VoteSession
-from ballot.services import rating_sessions, results
+from ballot.services import rating_sessions, rounds
 from ballot.services.figures import (
     KIND_LABELS,
     KIOSK,
@@ -32,15 +32,15 @@ FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttc
 FONT_NAME = "WenQuanYiMicroHei"
 
 
-def round_ratings(session: VoteSession, outcome: results.RoundOutcome) -> dict[str, dict]:
+def round_ratings(session: VoteSession, outcome: rounds.RoundOutcome) -> dict[str, dict]:
     """Each project's rating (rating.rating_dict) of a counted 测评 round."""
     return rating_sessions.round_ratings(session, outcome.round.result,
                                          outcome.result.roster_size)
 
 
-def counted(session: VoteSession) -> results.SessionResults:
+def counted(session: VoteSession) -> rounds.SessionResults:
     """The session's rounds and counts; ResultNotCounted before the first count."""
-    found = results.session_results(session)
+    found = rounds.session_results(session)
     if not found.counted:
         raise ResultNotCounted()
     return found
@@ -69,12 +69,12 @@ def project_headers(session: VoteSession) -> tuple[str, ...]:
     return RATING_PROJECT_HEADERS if is_rating(session) else VOTE_PROJECT_HEADERS
 
 
-def any_paper(found: results.SessionResults) -> bool:
+def any_paper(found: rounds.SessionResults) -> bool:
     """True when any counted round of the session had a paper ballot."""
     return any(ballot_figures(o.result).has_paper for o in found.counted)
 
 
-def round_headers(session: VoteSession, found: results.SessionResults) -> tuple[str, ...]:
+def round_headers(session: VoteSession, found: rounds.SessionResults) -> tuple[str, ...]:
     """The rounds table's columns; the per-kind and per-reason ones only when paper was used."""
     paper = PAPER_HEADERS if any_paper(found) else ()
     reasons = REASON_HEADERS if any_paper(found) else ()
@@ -85,7 +85,7 @@ def round_headers(session: VoteSession, found: results.SessionResults) -> tuple[
             "有效票", "无效票", *reasons, "通过所需赞成票", "收回不超过发出", "Merkle 根")
 
 
-def project_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
+def project_rows(session: VoteSession, found: rounds.SessionResults) -> list[dict]:
     """One row per project per counted round, with Chinese labels, for every tabular export
     (keys: ``project_headers(session)``)."""
     titles = {c.code: c for c in session.candidates if c.code}
@@ -112,7 +112,7 @@ def project_rows(session: VoteSession, found: results.SessionResults) -> list[di
     return rows
 
 
-def _rating_rows(session: VoteSession, found: results.SessionResults, titles: dict) -> list[dict]:
+def _rating_rows(session: VoteSession, found: rounds.SessionResults, titles: dict) -> list[dict]:
     rows = []
     for outcome in found.counted:
         void = not ballot_figures(outcome.result).within_issued
@@ -139,7 +139,7 @@ def _within_text(figures: BallotFigures) -> str:
     return "否（本轮无效）"
 
 
-def round_rows(session: VoteSession, found: results.SessionResults) -> list[dict]:
+def round_rows(session: VoteSession, found: rounds.SessionResults) -> list[dict]:
     """One row per counted round: turnout, issued/returned (per kind when paper was used),
     valid/invalid (with the reasons), the pass threshold or the 测评's basis (keys:
     ``round_headers``)."""

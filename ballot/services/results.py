@@ -1,14 +1,9 @@
-"""The count under the session's rules, the chair's decisions on ties, confirmation, publication.
-
-A round is counted from the per-project totals the scrutineers decrypt when they open the box
-(services/opening.py) with ``ballot.domain.tally.tally_totals``, the same code the offline
-verifier runs on the published totals, so what the chair announces is what any auditor recounts.
-"""
+"""The result of a session: the scrutineers' and the chair's confirmations, the signed result
+document, publication and the announcement. Rounds and their counts are services/rounds.py's."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
@@ -20,167 +15,25 @@ from ballot.domain.errors import (
     N_,
     InvalidInput,
     Listing,
-    NoPendingTie,
     NotReady,
     PermissionDenied,
-    WrongState,
     render_message,
 )
-from ballot.domain.tally import (
-    DECISION_LEAVE_EMPTY,
-    FinalResult,
-    RoundResult,
-    RoundSpec,
-    Tie,
-    combine_rounds,
-    tally_totals,
-)
-from ballot.models import Round, User, VoteSession
+from ballot.models import User, VoteSession
 from ballot.services import audit, checkin, figures, keys, rating_sessions, rounds, sessions
-
-
-@dataclass(frozen=True)
-class RoundOutcome:
-    """A round with its count (None while it is open or its box not yet opened)."""
-
-    round: Round
-    result: RoundResult | None
-    issued: int
-    returned: int
-
-    @property
-    def awaiting_opening(self) -> bool:
-        """Closed, its totals sealed until t scrutineers present their key cards (开箱)."""
-        return self.round.state == "closed" and self.result is None
-
-
-@dataclass(frozen=True)
-class SessionResults:
-    """Every round so far and, once round 1 is counted, the final result over them."""
-
-    rounds: list[RoundOutcome]
-    final: FinalResult | None
-    void_round: int | None = None  # a round with returned > issued: it decides nothing
-
-    @property
-    def counted(self) -> list[RoundOutcome]:
-        """The rounds that have closed and been counted, in order."""
-        return [o for o in self.rounds if o.result is not None]
-
-    @property
-    def ready(self) -> bool:
-        """True when every round is closed and counted and the final result follows from them."""
-        return self.final is not None and all(o.result is not None for o in self.rounds)
-
-
-def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
-    """What ``round_`` votes on, with the roster, those present when it opened, and issued."""
-    return RoundSpec(
-        number=round_.number,
-        candidates=tuple(round_.candidates),
-        quota=round_.quota,
-        contested=session.contested,
-        roster_size=sessions.counts(session)["expected"],
-        present=round_.present,
-        issued=rounds.issued_count(session, round_.number),
-        pass_basis=session.pass_basis,
-        issued_paper=rounds.issued_by_kind(session, round_.number)["paper"],
-    )
-
-
-def close_voting(session: VoteSession, actor: str) -> Round:
-    """Close the open round: void unused ballots, commit the entries (Merkle root) and multiply
-    their ciphertexts per project. The round is counted when the scrutineers open the box."""
-    return rounds.close_round(session, actor)
-
-
-def count_totals(session: VoteSession, round_: Round, totals: dict[str, tuple[int, int]],
-                 actor: str) -> RoundResult:
-    """Count an opened round from its decrypted (赞成, 反对) totals; stored and audited."""
-    if round_.state != "closed" or round_.result is not None:
-        raise WrongState(N_("第 %(number)s 轮不在等待开箱计票的状态。"), number=round_.number)
-    figures = rounds.board_figures(session, round_.number)
-    result = tally_totals(round_spec(session, round_), totals, figures.returned, figures.invalid,
-                          returned_by_kind=figures.returned_by_kind,
-                          invalid_by_reason=figures.invalid_by_reason)
-    round_.result = result.to_dict()
-    audit.record(actor, "round.count", session, number=round_.number, returned=result.returned,
-                 valid=result.valid, invalid=result.invalid, chosen=list(result.chosen),
-                 tie=None if result.tie is None else result.tie.to_dict())
-    return result
-
-
-def session_results(session: VoteSession) -> SessionResults:
-    """All rounds with their counts, and the final result combined over the counted ones."""
-    outcomes: list[RoundOutcome] = []
-    for round_ in rounds.list_rounds(session):
-        # A closed round is counted once the scrutineers have opened the box (result set).
-        result = None if round_.result is None else RoundResult.from_dict(round_.result)
-        outcomes.append(RoundOutcome(
-            round=round_, result=result,
-            issued=rounds.issued_count(session, round_.number),
-            returned=rounds.returned_count(session, round_.number),
-        ))
-    counted = [o for o in outcomes if o.result is not None]
-    void = next((o.round.number for o in counted if not o.result.returned_within_issued), None)
-    if not counted or void is not None:
-        return SessionResults(rounds=outcomes, final=None, void_round=void)
-    decisions = {o.round.number: o.round.decision for o in counted
-                 if o.round.decision is not None and o.result.tie is not None}
-    final = combine_rounds(session.quota, [o.result for o in counted], decisions)
-    return SessionResults(rounds=outcomes, final=final)
-
-
-def pending_tie(session: VoteSession) -> Tie | None:
-    """The tie across the cutoff still unresolved (no decision yet, or its round not counted)."""
-    final = session_results(session).final
-    return None if final is None else final.pending_tie
-
-
-def _undecided_tie(session: VoteSession) -> tuple[Round, Tie]:
-    """The last round, closed, with a tie the chair has not decided on; else NoPendingTie."""
-    sessions.require_state(session, "closed")
-    last = rounds.current_round(session)
-    tie = pending_tie(session)
-    if last is None or last.state != "closed" or last.decision is not None or tie is None:
-        raise NoPendingTie()
-    return last, tie
-
-
-def start_tie_break(session: VoteSession, actor: str) -> Round:
-    """The chair's decision 再次投票: a further round on the tied projects for the open slots."""
-    last, tie = _undecided_tie(session)
-    number = last.number
-    # create_tie_break_round records the decision on the tied round itself.
-    new_round = rounds.create_tie_break_round(session, list(tie.candidates), tie.slots, actor)
-    audit.record(actor, "round.tie_break", session, number=number,
-                 candidates=list(tie.candidates), slots=tie.slots)
-    return new_round
-
-
-def leave_empty(session: VoteSession, actor: str, reason: str) -> Round:
-    """The chair's decision to leave the tied slots empty (audited with the stated reason)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(N_("请填写名额空缺的理由（将记入审计日志）。"))
-    last, tie = _undecided_tie(session)
-    last.decision = DECISION_LEAVE_EMPTY
-    audit.record(actor, "round.leave_empty", session, number=last.number,
-                 candidates=list(tie.candidates), slots=tie.slots, reason=reason[:400])
-    return last
 
 
 def _count_problems(session: VoteSession, *, scrutineer_done: bool) -> list[rules.Problem]:
     """Why the count cannot be confirmed yet: the problems publishing would report, less the
     confirmations still to come."""
-    results = session_results(session)
+    results = rounds.session_results(session)
     facts = sessions.facts(session, pending_tie=_has_pending(results),
                            result_ready=results.ready, chief_scrutineer_confirmed=scrutineer_done,
                            chair_confirmed=True)
     return rules.problems_before("published", facts)
 
 
-def _has_pending(results: SessionResults) -> bool:
+def _has_pending(results: rounds.SessionResults) -> bool:
     return results.final is not None and results.final.pending_tie is not None
 
 
@@ -267,8 +120,8 @@ def scrutineer_header(session: VoteSession) -> dict:
             "counters": _names(session.counters)}
 
 
-def result_document(session: VoteSession, results: SessionResults) -> dict:
-    """The signed result document (docs/audit-bundle.md §8), from a ready SessionResults."""
+def result_document(session: VoteSession, results: rounds.SessionResults) -> dict:
+    """The signed result document (docs/audit-bundle.md §8), from a ready rounds.SessionResults."""
     final = results.final
     round_dicts = [
         {**o.result.to_dict(), "merkle_root": o.round.merkle_root, "entry_count": o.returned,
@@ -309,7 +162,7 @@ def result_document(session: VoteSession, results: SessionResults) -> dict:
 
 def publish(session: VoteSession, actor: str) -> bytes:
     """Closed → published: refuse listing every problem, else sign and store the result."""
-    results = session_results(session)
+    results = rounds.session_results(session)
     sessions.transition(
         session, "published", actor,
         pending_tie=_has_pending(results),

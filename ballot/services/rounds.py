@@ -1,4 +1,5 @@
-"""Voting rounds: open, close (void tokens, commit to the board), tie-break; issued and returned.
+"""A round's life: open, close (void tokens, commit to the board), count (from the totals the
+scrutineers decrypt, services/opening.py), the chair's tie decisions; issued and returned.
 
 Opening, closing and starting a tie-break round lock the session row first (``FOR UPDATE`` on
 PostgreSQL; on SQLite the unit of work's ``BEGIN IMMEDIATE`` already holds the write lock).
@@ -15,9 +16,18 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from ballot import merkle
 from ballot.ballotbox import proofs
 from ballot.domain import tally
-from ballot.domain.errors import N_, InvalidInput, Listing, NotFound, WrongState
+from ballot.domain.errors import N_, InvalidInput, Listing, NoPendingTie, NotFound, WrongState
 from ballot.domain.rules import STATE_LABELS
-from ballot.domain.tally import DECISION_TIE_BREAK
+from ballot.domain.tally import (
+    DECISION_LEAVE_EMPTY,
+    DECISION_TIE_BREAK,
+    FinalResult,
+    RoundResult,
+    RoundSpec,
+    Tie,
+    combine_rounds,
+    tally_totals,
+)
 from ballot.extensions import db
 from ballot.models import BallotIssue, BallotToken, BoardEntry, Delegate, Round, VoteSession
 from ballot.models.ballots import ISSUE_KINDS
@@ -274,3 +284,131 @@ def issued_delegate_ids(session: VoteSession, number: int) -> set[int]:
         select(BallotIssue.delegate_id)
         .where(BallotIssue.session_id == session.id, BallotIssue.round_number == number)
     ).scalars())
+
+
+# --- a round's count and the chair's decisions on its tie --------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    """A round with its count (None while it is open or its box not yet opened)."""
+
+    round: Round
+    result: RoundResult | None
+    issued: int
+    returned: int
+
+    @property
+    def awaiting_opening(self) -> bool:
+        """Closed, its totals sealed until t scrutineers present their key cards (开箱)."""
+        return self.round.state == "closed" and self.result is None
+
+
+@dataclass(frozen=True)
+class SessionResults:
+    """Every round so far and, once round 1 is counted, the final result over them."""
+
+    rounds: list[RoundOutcome]
+    final: FinalResult | None
+    void_round: int | None = None  # a round with returned > issued: it decides nothing
+
+    @property
+    def counted(self) -> list[RoundOutcome]:
+        """The rounds that have closed and been counted, in order."""
+        return [o for o in self.rounds if o.result is not None]
+
+    @property
+    def ready(self) -> bool:
+        """True when every round is closed and counted and the final result follows from them."""
+        return self.final is not None and all(o.result is not None for o in self.rounds)
+
+
+def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
+    """What ``round_`` votes on, with the roster, those present when it opened, and issued."""
+    return RoundSpec(
+        number=round_.number,
+        candidates=tuple(round_.candidates),
+        quota=round_.quota,
+        contested=session.contested,
+        roster_size=sessions.counts(session)["expected"],
+        present=round_.present,
+        issued=issued_count(session, round_.number),
+        pass_basis=session.pass_basis,
+        issued_paper=issued_by_kind(session, round_.number)["paper"],
+    )
+
+
+def count_totals(session: VoteSession, round_: Round, totals: dict[str, tuple[int, int]],
+                 actor: str) -> RoundResult:
+    """Count an opened round from its decrypted (赞成, 反对) totals; stored and audited."""
+    if round_.state != "closed" or round_.result is not None:
+        raise WrongState(N_("第 %(number)s 轮不在等待开箱计票的状态。"), number=round_.number)
+    figures = board_figures(session, round_.number)
+    result = tally_totals(round_spec(session, round_), totals, figures.returned, figures.invalid,
+                          returned_by_kind=figures.returned_by_kind,
+                          invalid_by_reason=figures.invalid_by_reason)
+    round_.result = result.to_dict()
+    audit.record(actor, "round.count", session, number=round_.number, returned=result.returned,
+                 valid=result.valid, invalid=result.invalid, chosen=list(result.chosen),
+                 tie=None if result.tie is None else result.tie.to_dict())
+    return result
+
+
+def session_results(session: VoteSession) -> SessionResults:
+    """All rounds with their counts, and the final result combined over the counted ones."""
+    outcomes: list[RoundOutcome] = []
+    for round_ in list_rounds(session):
+        # A closed round is counted once the scrutineers have opened the box (result set).
+        result = None if round_.result is None else RoundResult.from_dict(round_.result)
+        outcomes.append(RoundOutcome(
+            round=round_, result=result,
+            issued=issued_count(session, round_.number),
+            returned=returned_count(session, round_.number),
+        ))
+    counted = [o for o in outcomes if o.result is not None]
+    void = next((o.round.number for o in counted if not o.result.returned_within_issued), None)
+    if not counted or void is not None:
+        return SessionResults(rounds=outcomes, final=None, void_round=void)
+    decisions = {o.round.number: o.round.decision for o in counted
+                 if o.round.decision is not None and o.result.tie is not None}
+    final = combine_rounds(session.quota, [o.result for o in counted], decisions)
+    return SessionResults(rounds=outcomes, final=final)
+
+
+def pending_tie(session: VoteSession) -> Tie | None:
+    """The tie across the cutoff still unresolved (no decision yet, or its round not counted)."""
+    final = session_results(session).final
+    return None if final is None else final.pending_tie
+
+
+def _undecided_tie(session: VoteSession) -> tuple[Round, Tie]:
+    """The last round, closed, with a tie the chair has not decided on; else NoPendingTie."""
+    sessions.require_state(session, "closed")
+    last = current_round(session)
+    tie = pending_tie(session)
+    if last is None or last.state != "closed" or last.decision is not None or tie is None:
+        raise NoPendingTie()
+    return last, tie
+
+
+def start_tie_break(session: VoteSession, actor: str) -> Round:
+    """The chair's decision 再次投票: a further round on the tied projects for the open slots."""
+    last, tie = _undecided_tie(session)
+    number = last.number
+    # create_tie_break_round records the decision on the tied round itself.
+    new_round = create_tie_break_round(session, list(tie.candidates), tie.slots, actor)
+    audit.record(actor, "round.tie_break", session, number=number,
+                 candidates=list(tie.candidates), slots=tie.slots)
+    return new_round
+
+
+def leave_empty(session: VoteSession, actor: str, reason: str) -> Round:
+    """The chair's decision to leave the tied slots empty (audited with the stated reason)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(N_("请填写名额空缺的理由（将记入审计日志）。"))
+    last, tie = _undecided_tie(session)
+    last.decision = DECISION_LEAVE_EMPTY
+    audit.record(actor, "round.leave_empty", session, number=last.number,
+                 candidates=list(tie.candidates), slots=tie.slots, reason=reason[:400])
+    return last

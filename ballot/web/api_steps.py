@@ -175,7 +175,7 @@ def seal(ref: str):
 @role_required(*READERS)
 def list_rounds(ref: str):
     """Every round with its count once closed, the tie awaiting a decision, the final result."""
-    return jsonify(serializers.session_results(results.session_results(load_session(ref))))
+    return jsonify(serializers.session_results(rounds.session_results(load_session(ref))))
 
 
 # --- the chair and the chief scrutineer -------------------------------------------------------
@@ -197,7 +197,7 @@ def close_voting(ref: str):
     """Close the open round, as the chair's screen does; its totals stay sealed until the
     scrutineers open the box (``POST …/open-box``)."""
     session = load_session(ref)
-    round_ = results.close_voting(session, _actor())
+    round_ = rounds.close_round(session, _actor())
     return jsonify({**serializers.round_opened(round_), "merkle_root": round_.merkle_root,
                     "opening": serializers.opening(opening.opening(session, round_))})
 
@@ -238,7 +238,7 @@ def _opened(session: VoteSession, state: opening.Opening) -> dict:
 @transactional
 def tie_break(ref: str):
     """再次投票: a further round on the projects tied across the cutoff."""
-    round_ = results.start_tie_break(load_session(ref), _actor())
+    round_ = rounds.start_tie_break(load_session(ref), _actor())
     return jsonify(serializers.round_opened(round_)), 201
 
 
@@ -247,7 +247,7 @@ def tie_break(ref: str):
 @transactional
 def leave_empty(ref: str):
     """Leave the tied slots empty, with the reason (kept in the audit log)."""
-    round_ = results.leave_empty(load_session(ref), _actor(), _text(_body(), "reason"))
+    round_ = rounds.leave_empty(load_session(ref), _actor(), _text(_body(), "reason"))
     return jsonify({"number": round_.number, "decision": round_.decision})
 
 

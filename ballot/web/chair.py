@@ -43,7 +43,7 @@ def _back(session_ref: str):
     return redirect(url_for("chair.screen", ref=session_ref))
 
 
-def _bars(session, found: results.SessionResults) -> list[dict]:
+def _bars(session, found: rounds.SessionResults) -> list[dict]:
     """Per counted round, the rows of the bar chart with SVG widths (‰ of roster): a 票决's in
     rank order with the pass line, a 测评's in ballot order with its grades and the half line.
     Each chart carries the round's ballots (per kind and reason) as the console says them."""
@@ -77,7 +77,7 @@ def _bars(session, found: results.SessionResults) -> list[dict]:
     return charts
 
 
-def _rating_bars(session, outcome: results.RoundOutcome) -> dict:
+def _rating_bars(session, outcome: rounds.RoundOutcome) -> dict:
     """A 测评 round's rows: 满意 / 基本满意 / 不满意 per project in ballot order, its 满意率 and
     grade, and where half of the basis lies (满意 beyond it is 满意)."""
     ratings = result_rows.round_ratings(session, outcome)
@@ -104,7 +104,7 @@ def _cutoff_after(rows: list[dict]) -> int | None:
 
 
 def _context(session) -> dict:
-    found = results.session_results(session)
+    found = rounds.session_results(session)
     current = rounds.current_round(session)
     counts = sessions.counts(session)
     problems = rules.problems_before("voting", sessions.facts(session)) \
@@ -133,7 +133,7 @@ def _context(session) -> dict:
     }
 
 
-def _announcement(session, found: results.SessionResults) -> str:
+def _announcement(session, found: rounds.SessionResults) -> str:
     if session.result_document is not None:
         return results.announcement(session, results.published_document(session), gettext)
     if found.ready and found.final.pending_tie is None:
@@ -209,7 +209,7 @@ def open_voting(ref: str):
 def close_voting(ref: str):
     """Close the open round; the scrutineers then open the box with their key cards."""
     session = load_session(ref)
-    results.close_voting(session, current_user().username)
+    rounds.close_round(session, current_user().username)
     flash(gettext("投票已结束，票箱已封存。请监票人在“监票核对”页出示密钥卡开箱计票（需 %(t)s 位）。",
                   t=session.box_threshold), "info")
     return _back(ref)
@@ -221,7 +221,7 @@ def close_voting(ref: str):
 def tie_break(ref: str):
     """Start a further round (再次投票) on the projects tied at the cutoff."""
     session = load_session(ref)
-    new_round = results.start_tie_break(session, current_user().username)
+    new_round = rounds.start_tie_break(session, current_user().username)
     flash(gettext("第 %(n)s 轮（再次投票）已开始。", n=new_round.number), "info")
     return _back(ref)
 
@@ -232,7 +232,7 @@ def tie_break(ref: str):
 def leave_empty(ref: str):
     """Leave the tied slots empty, with the reason recorded in the audit log."""
     session = load_session(ref)
-    results.leave_empty(session, current_user().username, request.form.get("reason", ""))
+    rounds.leave_empty(session, current_user().username, request.form.get("reason", ""))
     flash(gettext("已决定该名额空缺。"), "info")
     return _back(ref)
 

@@ -89,7 +89,7 @@ def round_opened(item) -> dict:
 
 def session_results(found) -> dict:
     """Every round with issued/returned and, once closed, its count; the pending tie; the final
-    result over the counted rounds (``results.SessionResults``)."""
+    result over the counted rounds (``rounds.SessionResults``)."""
     final = found.final
     return {
         "rounds": [

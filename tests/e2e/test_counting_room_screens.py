@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from ballot.extensions import db
 from ballot.models import VoteSession
-from ballot.services import accounts, results, rounds, voting
+from ballot.services import accounts, rounds, voting
 from tests.conftest import open_box
 from tests.e2e.conftest import screenshot
 from tests.e2e.flows import PASSWORD
@@ -48,7 +48,7 @@ def test_counting_room_double_entry_mismatch_and_invalid_ballot(live_server, new
         for delegate in people[3:6]:
             voting.issue_paper(session, delegate, "staff", "代表要求")
         db.session.commit()
-        results.close_voting(session, "chair")
+        rounds.close_round(session, "chair")
         for username, role, label in (("jp1", "counter", "计票人甲"),
                                       ("jp2", "counter", "计票人乙"),
                                       ("jianpiao", "scrutineer", "孙伟")):

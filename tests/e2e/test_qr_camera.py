@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from ballot.extensions import db
 from ballot.models import BoxPartial, Delegate
-from ballot.services import results
+from ballot.services import rounds
 from ballot.web.kiosk_auth import KIOSK_COOKIE
 from tests.conftest import KEY_CARDS, make_user, skip_or_fail
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, KIOSK_PORTRAIT, session_by_slug
@@ -92,7 +92,7 @@ def test_a_key_card_held_to_the_scrutiny_page_camera_is_presented_once(hall, liv
         make_user("scrutineer", "scrutineer", PASSWORD)
         session = session_by_slug(hall.slug)
         put_on_board(session, [{"01": "for"}] * 5)
-        results.close_voting(session, "chair")
+        rounds.close_round(session, "chair")
         db.session.commit()
         card = KEY_CARDS[session.id][0]
     write_qr_video(video, card)

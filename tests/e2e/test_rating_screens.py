@@ -107,7 +107,7 @@ def test_a_rating_session_from_the_kiosk_to_the_tracking_page(live_server, new_p
                 choices["10"] = "against" if number % 5 else "abstain"
                 token, _ = voting.issue_ballot(session, paired, card)
                 voting.cast_ballot(session, paired, token, choices)
-            results.close_voting(session, "chair")
+            rounds.close_round(session, "chair")
             opening.open_with_drill_shares(session, "scrutineer")
 
         unit_of_work.run(the_hall)

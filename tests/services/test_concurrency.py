@@ -14,7 +14,7 @@ from ballot.app import create_app
 from ballot.domain.errors import AlreadyIssued, BallotTokenInvalid
 from ballot.extensions import db as _db
 from ballot.models import BallotIssue, BoardEntry, Kiosk, VoteSession
-from ballot.services import results, voting
+from ballot.services import rounds, voting
 from tests.factories import add_kiosk, card, issue, session_delegates, voting_session
 
 WORKERS = 8
@@ -152,7 +152,7 @@ def test_a_ballot_sealed_before_the_close_is_not_recorded_after_it(app, db):
     db.session.commit()
     sealed = voting.seal_ballot(session, kiosk, token, {"01": "for"})
     assert sealed.entry is not None
-    unit_of_work.run(lambda: results.close_voting(session, "chair"))
+    unit_of_work.run(lambda: rounds.close_round(session, "chair"))
     with pytest.raises(BallotTokenInvalid):
         unit_of_work.run(lambda: voting.record_ballot(session, kiosk, sealed))
     assert _counts(db, session) == (1, 0)

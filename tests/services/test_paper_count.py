@@ -168,7 +168,7 @@ def test_no_entry_without_paper_or_before_the_close(db):
     kiosk_only, kiosk2 = voting_session(slug="kiosk-only")
     token, _ = issue(kiosk_only, kiosk2, session_delegates(kiosk_only)[0])
     cast(kiosk_only, kiosk2, token, ten_for())
-    results.close_voting(kiosk_only, "chair")
+    rounds.close_round(kiosk_only, "chair")
     _db.session.commit()
     err = _refused("wrong_state", paper_count.record_sheet, kiosk_only, 1, 1, 1, PILE[0], counter)
     assert "没有发出纸质选票" in err.render()

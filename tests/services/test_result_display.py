@@ -14,7 +14,7 @@ import pytest
 from ballot.domain import tally
 from ballot.extensions import db as _db
 from ballot.i18n import gettext
-from ballot.services import export, figures, results
+from ballot.services import export, figures, results, rounds
 from tests.factories import (
     PAPER_ROUND,
     PAPER_SPEC,
@@ -90,7 +90,7 @@ def test_paper_figures_on_the_csv_xlsx_pdf_and_announcement(db):
     headers = [c.value for c in sheet[4]]
     assert "发出（纸质）" in headers and sheet.cell(5, headers.index("发出（纸质）") + 1).value == 7
     # The signed document's rounds carry the keys once RoundResult.to_dict has them (branch paper).
-    document = results.result_document(session, results.session_results(session))
+    document = results.result_document(session, rounds.session_results(session))
     document["rounds"][0] = {**document["rounds"][0], "valid": 55, "invalid": 2,
                              **{k: PAPER_ROUND[k] for k in
                                 ("issued_by_kind", "returned_by_kind", "invalid_by_reason")}}
@@ -174,5 +174,5 @@ def test_a_rating_pdf_docx_and_tally_say_the_grades(app, rated):
 def test_the_rating_rate_is_a_decimal_of_the_basis(rated):
     from ballot.services.result_rows import project_rows
 
-    rows = project_rows(rated, results.session_results(rated))
+    rows = project_rows(rated, rounds.session_results(rated))
     assert [r["满意率（%）"] for r in rows] == [Decimal("90.0"), Decimal("62.5"), Decimal("37.5")]

@@ -48,9 +48,9 @@ def test_normal_round_chooses_the_top_ten(db):
     assert stored.result == result.to_dict()
     assert stored.merkle_root == merkle.round_root(
         [e.entry_hash for e in db.session.query(BoardEntry).filter_by(session_id=session.id)])
-    found = results.session_results(session)
+    found = rounds.session_results(session)
     assert found.ready and found.final.chosen == tuple(codes(10))
-    assert results.pending_tie(session) is None
+    assert rounds.pending_tie(session) is None
 
 
 def test_tie_at_cutoff_then_tie_break_round_gives_the_combined_result(db):
@@ -59,20 +59,20 @@ def test_tie_at_cutoff_then_tie_break_round_gives_the_combined_result(db):
     assert first.invalid == 0 and first.valid == 57
     assert first.chosen == tuple(codes(8))
     assert first.tie == tally.Tie(("09", "10", "11"), 2)
-    assert results.pending_tie(session) == first.tie
+    assert rounds.pending_tie(session) == first.tie
     assert session.state == "closed"
 
-    round2 = results.start_tie_break(session, "chair")
+    round2 = rounds.start_tie_break(session, "chair")
     db.session.commit()
     assert (round2.number, round2.quota, list(round2.candidates)) == (2, 2, ["09", "10", "11"])
     assert rounds.get_round(session, 1).decision == "tie_break"
     assert session.state == "voting"
-    assert results.pending_tie(session) == first.tie  # until round 2 is counted
+    assert rounds.pending_tie(session) == first.tie  # until round 2 is counted
 
     second = vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
                                         {"09": 40, "10": 30, "11": 38}, 56, 2))
     assert second.chosen == ("09", "11")
-    final = results.session_results(session).final
+    final = rounds.session_results(session).final
     assert final.chosen == (*codes(8), "09", "11")
     assert final.open_slots == 0 and final.pending_tie is None
     actions = [a for (a,) in db.session.query(AuditEntry.action)]
@@ -83,16 +83,16 @@ def test_leave_empty_keeps_the_slots_open_and_is_audited(db):
     session = ready_session()
     vote(session, tied_round1())
     with pytest.raises(InvalidInput, match="理由"):
-        results.leave_empty(session, "chair", "  ")
-    results.leave_empty(session, "chair", "主席团决定：同票项目明年再议")
+        rounds.leave_empty(session, "chair", "  ")
+    rounds.leave_empty(session, "chair", "主席团决定：同票项目明年再议")
     db.session.commit()
-    final = results.session_results(session).final
+    final = rounds.session_results(session).final
     assert final.chosen == tuple(codes(8)) and final.open_slots == 2 and final.pending_tie is None
     entry = db.session.query(AuditEntry).filter_by(action="round.leave_empty").one()
     assert entry.detail["reason"] == "主席团决定：同票项目明年再议"
     assert entry.detail["slots"] == 2
     with pytest.raises(NoPendingTie):
-        results.start_tie_break(session, "chair")
+        rounds.start_tie_break(session, "chair")
 
 
 def test_shortfall_when_fewer_than_quota_pass(db):
@@ -103,7 +103,7 @@ def test_shortfall_when_fewer_than_quota_pass(db):
     result = vote(session, ballots)
     assert result.pass_threshold == 31  # more than half of the roster of 60, not of 40 present
     assert result.chosen == tuple(codes(6)) and result.shortfall == 4
-    final = results.session_results(session).final
+    final = rounds.session_results(session).final
     assert (len(final.chosen), final.open_slots, final.shortfall) == (6, 0, 4)
 
 
@@ -122,7 +122,7 @@ def test_more_returned_than_issued_voids_the_round(db):
                            50, 10)
     result = vote(session, ballots, issued=49)
     assert not result.returned_within_issued and result.chosen == ()
-    found = results.session_results(session)
+    found = rounds.session_results(session)
     assert found.final is None and found.void_round == 1 and not found.ready
 
 
@@ -196,7 +196,7 @@ def test_only_the_sessions_named_chief_scrutineer_confirms(db):
 def test_published_counts_equal_an_independent_count_of_the_board(db):
     session = ready_session()
     vote(session, tied_round1())
-    results.start_tie_break(session, "chair")
+    rounds.start_tie_break(session, "chair")
     db.session.commit()
     vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
                                {"09": 40, "10": 30, "11": 38}, 56, 2))
@@ -236,6 +236,6 @@ def test_announcement_reports_open_slots_and_shortfall(db):
     fors = [39, 38, 35, 34, 33, 31, 31, 31, 10, 5, 5, 2]
     vote(session, ballots_with(random.Random(9), codes(12),
                                dict(zip(codes(12), fors, strict=True)), 40, 10))
-    document = results.result_document(session, results.session_results(session))
+    document = results.result_document(session, rounds.session_results(session))
     text = results.announcement(session, document)
     assert "下列8个项目" in text and "尚缺2个" in text

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from ballot.ballotbox import proofs
 from ballot.ballotbox.elgamal import Ciphertext
 from ballot.models import BoardEntry, BoxPartial
-from ballot.services import backup, results, rounds
+from ballot.services import backup, rounds
 from tests.conftest import open_box
 from tests.factories import cast, issue, session_delegates, voting_session
 
@@ -43,7 +43,7 @@ def _run_session(db, count: int = 14):
     for delegate, choices in zip(session_delegates(session), ballots, strict=True):
         token, _ = issue(session, kiosk, delegate)
         cast(session, kiosk, token, choices)
-    results.close_voting(session, "chair")
+    rounds.close_round(session, "chair")
     db.session.commit()
     result = open_box(session)
     return session, ballots, result
@@ -179,7 +179,7 @@ def test_a_mixed_session_stores_no_paper_reading_either(app, db, tmp_path):
     for delegate in people[6:]:
         voting.issue_paper(session, delegate, "staff", "代表要求")
     db.session.commit()
-    results.close_voting(session, "chair")
+    rounds.close_round(session, "chair")
     counters = make_user("jp1", "counter"), make_user("jp2", "counter")
     chief = make_user("jianpiao", "scrutineer")
     db.session.commit()

@@ -456,8 +456,8 @@ def publish_and_verify(db, session: VoteSession, ledger: Ledger, tmp_path: Path)
 
     close_and_open(session)
     db.session.commit()
-    if results.pending_tie(session) is not None:
-        results.leave_empty(session, "chair", "同票项目名额空缺（测试）")
+    if rounds.pending_tie(session) is not None:
+        rounds.leave_empty(session, "chair", "同票项目名额空缺（测试）")
         db.session.commit()
     chief = make_user("scrut", "scrutineer")
     chief.display_name = session.chief_scrutineer = "陈立"

@@ -10,7 +10,7 @@ import random
 import pypdfium2
 
 from ballot.extensions import db as _db
-from ballot.services import cards, export, results
+from ballot.services import cards, export, results, rounds
 from tests.conftest import make_session
 from tests.crypto.bundle_builder import ballots_with
 from tests.factories import codes, confirm_both, ready_session, vote
@@ -84,7 +84,7 @@ def test_a_real_sessions_signed_result_says_it_is_not_a_drill(db):
     session = ready_session()
     vote(session, ballots_with(random.Random(3), codes(12),
                                dict(zip(codes(12), [40] * 10 + [5, 5], strict=True)), 57, 10))
-    assert results.result_document(session, results.session_results(session))[
+    assert results.result_document(session, rounds.session_results(session))[
         "session"]["drill"] is False
 
 
