@@ -165,12 +165,14 @@ def _blueprints(app: Flask) -> None:
         admin,
         admin_checkin,
         api,
+        api_paper,
         api_steps,
         api_tracking,
         audit_log,
         auth,
         board,
         chair,
+        counting,
         drills,
         errors,
         kiosk,
@@ -180,8 +182,9 @@ def _blueprints(app: Flask) -> None:
         voting_kiosk,
     )
 
-    for module in (accounts, admin, admin_checkin, api, api_steps, api_tracking, audit_log, auth,
-                   board, chair, drills, kiosk, public, result_pages, tracking, voting_kiosk):
+    for module in (accounts, admin, admin_checkin, api, api_paper, api_steps, api_tracking,
+                   audit_log, auth, board, chair, counting, drills, kiosk, public, result_pages,
+                   tracking, voting_kiosk):
         app.register_blueprint(module.bp)
     errors.register(app)
 
