@@ -113,10 +113,20 @@ def _place(session: VoteSession, number: int, pass_no: int, sheet_no: int) -> by
     return f"{session.id}|{number}|{pass_no}|{sheet_no}".encode()
 
 
-def _seal(session: VoteSession, number: int, pass_no: int, sheet_no: int,
+def _sealed_size(codes: tuple[str, ...]) -> int:
+    """The length every reading of a round is padded to before sealing: the longest reading's
+    (every mark the longest word), so a sealed reading's size says nothing of its marks (赞成's
+    word is shorter than 反对's or 弃权's, and an unreadable sheet's reading shorter still)."""
+    longest = max(MARKS, key=len)
+    return len(json.dumps({"marks": dict.fromkeys(codes, longest)}, sort_keys=True).encode())
+
+
+def _seal(session: VoteSession, round_: Round, pass_no: int, sheet_no: int,
           reading: Reading) -> str:
+    number = round_.number
     nonce = os.urandom(12)
-    plain = json.dumps({"marks": reading.marks}, sort_keys=True).encode("utf-8")
+    plain = json.dumps({"marks": reading.marks}, sort_keys=True).encode("utf-8") \
+        .ljust(_sealed_size(tuple(round_.candidates)))
     sealed = AESGCM(_key(session, number)).encrypt(
         nonce, plain, _place(session, number, pass_no, sheet_no))
     return base64.b64encode(nonce + sealed).decode("ascii")
@@ -247,7 +257,7 @@ def record_sheet(session: VoteSession, number: int, pass_no: int, sheet_no: int,
         raise InvalidInput(N_("请按顺序录入：本遍已录入 %(count)s 张，下一张是第 %(next)s 张，不是第 %(sheet)s 张。"),
                            count=count, next=count + 1, sheet=sheet_no)
     existing = db.session.get(PaperSheet, (session.id, number, pass_no, sheet_no))
-    sealed = _seal(session, number, pass_no, sheet_no, clean)
+    sealed = _seal(session, round_, pass_no, sheet_no, clean)
     if existing is None:
         db.session.add(PaperSheet(session_id=session.id, round_number=number, pass_no=pass_no,
                                   sheet_no=sheet_no, account=user.username, sealed=sealed))
@@ -324,7 +334,7 @@ def resolve(session: VoteSession, number: int, sheet_no: int, reading: Reading,
     if sheet_no not in {m.sheet_no for m in status(session, number).mismatches}:
         raise InvalidInput(N_("第 %(sheet)s 张选票两遍录入一致（或尚未录入），无需核定。"), sheet=sheet_no)
     existing = db.session.get(PaperSheet, (session.id, number, CHECKED, sheet_no))
-    sealed = _seal(session, number, CHECKED, sheet_no, clean)
+    sealed = _seal(session, round_, CHECKED, sheet_no, clean)
     if existing is None:
         db.session.add(PaperSheet(session_id=session.id, round_number=number, pass_no=CHECKED,
                                   sheet_no=sheet_no, account=user.username, sealed=sealed))

@@ -218,6 +218,16 @@ def test_mixed_session_announcement_export_and_verified_bundle_agree(app, db, tm
     assert "选票 / entries: 8" in checked.output
 
 
+def test_a_sealed_reading_is_as_long_as_any_other_of_its_round(db):
+    # Its size must not tell 赞成 (a shorter word) from 反对 or 弃权, nor an unreadable sheet.
+    session, first, _second, _scrutineer = mixed_round(kiosk_voters=0, paper_voters=4)
+    enter(session, first, 1, [Reading(dict.fromkeys(CODES, "for")),
+                              Reading(dict.fromkeys(CODES, "against")),
+                              Reading({"01": "for"}), Reading(None)])
+    sizes = {len(row.sealed) for row in db.session.execute(select(PaperSheet)).scalars()}
+    assert len(sizes) == 1, sizes
+
+
 def test_a_correction_after_a_resolution_is_resolved_again(db):
     session, first, second, scrutineer = mixed_round(kiosk_voters=0, paper_voters=1)
     enter(session, first, 1, [Reading({"01": "for"})])
