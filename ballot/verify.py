@@ -218,6 +218,7 @@ _RESULT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "box_fingerprint": str, "roster_size": int,
     "present": int, "rounds": list, "chosen": list, "open_slots": int, "shortfall": int,
     "confirmed_by": dict, "candidates": list, "scrutineers": dict, "issued_sha256": str,
+    "box_holders": list,
 }
 # A 满意度测评's result carries these too (docs/audit-bundle.md, "The 测评 count").
 _RATING_RESULT_FIELDS: dict[str, type] = {"kind": str, "rating_basis": str, "ratings": dict}
@@ -527,6 +528,13 @@ def _check_manifest_against_result(
             report.add("manifest_result_mismatch", f"manifest.json {name}",
                        f"清单中的 {name} 与签名结果文件不一致。",
                        f"{name} in the manifest differs from the signed result.")
+    box = manifest.get("box")
+    if isinstance(box, dict) and box.get("holders") != result.get("box_holders"):
+        # The partial decryptions name their holders from these: the signature fixes them.
+        report.add("manifest_result_mismatch", "manifest.json box.holders",
+                   "清单中的密钥卡持有人（box.holders）与签名结果文件的 box_holders 不一致。",
+                   "the key-card holders in the manifest (box.holders) differ from the signed "
+                   "result's box_holders.")
     if rules is None:
         return
     stated = {r["number"]: r for r in result["rounds"]}

@@ -134,6 +134,8 @@ def result_document(session: VoteSession, results: rounds.SessionResults) -> dic
         "rules": rules_header(session),
         "key_fingerprint": session.key_fingerprint,
         "box_fingerprint": session.box_fingerprint,
+        # Who holds key card i (share i): the opening's partials are named from this list.
+        "box_holders": list(session.box_holders or []),
         "roster_size": sessions.counts(session)["expected"],
         "present": results.counted[0].round.present,
         "rounds": round_dicts,

@@ -341,6 +341,7 @@ def make_session(
         "candidates": copy.deepcopy(manifest["candidates"]),
         "scrutineers": copy.deepcopy(manifest["scrutineers"]),
         "issued_sha256": issued_digest(issued_object(issued_lists)),
+        "box_holders": list(box.holders),
     }
     audit_log = [{"action": "session.locked", "actor": "staff:admin"},
                  {"action": "round.closed", "actor": "chair", "round": 1}]

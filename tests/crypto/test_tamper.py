@@ -456,11 +456,26 @@ def test_unknown_fields(tmp_path, document, where):
 
 
 @pytest.mark.parametrize("field", ["candidates", "scrutineers", "issued_sha256",
-                                   "box_fingerprint"])
+                                   "box_fingerprint", "box_holders"])
 def test_result_fields_now_required(tmp_path, field):
     session = _PRISTINE.copy()
     del session.result[field]  # Session.write signs what is left with the session key
     assert "result_malformed" in verify(session, tmp_path)
+
+
+def test_renamed_key_card_holders_break_the_signed_result(tmp_path):
+    # The manifest is unsigned: renaming who holds a key card (and so whom a partial names)
+    # must not pass once the result is signed.
+    session = _PRISTINE.copy()
+    session.manifest["box"]["holders"][0] = "冒名者"
+    renamed = 0
+    for opening in session.opened.values():
+        for partial in opening["partials"]:
+            if partial["index"] == 1:
+                partial["holder"] = "冒名者"
+                renamed += 1
+    assert renamed, "the pristine bundle's share 1 opened no round"
+    assert verify(session, tmp_path) == {"manifest_result_mismatch"}
 
 
 # --- the zip itself ---------------------------------------------------------------------------
