@@ -8,7 +8,7 @@ import csv
 import io
 
 from ballot.extensions import db as _db
-from ballot.services import export, paper_count, results
+from ballot.services import export, paper_count, results, rounds
 from ballot.services.paper_count import Reading
 from tests.conftest import open_box
 from tests.factories import ELEVEN_FOR, mixed_round, pdf_text, ten_for
@@ -32,7 +32,7 @@ def _counted_mixed_round():
 
 def test_a_real_mixed_count_on_the_documents_and_tally(app, db):
     session = _counted_mixed_round()
-    found = results.session_results(session)
+    found = rounds.session_results(session)
     assert BALLOTS in results.announcement(session, results.result_document(session, found))
     rows = list(csv.reader(io.StringIO(export.to_csv(session).decode("utf-8-sig"))))
     header = next(r for r in rows if r and r[0] == "轮次" and "发出选票" in r)
