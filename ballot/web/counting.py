@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ballot.domain import tally
+from ballot.domain.errors import N_, InvalidInput
 from ballot.i18n import gettext
 from ballot.services import board, paper_count, rounds
 from ballot.services.paper_count import Reading
@@ -50,6 +51,19 @@ def _reading_from_form(candidates: tuple[str, ...]) -> Reading:
                     for code in candidates})
 
 
+def _checked_reading_from_form(candidates: tuple[str, ...], sheet_no: int) -> Reading:
+    """A scrutineer's checked reading: a mark for every project, chosen against the paper (the
+    form preselects only the projects both passes read alike)."""
+    if request.form.get("unreadable"):
+        return paper_count.UNREADABLE
+    missing = [code for code in candidates if not request.form.get(f"mark-{code}")]
+    if missing:
+        raise InvalidInput(N_("第 %(sheet)s 张：请对照纸质选票，为项目 %(codes)s 选定核定的标记"
+                              "（两遍录入不一致的项目不预先选定）。"),
+                           sheet=sheet_no, codes="、".join(missing))
+    return _reading_from_form(candidates)
+
+
 @bp.route("/<ref>/rounds/<int:number>/passes/<int:pass_no>", methods=["GET", "POST"])
 @role_required("counter")
 @transactional_post
@@ -88,7 +102,8 @@ def resolve(ref: str, number: int):
     session = load_session(ref)
     round_ = rounds.get_round(session, number)
     sheet_no = request.form.get("sheet", type=int) or 0
-    paper_count.resolve(session, number, sheet_no, _reading_from_form(tuple(round_.candidates)),
+    paper_count.resolve(session, number, sheet_no,
+                        _checked_reading_from_form(tuple(round_.candidates), sheet_no),
                         current_user())
     flash(gettext("第 %(sheet)s 张已按纸质选票核定。", sheet=sheet_no), "info")
     return redirect(url_for("counting.round_page", ref=ref, number=number))

@@ -75,8 +75,19 @@ def test_two_counters_enter_the_pile_and_a_scrutineer_resolves_and_finishes(app,
                     room)
     assert row and (row.group(1), row.group(2)) == ("反对", "赞成")
     assert re.search(r'<button type="submit" class="primary count-big" disabled>', room)
+    # Where the passes differ the form chooses nothing: the scrutineer reads the paper. Where
+    # they agree (弃权 on 02) it comes preselected.
+    sheet_form = room[room.index('id="sheet-2"'):]
+    assert not re.search(r'name="mark-01" value="\w+" checked', sheet_form)
+    assert re.search(r'name="mark-02" value="abstain" checked', sheet_form)
+    unchosen = {f"mark-{code}": "abstain" for code in CODES[1:]}
+    refused = chief.post(f"/count/{ref}/rounds/1/resolve", data={"sheet": "2", **unchosen},
+                         headers={"Referer": f"http://localhost/count/{ref}/rounds/1"},
+                         follow_redirects=True)
+    assert "为项目 01 选定核定的标记" in refused.get_data(as_text=True)
+    assert paper_count.status(session, 1).open_mismatches
     done = chief.post(f"/count/{ref}/rounds/1/resolve",
-                      data={"sheet": "2", "mark-01": "against"})
+                      data={"sheet": "2", "mark-01": "against", **unchosen})
     assert done.status_code == 302
     finished = chief.post(f"/count/{ref}/rounds/1/finish")
     assert finished.status_code == 302 and finished.headers["Location"].endswith(
