@@ -26,18 +26,34 @@ def _ballots(figures) -> str:
             f"有效 {figures.valid}  无效 {figures.invalid}" + (f"（{reasons}）" if reasons else ""))
 
 
+def _say_waiting(session, found) -> None:
+    """A line for each closed round still waiting: for its paper ballots, or for its box."""
+    from ballot.services import paper_count
+
+    for outcome in found.rounds:
+        if outcome.awaiting_opening and paper_count.awaiting_paper(session, outcome.round):
+            click.echo(f"\n第 {outcome.round.number} 轮已结束，等待纸质选票录入 / round "
+                       f"{outcome.round.number} closed, paper ballots not yet entered: ballot "
+                       f"paper-status {session.slug} --round {outcome.round.number}")
+        elif outcome.awaiting_opening:
+            click.echo(f"\n第 {outcome.round.number} 轮已结束，等待监票人开箱 / round "
+                       f"{outcome.round.number} closed, box not yet opened: ballot open-box "
+                       f"{session.slug} --as SCRUTINEER")
+
+
 @click.command("tally")
 @click.argument("session_ref", metavar="SESSION")
 @with_appcontext
 def tally(session_ref: str) -> None:
     """Print the count of every opened round of SESSION (id or short name), and any round whose
     box still waits for the scrutineers' key cards."""
-    from ballot.services import paper_count, result_rows, rounds, sessions
+    from ballot.services import result_rows, rounds, sessions
 
     try:
         session = sessions.get_session(session_ref)
         found = rounds.session_results(session)
         if not found.counted:
+            _say_waiting(session, found)  # a closed round 1 waits for its paper or its box
             raise ResultNotCounted()
     except BallotError as error:
         _fail(error)
@@ -68,15 +84,7 @@ def tally(session_ref: str) -> None:
         for row in in_round:
             click.echo(f"{row['票序']:<6} {row['赞成']:>6} {row['反对']:>6} {row['弃权']:>6} "
                        f"{row['排名']!s:>6}  {row['本轮结果']:<10} {row['项目名称']}")
-    for outcome in found.rounds:
-        if outcome.awaiting_opening and paper_count.awaiting_paper(session, outcome.round):
-            click.echo(f"\n第 {outcome.round.number} 轮已结束，等待纸质选票录入 / round "
-                       f"{outcome.round.number} closed, paper ballots not yet entered: ballot "
-                       f"paper-status {session.slug} --round {outcome.round.number}")
-        elif outcome.awaiting_opening:
-            click.echo(f"\n第 {outcome.round.number} 轮已结束，等待监票人开箱 / round "
-                       f"{outcome.round.number} closed, box not yet opened: ballot open-box "
-                       f"{session.slug} --as SCRUTINEER")
+    _say_waiting(session, found)
     if found.final is not None and not result_rows.is_rating(session):
         final = found.final
         click.echo(f"\n最终入选 {len(final.chosen)} 个：{'、'.join(final.chosen) or '无'}"

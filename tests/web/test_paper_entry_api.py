@@ -97,6 +97,9 @@ def test_cli_passes_status_resolve_and_finish(app, db, tmp_path):
     ok = runner.invoke(args=["paper-pass", ref, "--round", "1", "--pass", "2", "--as", "jp2"],
                        input="FFFFFFFFFFAA\nFFFFFFFFFFF-\nA - - - - - - - - - - -\n")
     assert ok.exit_code == 0, ok.output
+    waiting = runner.invoke(args=["tally", ref])  # round 1 closed, its paper not yet entered
+    assert waiting.exit_code == 1 and "等待纸质选票录入" in waiting.output
+    assert f"ballot paper-status {ref} --round 1" in waiting.output
     shown = runner.invoke(args=["paper-status", ref, "--round", "1"])
     assert shown.exit_code == 0 and "第 3 张: X | A-----------" in shown.output
     bad = runner.invoke(args=["paper-pass", ref, "--round", "1", "--pass", "2", "--as", "jp2",
