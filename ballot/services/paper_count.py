@@ -132,6 +132,21 @@ def _seal(session: VoteSession, round_: Round, pass_no: int, sheet_no: int,
     return base64.b64encode(nonce + sealed).decode("ascii")
 
 
+def _store(session: VoteSession, round_: Round, pass_no: int, sheet_no: int, reading: Reading,
+           account: str) -> PaperSheet | None:
+    """Seal ``reading`` into its place (pass, sheet), entered by ``account``; returns the row it
+    replaced (a correction), None for a new sheet."""
+    existing = db.session.get(PaperSheet, (session.id, round_.number, pass_no, sheet_no))
+    sealed = _seal(session, round_, pass_no, sheet_no, reading)
+    if existing is None:
+        db.session.add(PaperSheet(session_id=session.id, round_number=round_.number,
+                                  pass_no=pass_no, sheet_no=sheet_no, account=account,
+                                  sealed=sealed))
+    else:
+        existing.account, existing.sealed = account, sealed
+    return existing
+
+
 def _open(session: VoteSession, row: PaperSheet) -> Reading:
     raw = base64.b64decode(row.sealed)
     try:
@@ -256,13 +271,8 @@ def record_sheet(session: VoteSession, number: int, pass_no: int, sheet_no: int,
     if sheet_no > count + 1:
         raise InvalidInput(N_("请按顺序录入：本遍已录入 %(count)s 张，下一张是第 %(next)s 张，不是第 %(sheet)s 张。"),
                            count=count, next=count + 1, sheet=sheet_no)
-    existing = db.session.get(PaperSheet, (session.id, number, pass_no, sheet_no))
-    sealed = _seal(session, round_, pass_no, sheet_no, clean)
-    if existing is None:
-        db.session.add(PaperSheet(session_id=session.id, round_number=number, pass_no=pass_no,
-                                  sheet_no=sheet_no, account=user.username, sealed=sealed))
-    else:
-        existing.sealed = sealed
+    existing = _store(session, round_, pass_no, sheet_no, clean, user.username)
+    if existing is not None:
         # A corrected sheet is compared afresh: a scrutineer's earlier checked reading of it
         # no longer stands (if the passes still differ, it is resolved again).
         db.session.execute(delete(PaperSheet).where(
@@ -333,13 +343,7 @@ def resolve(session: VoteSession, number: int, sheet_no: int, reading: Reading,
     clean = clean_reading(round_, reading, sheet_no)
     if sheet_no not in {m.sheet_no for m in status(session, number).mismatches}:
         raise InvalidInput(N_("第 %(sheet)s 张选票两遍录入一致（或尚未录入），无需核定。"), sheet=sheet_no)
-    existing = db.session.get(PaperSheet, (session.id, number, CHECKED, sheet_no))
-    sealed = _seal(session, round_, CHECKED, sheet_no, clean)
-    if existing is None:
-        db.session.add(PaperSheet(session_id=session.id, round_number=number, pass_no=CHECKED,
-                                  sheet_no=sheet_no, account=user.username, sealed=sealed))
-    else:
-        existing.account, existing.sealed = user.username, sealed
+    _store(session, round_, CHECKED, sheet_no, clean, user.username)
     db.session.flush()
     audit.record(user.username, "paper.resolve", session, round=number, sheet=sheet_no)
 

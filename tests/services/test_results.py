@@ -24,7 +24,7 @@ from tests.factories import (
     FORS_12,
     chief,
     codes,
-    confirm_both,
+    published_session,
     ready_session,
     recount_from_board,
     tied_round1,
@@ -194,15 +194,7 @@ def test_only_the_sessions_named_chief_scrutineer_confirms(db):
 
 
 def test_published_counts_equal_an_independent_count_of_the_board(db):
-    session = ready_session()
-    vote(session, tied_round1())
-    rounds.start_tie_break(session, "chair")
-    db.session.commit()
-    vote(session, ballots_with(random.Random(5), ["09", "10", "11"],
-                               {"09": 40, "10": 30, "11": 38}, 56, 2))
-    confirm_both(session)
-    results.publish(session, "chair")
-    db.session.commit()
+    session = published_session(db)  # two rounds: a tie, then its tie-break
     assert session.state == "published"
 
     document = json.loads(session.result_document)
