@@ -64,6 +64,9 @@ DEMO_USERS = [
     # Names only: pages put the role before them ("总监票人：陈立").
     ("chair", "chair", "王建华"),
     ("scrutineer", "scrutineer", "陈立"),  # the demo session's 总监票人: only they may confirm
+    # The session's two 计票人: paper ballots are entered twice, by two accounts (/count/).
+    ("counter1", "counter", "周静"),
+    ("counter2", "counter", "吴磊"),
 ]
 
 

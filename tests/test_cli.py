@@ -41,6 +41,13 @@ def test_demo_is_idempotent_and_prints_working_logins(app, db, client):
     response = client.post("/login", data={"username": "staff", "password": password})
     assert response.status_code == 302
     assert "示范镇第十八届人民代表大会第五次会议" in client.get("/admin/").get_data(as_text=True)
+    # The two counting staff of the demo can log in; a counter lands in the counting room.
+    for username in ("counter1", "counter2"):
+        secret = next(line.split()[1] for line in second.output.splitlines()
+                      if line.strip().startswith(f"{username} "))
+        counter = app.test_client()
+        landed = counter.post("/login", data={"username": username, "password": secret})
+        assert landed.status_code == 302 and landed.headers["Location"].endswith("/count/")
 
 
 def test_demo_seeds_last_years_vote_published_and_tracked(app, db):
