@@ -9,6 +9,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
+from ballot.demo import DEMO_USERS
 from ballot.domain.errors import CardOfOtherSession, NotADrill
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, BallotIssue, BoardEntry, Delegate, Kiosk, Round, VoteSession
@@ -176,5 +177,6 @@ def test_demo_reset_starts_the_demo_afresh(app, db):
     assert fresh.state == "draft"
     assert db.session.execute(select(func.count()).select_from(Kiosk)
                               .where(Kiosk.session_id == fresh.id)).scalar_one() == 0
-    # The logins come last, where the eye lands.
-    assert reset.output.rstrip().splitlines()[-1].strip().startswith("scrutineer")
+    # The logins come last, where the eye lands: every demo account, in order.
+    last = [line.split()[0] for line in reset.output.rstrip().splitlines()[-len(DEMO_USERS):]]
+    assert last == [username for username, _role, _name in DEMO_USERS]
