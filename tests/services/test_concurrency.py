@@ -158,9 +158,8 @@ def test_a_ballot_sealed_before_the_close_is_not_recorded_after_it(app, db):
     assert _counts(db, session) == (1, 0)
 
 
+@pytest.mark.sqlite_only  # SQLite's one write lock; PostgreSQL locks rows
 def test_sealing_a_ballot_holds_no_write_lock(app, db, tmp_path):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
     url, session, kiosk_ids = _setup(app, db)
     kiosk = db.session.get(Kiosk, kiosk_ids[0])
     token, _ = issue(session, kiosk, session_delegates(session)[0])
