@@ -8,7 +8,7 @@ import io
 
 from ballot.domain.errors import N_, InvalidInput
 from ballot.models import VoteSession
-from ballot.services import desk, spreadsheets
+from ballot.services import desk, pdf, spreadsheets
 
 KINDS = {"signin": "签到表", "absent": "未到名单"}
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -64,9 +64,8 @@ def _pdf(session: VoteSession, lines: list[str], headers, data: list[dict]) -> b
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from ballot.services.records import _escape, _numbered_canvas
-    from ballot.services.result_rows import font as pdf_font
 
-    font = pdf_font()
+    font = pdf.font()
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=22, alignment=1)
     cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=11)

@@ -15,8 +15,8 @@ import io
 
 from ballot.domain.errors import N_, InvalidInput
 from ballot.models import Round, VoteSession
-from ballot.services import rounds, voting
-from ballot.services.cards import _fit, _register_font, _wrap
+from ballot.services import pdf, rounds, voting
+from ballot.services.pdf import fit, wrap
 
 CHOICE_LABELS = ("赞成", "反对", "弃权")
 
@@ -43,15 +43,13 @@ def render_pdf(session: VoteSession, round_: Round) -> bytes:
         raise InvalidInput(N_("找不到这一轮投票。"))
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdf_canvas
 
     view = voting.ballot_view(session, round_)
-    font = _register_font()
+    font = pdf.font()
     page_w, page_h = A4
     buffer = io.BytesIO()
-    # invariant=1: no creation time or random id in the file, so every print is identical.
-    c = pdf_canvas.Canvas(buffer, pagesize=A4, pageCompression=1, invariant=1)
-    c.setTitle("纸质选票")
+    # Invariant: every print of a round's paper is the same document, byte for byte.
+    c = pdf.canvas(buffer, "纸质选票", invariant=True)
     left = 18 * mm
     width = page_w - 2 * left
     box_w = 18 * mm
@@ -60,21 +58,12 @@ def render_pdf(session: VoteSession, round_: Round) -> bytes:
     candidates = view["candidates"]
     quota = view["quota"]
 
-    def drill_mark() -> None:
-        if session.is_drill:
-            c.saveState()
-            c.setFillColorRGB(0.85, 0.2, 0.2, alpha=0.15)
-            c.setFont(font, 120)
-            c.translate(page_w / 2, page_h / 2)
-            c.rotate(35)
-            c.drawCentredString(0, 0, "演练")
-            c.restoreState()
-
     def header() -> float:
-        drill_mark()
+        if session.is_drill:
+            pdf.drill_mark(c, A4, alpha=0.15)
         y = page_h - 20 * mm
         c.setFillGray(0)
-        for line in _wrap(c, session.display_title, font, 13, width, 2):
+        for line in wrap(c, session.display_title, font, 13, width, 2):
             c.setFont(font, 13)
             c.drawCentredString(page_w / 2, y, line)
             y -= 6 * mm
@@ -110,7 +99,7 @@ def render_pdf(session: VoteSession, round_: Round) -> bytes:
         ]
         y = 52 * mm
         for note in notes:
-            for line in _wrap(c, note, font, 10, width, 2):
+            for line in wrap(c, note, font, 10, width, 2):
                 c.drawString(left, y, line)
                 y -= 5.5 * mm
         if pages > 1:
@@ -128,8 +117,8 @@ def render_pdf(session: VoteSession, round_: Round) -> bytes:
             c.setFont(font, 11)
             c.drawCentredString(left + 6 * mm, y - row_h / 2 - 1.5 * mm, str(n))
             title = f"{cand['code']}  {cand['title']}"
-            lines = _wrap(c, title, font, 11, name_w - 3 * mm, 2)
-            size = 11 if len(lines) == 1 else _fit(c, lines[0], font, 10, name_w - 3 * mm)
+            lines = wrap(c, title, font, 11, name_w - 3 * mm, 2)
+            size = 11 if len(lines) == 1 else fit(c, lines[0], font, 10, name_w - 3 * mm)
             c.setFont(font, size)
             top = y - row_h / 2 + (2.5 * mm if len(lines) > 1 else -1.5 * mm)
             for k, line in enumerate(lines):

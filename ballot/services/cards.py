@@ -12,20 +12,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
-from qrcode.constants import ERROR_CORRECT_M
 
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput, ReprintAllClosed
 from ballot.models import Delegate, VoteSession
-from ballot.services import credentials, localtime, roster
+from ballot.services import credentials, localtime, pdf, roster
+from ballot.services.pdf import fit, qr_image, wrap
 
-FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttc"
-FONT_NAME = "WQYMicroHei"
 COLUMNS, ROWS = 2, 4
 CARDS_PER_PAGE = COLUMNS * ROWS
 LAYOUTS = ("a4", "badge")
@@ -91,60 +86,19 @@ def reissue_one(session: VoteSession, delegate: Delegate, actor: str, reason: st
     return _card(session, delegate, credentials.issue_card(delegate, actor, reason))
 
 
-def _qr_image(text: str) -> Image.Image:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, box_size=10)
-    qr.add_data(text)
-    qr.make(fit=True)
-    return qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-
-
-@lru_cache(maxsize=1)
-def _register_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH), subfontIndex=0))
-    return FONT_NAME
-
-
-def _fit(canvas, text: str, font: str, size: float, width: float, min_size: float = 6) -> float:
-    """The largest font size <= ``size`` at which ``text`` fits in ``width``."""
-    while size > min_size and canvas.stringWidth(text, font, size) > width:
-        size -= 0.5
-    return size
-
-
-def _wrap(canvas, text: str, font: str, size: float, width: float, lines: int) -> list[str]:
-    """Break ``text`` (Chinese has no spaces) into at most ``lines`` lines of ``width``."""
-    out, current = [], ""
-    for ch in text:
-        if canvas.stringWidth(current + ch, font, size) > width:
-            out.append(current)
-            current = ch
-        else:
-            current += ch
-    out.append(current)
-    if len(out) > lines:
-        out = out[:lines]
-        out[-1] = out[-1][:-1] + "…"
-    return out
-
-
 def render_pdf(cards: list[Card], layout: str = "a4") -> bytes:
     """A PDF of ``cards``: "a4" puts 8 a page (2 × 4, 105 × 74 mm) with dashed cut lines;
     "badge" one a page at 85.6 × 54 mm for card and badge printers."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdf_canvas
 
     if layout not in LAYOUTS:
         raise InvalidInput(N_("代表证版式只能是 A4（每页 8 张）或胸卡（85 × 54 毫米）。"))
-    font = _register_font()
+    font = pdf.font()
     buffer = io.BytesIO()
     if layout == "badge":
         size = (BADGE_MM[0] * mm, BADGE_MM[1] * mm)
-        c = pdf_canvas.Canvas(buffer, pagesize=size, pageCompression=1)
-        c.setTitle("代表证（胸卡）")
+        c = pdf.canvas(buffer, "代表证（胸卡）", size)
         for card in cards:
             _draw_card(c, card, 0, 0, size[0], size[1], font)
             c.showPage()
@@ -152,8 +106,7 @@ def render_pdf(cards: list[Card], layout: str = "a4") -> bytes:
         return buffer.getvalue()
     page_w, page_h = A4
     card_w, card_h = page_w / COLUMNS, page_h / ROWS
-    c = pdf_canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    c.setTitle("代表证")
+    c = pdf.canvas(buffer, "代表证")
     for start in range(0, len(cards), CARDS_PER_PAGE):
         c.setDash(3, 3)
         c.setStrokeGray(0.6)
@@ -186,30 +139,30 @@ def _draw_card(c, card: Card, x0: float, y0: float, card_w: float, card_h: float
            stroke=0, fill=1)
     c.setFillGray(0)
     title_y = y0 + card_h - pad - 6 * mm * k
-    for line in _wrap(c, card.title, font, 8.5 * k, card_w - 2 * pad, 2):
+    for line in wrap(c, card.title, font, 8.5 * k, card_w - 2 * pad, 2):
         c.setFont(font, 8.5 * k)
         c.drawString(x0 + pad, title_y, line)
         title_y -= 4 * mm * k
     c.setFont(font, 9 * k)
     c.drawString(x0 + pad, title_y - 1 * mm * k, "代表证")
-    c.setFont(font, _fit(c, card.name, font, 22 * k, text_w))
+    c.setFont(font, fit(c, card.name, font, 22 * k, text_w))
     c.drawString(x0 + pad, y0 + pad + 0.375 * card_h, card.name)
-    c.setFont(font, _fit(c, card.delegation, font, 10 * k, text_w))
+    c.setFont(font, fit(c, card.delegation, font, 10 * k, text_w))
     c.drawString(x0 + pad, y0 + pad + 0.27 * card_h, card.delegation)
     seat = f"座位号 {card.seat}"
-    c.setFont(font, _fit(c, seat, font, 13 * k, text_w))
+    c.setFont(font, fit(c, seat, font, 13 * k, text_w))
     c.drawString(x0 + pad, y0 + pad + 0.175 * card_h, seat)
     # Number and version on one line, the issue date below: the desk compares them with the
     # delegate's current card on the check-in page.
     c.setFillGray(0.25)
     first = f"证号 {card.number}　第 {card.version} 版"
-    c.setFont(font, _fit(c, first, font, 7.5 * k, text_w, 4.5))
+    c.setFont(font, fit(c, first, font, 7.5 * k, text_w, 4.5))
     c.drawString(x0 + pad, y0 + pad + 0.085 * card_h, first)
     second = f"{card.issued} 发证"
-    c.setFont(font, _fit(c, second, font, 7.5 * k, text_w, 4.5))
+    c.setFont(font, fit(c, second, font, 7.5 * k, text_w, 4.5))
     c.drawString(x0 + pad, y0 + pad, second)
     c.setFillGray(0)
-    c.drawImage(ImageReader(_qr_image(card.qr_text)), x0 + card_w - pad - qr_size, y0 + pad,
+    c.drawImage(ImageReader(qr_image(card.qr_text)), x0 + card_w - pad - qr_size, y0 + pad,
                 qr_size, qr_size)
 
 
@@ -221,7 +174,7 @@ def render_png(card: Card, dpi: int = 300) -> bytes:
     draw = ImageDraw.Draw(image)
 
     def font(size_mm: float) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(str(FONT_PATH), int(size_mm * scale), index=0)
+        return ImageFont.truetype(str(pdf.FONT_PATH), int(size_mm * scale), index=0)
 
     pad = int(6 * scale)
     qr_px = int(44 * scale)
@@ -238,7 +191,7 @@ def render_png(card: Card, dpi: int = 300) -> bytes:
     draw.text((pad, height - int(9.5 * scale)),
               f"证号 {card.number}　第 {card.version} 版　{card.issued} 发证", font=font(2.6),
               fill=(64, 64, 64))
-    qr = _qr_image(card.qr_text).resize((qr_px, qr_px), Image.NEAREST)
+    qr = qr_image(card.qr_text).resize((qr_px, qr_px), Image.NEAREST)
     image.paste(qr, (width - pad - qr_px, height - pad - qr_px))
     out = io.BytesIO()
     image.save(out, format="PNG", dpi=(dpi, dpi))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from ballot.services.cards import _fit, _qr_image, _register_font, _wrap
+from ballot.services import pdf
+from ballot.services.pdf import fit, qr_image, wrap
 
 
 @dataclass(frozen=True)
@@ -47,29 +48,21 @@ def render_pdf(cards: list[KeyCard]) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen import canvas as pdf_canvas
 
-    font = _register_font()
+    font = pdf.font()
     page_w, page_h = A4
     buffer = io.BytesIO()
-    c = pdf_canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    c.setTitle("投票箱密钥卡")
+    c = pdf.canvas(buffer, "投票箱密钥卡")
     left = 20 * mm
     width = page_w - 2 * left
     for card in cards:
         if card.drill:
-            c.saveState()
-            c.setFillColorRGB(0.85, 0.2, 0.2, alpha=0.18)
-            c.setFont(font, 120)
-            c.translate(page_w / 2, page_h / 2)
-            c.rotate(35)
-            c.drawCentredString(0, 0, "演练")
-            c.restoreState()
+            pdf.drill_mark(c, A4, alpha=0.18)
         c.setFillColorRGB(0.62, 0.11, 0.11)
         c.rect(left, page_h - 22 * mm, width, 2 * mm, stroke=0, fill=1)
         c.setFillGray(0)
         y = page_h - 32 * mm
-        for line in _wrap(c, card.session_title, font, 13, width, 2):
+        for line in wrap(c, card.session_title, font, 13, width, 2):
             c.setFont(font, 13)
             c.drawString(left, y, line)
             y -= 6 * mm
@@ -78,7 +71,7 @@ def render_pdf(cards: list[KeyCard]) -> bytes:
         c.drawString(left, y - 6 * mm, heading)
         y -= 22 * mm
         name = f"{card.role}  {card.holder}"
-        c.setFont(font, _fit(c, name, font, 20, width))
+        c.setFont(font, fit(c, name, font, 20, width))
         c.drawString(left, y, name)
         y -= 10 * mm
         c.setFont(font, 13)
@@ -89,7 +82,7 @@ def render_pdf(cards: list[KeyCard]) -> bytes:
         c.drawString(left, y, f"投票箱指纹 {card.box_fingerprint}")
         qr_size = 80 * mm
         y -= qr_size + 6 * mm
-        c.drawImage(ImageReader(_qr_image(card.share_text)), left, y, qr_size, qr_size)
+        c.drawImage(ImageReader(qr_image(card.share_text)), left, y, qr_size, qr_size)
         y -= 8 * mm
         c.setFont(font, 10)
         c.drawString(left, y, "扫码失败时可手工输入（含校验位，大小写不限）：")
@@ -105,7 +98,7 @@ def render_pdf(cards: list[KeyCard]) -> bytes:
             "遗失或损坏请立即告知大会秘书处：投票开始前可重新封箱，旧卡全部作废。",
         ]
         for note in notes:
-            for line in _wrap(c, note, font, 10, width, 2):
+            for line in wrap(c, note, font, 10, width, 2):
                 c.setFont(font, 10)
                 c.drawString(left, y, line)
                 y -= 5 * mm

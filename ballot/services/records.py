@@ -16,7 +16,7 @@ from ballot.domain import rating
 from ballot.domain.rules import STATE_LABELS
 from ballot.extensions import db
 from ballot.models import AuditEntry, VoteSession
-from ballot.services import keys, localtime, results, sessions
+from ballot.services import keys, localtime, pdf, results, sessions
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,10 @@ def to_pdf(session: VoteSession) -> bytes:
 
     from ballot.services.result_rows import ballots_text, is_rating, project_rows, round_rows
     from ballot.services.result_rows import counted as _counted
-    from ballot.services.result_rows import font as _font
 
     found = _counted(session)
     rated = is_rating(session)
-    font = _font()
+    font = pdf.font()
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, wordWrap="CJK")
     title = ParagraphStyle("title", parent=body, fontSize=17, leading=24, alignment=1,
                            spaceAfter=4)

@@ -1,13 +1,12 @@
 """The rows every result document is made of (CSV, XLSX, the PDF record, the Word
-announcement, ``ballot tally``): one per project per counted round, one per round; and the
-font the printed documents use. Shared by services.export and the documents it dispatches to
-(services.records, services.announcement_docx), which therefore need not import export back.
+announcement, ``ballot tally``): one per project per counted round, one per round. Shared by
+services.export and the documents it dispatches to (services.records,
+services.announcement_docx), which therefore need not import export back.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from ballot.domain import rating
 from ballot.domain.errors import ResultNotCounted
@@ -27,9 +26,6 @@ from ballot.services.figures import (
 from ballot.services.rating_sessions import is_rating
 
 __all__ = ["BallotFigures", "ballot_figures", "ballots_text", "is_rating", "void_text"]
-
-FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "wqy-microhei.ttc"
-FONT_NAME = "WenQuanYiMicroHei"
 
 
 def round_ratings(session: VoteSession, outcome: rounds.RoundOutcome) -> dict[str, dict]:
@@ -165,14 +161,3 @@ def round_rows(session: VoteSession, found: rounds.SessionResults) -> list[dict]
                            else figures.returned)
         rows.append(row)
     return rows
-
-
-def font() -> str:
-    """The CJK font registered with reportlab (once), by name."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        # A TrueType collection: subfont 0 is Micro Hei; reportlab embeds the used glyphs.
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH), subfontIndex=0))
-    return FONT_NAME
