@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import secrets
 import zipfile
 from xml.sax.saxutils import escape
@@ -103,6 +104,26 @@ def cast(session, kiosk, token, choices):
 def ten_for(codes=None) -> dict[str, str]:
     codes = codes or [f"{i:02d}" for i in range(1, 13)]
     return {code: ("for" if i < 10 else "against") for i, code in enumerate(codes)}
+
+
+# --- the check-in desk's page (/admin/sessions/<slug>/checkin) during voting ----------------
+
+
+def desk_row(page: str, delegate_id: int) -> str:
+    """A delegate's row of the desk page, its tag included (data-ballot; data-issued="1" marks
+    a ballot the panel may release)."""
+    found = re.search(rf'(<tr id="d{delegate_id}"[^>]*>.*?</tr>)', page, re.S)
+    assert found, delegate_id
+    return found.group(1)
+
+
+def desk_offers(client, session, delegate, action: str) -> bool:
+    """The desk's action panel, with ``delegate`` picked, shows the button of ``action``
+    (release, paper …)."""
+    page = client.get(f"/admin/sessions/{session.slug}/checkin",
+                      query_string={"selected": delegate.id}).get_data(as_text=True)
+    button = re.search(rf'<button[^>]*data-action="{action}"[^>]*>', page)
+    return button is not None and " hidden" not in button.group(0)
 
 
 # --- counted sessions: ballots put on the board directly, the box opened --------------------

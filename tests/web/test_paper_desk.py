@@ -4,26 +4,19 @@ everywhere; the round's ballot paper as a download."""
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
 from ballot.models import AuditEntry
 from ballot.services import rounds
-from tests.factories import cast, issue, session_delegates, ten_for, voting_session
-
-
-def _row(page: str, delegate_id: int) -> str:
-    found = re.search(rf'(<tr id="d{delegate_id}"[^>]*>.*?</tr>)', page, re.S)
-    assert found, delegate_id
-    return found.group(1)
-
-
-def _paper_offered(client, session, delegate) -> bool:
-    page = client.get(f"/admin/sessions/{session.slug}/checkin",
-                      query_string={"selected": delegate.id}).get_data(as_text=True)
-    button = re.search(r'<button[^>]*data-action="paper"[^>]*>', page)
-    return button is not None and " hidden" not in button.group(0)
+from tests.factories import (
+    cast,
+    desk_offers,
+    desk_row,
+    issue,
+    session_delegates,
+    ten_for,
+    voting_session,
+)
 
 
 def test_desk_issues_paper_after_asking_and_then_offers_no_second_ballot(db, client, login):
@@ -31,8 +24,8 @@ def test_desk_issues_paper_after_asking_and_then_offers_no_second_ballot(db, cli
     voter, paper = session_delegates(session)[:2]
     cast(session, kiosk, issue(session, kiosk, voter)[0], ten_for())
     login("staff")
-    assert _paper_offered(client, session, paper)
-    assert not _paper_offered(client, session, voter)
+    assert desk_offers(client, session, paper, "paper")
+    assert not desk_offers(client, session, voter, "paper")
     url = f"/admin/sessions/{session.slug}/delegates/{paper.id}/paper"
     asked = client.post(url, data={"reason": "代表要求"})
     assert asked.status_code == 200 and "确认发放纸质选票" in asked.get_data(as_text=True)
@@ -41,9 +34,9 @@ def test_desk_issues_paper_after_asking_and_then_offers_no_second_ballot(db, cli
     assert done.status_code == 302
     assert rounds.issued_by_kind(session, 1) == {"kiosk": 1, "paper": 1}
     page = client.get(f"/admin/sessions/{session.slug}/checkin").get_data(as_text=True)
-    assert 'data-ballot="paper"' in _row(page, paper.id) and "已领取纸质选票" in page
+    assert 'data-ballot="paper"' in desk_row(page, paper.id) and "已领取纸质选票" in page
     assert "已发出纸质选票 1 张" in page
-    assert not _paper_offered(client, session, paper)
+    assert not desk_offers(client, session, paper, "paper")
     again = client.post(url, data={"reason": "代表要求", "confirmed": "1"},
                         follow_redirects=True)
     assert "已领取纸质选票，不能再领取选票" in again.get_data(as_text=True)

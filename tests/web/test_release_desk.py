@@ -4,26 +4,19 @@ recovers a lost token by a rescan, over HTTP."""
 
 from __future__ import annotations
 
-import re
-
 from ballot.services import kiosks, rounds, voting
 from ballot.web.kiosk_auth import KIOSK_COOKIE
-from tests.factories import add_kiosk, card, cast, issue, session_delegates, ten_for, voting_session
-
-
-def _row(page: str, delegate_id: int) -> str:
-    # The whole row, its tag included: data-issued="1" marks a ballot the panel may release.
-    found = re.search(rf'(<tr id="d{delegate_id}"[^>]*>.*?</tr>)', page, re.S)
-    assert found, delegate_id
-    return found.group(1)
-
-
-def _release_offered(client, session, delegate) -> bool:
-    """The desk's action panel, with ``delegate`` picked, shows the release button."""
-    page = client.get(f"/admin/sessions/{session.slug}/checkin",
-                      query_string={"selected": delegate.id}).get_data(as_text=True)
-    button = re.search(r'<button[^>]*data-action="release"[^>]*>', page)
-    return button is not None and " hidden" not in button.group(0)
+from tests.factories import (
+    add_kiosk,
+    card,
+    cast,
+    desk_offers,
+    desk_row,
+    issue,
+    session_delegates,
+    ten_for,
+    voting_session,
+)
 
 
 def test_desk_shows_each_ballot_and_offers_release_only_for_an_unused_one(db, client, login):
@@ -41,16 +34,16 @@ def test_desk_shows_each_ballot_and_offers_release_only_for_an_unused_one(db, cl
     login("staff")
 
     page = client.get(f"/admin/sessions/{session.slug}/checkin").get_data(as_text=True)
-    assert 'data-ballot="cast"' in _row(page, voter.id) and "已投票" in _row(page, voter.id)
-    assert 'data-issued="1"' not in _row(page, voter.id)
-    assert not _release_offered(client, session, voter)
-    assert 'data-ballot="open"' in _row(page, holder.id)
-    assert "投票机B" in _row(page, holder.id) and 'data-issued="1"' in _row(page, holder.id)
-    assert _release_offered(client, session, holder)
-    assert 'data-ballot="returned"' in _row(page, walker.id)
-    assert 'data-issued="1"' not in _row(page, walker.id)
-    assert not _release_offered(client, session, walker)
-    assert 'data-ballot="none"' in _row(page, idle.id)
+    assert 'data-ballot="cast"' in desk_row(page, voter.id) and "已投票" in desk_row(page, voter.id)
+    assert 'data-issued="1"' not in desk_row(page, voter.id)
+    assert not desk_offers(client, session, voter, "release")
+    assert 'data-ballot="open"' in desk_row(page, holder.id)
+    assert "投票机B" in desk_row(page, holder.id) and 'data-issued="1"' in desk_row(page, holder.id)
+    assert desk_offers(client, session, holder, "release")
+    assert 'data-ballot="returned"' in desk_row(page, walker.id)
+    assert 'data-issued="1"' not in desk_row(page, walker.id)
+    assert not desk_offers(client, session, walker, "release")
+    assert 'data-ballot="none"' in desk_row(page, idle.id)
 
 
 def test_release_of_a_voter_is_refused_with_a_plain_message(db, client, login):
