@@ -26,6 +26,17 @@ from ballot.domain.tally import KIND_PAPER as PAPER
 
 KIND_LABELS = {KIOSK: N_("投票机"), PAPER: N_("纸质")}
 REASON_LABELS = {OVER_QUOTA: N_("超过应选数"), UNREADABLE: N_("无法辨认")}
+# The words of a round while it is open (the chair's console, the projection): a 测评's
+# ballots are 测评票, as ballots_text calls them once counted. The paper note's two halves
+# surround its number; the chair's question before closing takes the round's (n).
+LIVE_LABELS = {
+    False: {"issued": N_("发出选票"), "returned": N_("收回选票"), "paper": N_("其中纸质选票"),
+            "paper_after": N_("张：投票结束后由计票人录入，录入后计入收回选票。"),
+            "close": N_("结束后未投出的选票作废，不能再投票。确认结束第 %(n)s 轮投票并计票？")},
+    True: {"issued": N_("发出测评票"), "returned": N_("收回测评票"), "paper": N_("其中纸质测评票"),
+           "paper_after": N_("张：投票结束后由计票人录入，录入后计入收回测评票。"),
+           "close": N_("结束后未投出的测评票作废，不能再投票。确认结束第 %(n)s 轮投票并计票？")},
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,12 @@ def ballot_figures(round_result: Mapping | RoundResult) -> BallotFigures:
 
 def _split(figures: dict[str, int], translate) -> str:
     return render_message(N_("（投票机%(kiosk)s张，纸质%(paper)s张）"), figures, translate)
+
+
+def live_labels(rating_ballot: bool = False) -> dict[str, str]:
+    """The words of an open round's ballots (issued, returned, the paper note's halves, the
+    chair's question before closing), as messages to translate: 选票, or 测评票 for a 测评."""
+    return LIVE_LABELS[rating_ballot]
 
 
 def ballots_text(figures: BallotFigures, translate=None, *, rating_ballot: bool = False) -> str:

@@ -163,3 +163,26 @@ def test_paper_ballots_issued_during_voting_are_named_live(client, db, login):
     for path in ("", "/projection"):
         text = _text(client.get(f"/chair/{session.slug}{path}").text)
         assert "其中纸质选票 3 张：投票结束后由计票人录入，录入后计入收回选票。" in text, path
+
+
+def test_a_rating_in_voting_counts_rating_ballots_on_the_console_and_projection(client, db,
+                                                                                 login):
+    from ballot.services import rounds, voting
+    from tests.factories import session_delegates
+
+    session = rating_session(published(), codes="1,2,3")
+    rounds.open_voting(session, "chair")
+    _db.session.commit()
+    voting.issue_paper(session, session_delegates(session)[0], "staff", "代表要求")
+    _db.session.commit()
+    login("chair")
+    for path in ("", "/projection"):
+        page = client.get(f"/chair/{session.slug}{path}").text
+        text = _text(page)
+        assert re.search(r"<dt>发出测评票</dt><dd data-live=\"issued\">1</dd>", page), path
+        assert re.search(r"<dt>收回测评票</dt><dd data-live=\"returned\">0</dd>", page), path
+        assert "其中纸质测评票 1 张：投票结束后由计票人录入，录入后计入收回测评票。" in text, path
+        assert "选票" not in text, path
+    client.get("/lang/en")
+    text = _text(client.get(f"/chair/{session.slug}").text)
+    assert "选票" not in text and "测评票" not in text
