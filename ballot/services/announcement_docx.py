@@ -122,7 +122,8 @@ def to_docx(session: VoteSession) -> bytes:
         _paragraph(document, f"{session.title}于{when}以无记名投票方式对{len(by_code)}个"
                    f"{session.year}年度民生实事候选项目进行了票决。现将票决结果公告如下：",
                    indent=True)
-    _paragraph(document, results.announcement(session, result), indent=True)
+    for line in results.announcement(session, result).split("\n"):  # a 测评's comes in lines
+        _paragraph(document, line, indent=True)
 
     if rated:
         rows = project_rows(session, found)

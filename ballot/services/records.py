@@ -127,8 +127,10 @@ def to_pdf(session: VoteSession) -> bytes:
     if found.ready:
         document = (results.published_document(session) if published
                     else results.result_document(session, found))
+        # A 测评's announcement comes in lines (by grade, then the counts): a paragraph each.
         story += [Paragraph("结果公告", heading),
-                  Paragraph(_escape(results.announcement(session, document)), body)]
+                  *(Paragraph(_escape(line), body)
+                    for line in results.announcement(session, document).split("\n"))]
     rows = project_rows(session, found)
     for rnd in round_rows(session, found):
         story.append(Paragraph("测评计票" if rated else f"第 {rnd['轮次']} 轮计票", heading))

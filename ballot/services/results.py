@@ -257,23 +257,28 @@ def _ballots(round_dict: dict, translate, *, rating_ballot: bool = False) -> str
 
 
 def _rating_announcement(session: VoteSession, document: dict, titles: dict, translate) -> str:
-    """The 测评 announcement: turnout, then each project's counts, 满意率 and grade."""
+    """The 测评 announcement in lines a chair reads out to the hall: the turnout and the rule;
+    the projects by grade (满意, 基本满意, 不满意; a grade no project got is not named); then
+    each project's counts and 满意率 on a line of its own, so no figure is lost."""
     first = document["rounds"][0]
     basis = document.get("rating_basis", rating.BASIS_CAST)
-    parts = [render_message(N_(
+    lines = [render_message(N_(
         "本次满意度测评应到代表%(roster)s名，实到%(present)s名，%(ballots)s。"
         "测评以%(basis)s为基数：满意票超过半数的为满意，满意与基本满意票合计超过半数的为基本满意，"
         "其余为不满意。"),
         {"roster": document["roster_size"], "present": first["present"],
          "ballots": _ballots(first, translate, rating_ballot=True),
          "basis": rating.BASIS_LABELS[basis]}, translate)]
-    for code, values in document["ratings"].items():
-        parts.append(render_message(N_(
-            "%(title)s：满意%(satisfied)s票，基本满意%(basically)s票，不满意%(dissatisfied)s票，"
-            "满意率%(rate)s%%，测评结果为%(grade)s。"),
-            dict(values, title=titles.get(code, code), grade=rating.GRADE_LABELS[values["grade"]]),
-            translate))
-    text = parts[0]
-    for part in parts[1:]:
-        text += (" " if text.endswith((".", "!", "?")) else "") + part
-    return text
+    ratings = document["ratings"]
+    for grade in rating.GRADES:
+        codes = [code for code, values in ratings.items() if values["grade"] == grade]
+        if codes:
+            lines.append(render_message(N_("测评结果为%(grade)s的项目%(count)s个：%(projects)s。"), {
+                "grade": rating.GRADE_LABELS[grade], "count": len(codes),
+                "projects": Listing(titles.get(code, code) for code in codes)}, translate))
+    lines.append(render_message(N_("各项目得票情况："), None, translate))
+    lines += [render_message(N_("%(title)s：满意%(satisfied)s票，基本满意%(basically)s票，"
+                                "不满意%(dissatisfied)s票，满意率%(rate)s%%。"),
+                             dict(values, title=titles.get(code, code)), translate)
+              for code, values in ratings.items()]
+    return "\n".join(lines)

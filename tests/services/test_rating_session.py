@@ -50,9 +50,15 @@ def test_a_rating_session_grades_each_project_and_its_result_rates_the_tracking_
                                          "rate": "90.0"}
     assert document["ratings"]["02"]["grade"] == "basically_satisfied"
     assert document["ratings"]["03"]["grade"] == "dissatisfied"
-    text = results.announcement(session, document)
-    assert "民生项目1：满意30票，基本满意6票，不满意4票，满意率90.0%，测评结果为满意。" in text
-    assert "测评结果为不满意" in text
+    # Read out by grade, then every project's figures (no longer one sentence a project).
+    assert results.announcement(session, document).split("\n")[1:] == [
+        "测评结果为满意的项目1个：民生项目1。",
+        "测评结果为基本满意的项目1个：民生项目2。",
+        "测评结果为不满意的项目1个：民生项目3。",
+        "各项目得票情况：",
+        "民生项目1：满意30票，基本满意6票，不满意4票，满意率90.0%。",
+        "民生项目2：满意15票，基本满意10票，不满意15票，满意率62.5%。",
+        "民生项目3：满意5票，基本满意10票，不满意25票，满意率37.5%。"]
     projects = {p.candidate.code: p for p in tracking.projects(source)}
     assert [r.grade for r in projects["01"].ratings] == ["satisfied"]
     assert projects["03"].rectification and not projects["02"].rectification

@@ -171,6 +171,32 @@ def test_a_rating_pdf_docx_and_tally_say_the_grades(app, rated):
     assert "最终入选" not in output and "赞成" not in output
 
 
+def test_a_rating_announcement_reads_by_grade_and_keeps_every_figure(app, db):
+    session = rating_session(published(), codes="1,2,3,4")
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (25, 10, 5), "03": (5, 10, 25),
+                                  "04": (36, 2, 2)}, 40))
+    document = results.result_document(session, rounds.session_results(session))
+    lines = results.announcement(session, document).split("\n")
+    assert lines[0].startswith("本次满意度测评应到代表50名，实到40名，发出测评票40张")
+    # No project was graded 基本满意: that grade is not named.
+    assert lines[1:3] == ["测评结果为满意的项目3个：民生项目1、民生项目2、民生项目4。",
+                          "测评结果为不满意的项目1个：民生项目3。"]
+    assert lines[3:] == ["各项目得票情况：",
+                         "民生项目1：满意30票，基本满意6票，不满意4票，满意率90.0%。",
+                         "民生项目2：满意25票，基本满意10票，不满意5票，满意率87.5%。",
+                         "民生项目3：满意5票，基本满意10票，不满意25票，满意率37.5%。",
+                         "民生项目4：满意36票，基本满意2票，不满意2票，满意率95.0%。"]
+    record = pdf_text(export.to_pdf(session))
+    assert "测评结果为不满意的项目1个：民生项目3。" in record
+    with app.test_request_context():
+        from flask import session as cookie
+
+        cookie["lang"] = "en"
+        english = results.announcement(session, document, gettext).split("\n")
+    assert english[2] == "Projects rated “Dissatisfied” (1): 民生项目3."
+    assert not any("测评" in line or "满意" in line for line in english)
+
+
 def test_the_rating_rate_is_a_decimal_of_the_basis(rated):
     from ballot.services.result_rows import project_rows
 
