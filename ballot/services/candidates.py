@@ -72,9 +72,19 @@ def _require_draft(session: VoteSession) -> None:
     sessions.require_state(session, "draft")
 
 
+def _refuse_untracked(session: VoteSession) -> None:
+    # A 测评 rates projects its 票决 chose, through their tracking records (publishing it records
+    # each grade there): a project typed in or imported has none, so its grade would go nowhere.
+    if session.kind == rating.KIND_RATING:
+        raise InvalidInput(N_("满意度测评只能测评票决选出、正在跟踪的项目，不能手工添加或导入项目。"
+                              "要测评其他项目，请在原票决会议的“项目实施跟踪”页勾选项目，"
+                              "重新创建满意度测评。"))
+
+
 def add_candidate(session: VoteSession, values: dict, actor: str) -> Candidate:
-    """Add a candidate at the end of the ballot order."""
+    """Add a candidate at the end of the ballot order (not to a 测评: _refuse_untracked)."""
     _require_draft(session)
+    _refuse_untracked(session)
     clean, problems = _validate(values)
     if problems:
         raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
@@ -134,8 +144,10 @@ def import_candidates(
     session: VoteSession, data: bytes, filename: str, actor: str, *, replace: bool = False,
     max_rows: int = 5000,
 ) -> int:
-    """Import candidates from CSV/XLSX, all or nothing; ImportRejected lists every bad row."""
+    """Import candidates from CSV/XLSX, all or nothing; ImportRejected lists every bad row.
+    Not into a 测评 (_refuse_untracked)."""
     _require_draft(session)
+    _refuse_untracked(session)
     table = tabular.read_table(data, filename, ALIASES, ("title",), max_rows)
     errors: list[tabular.RowError] = []
     parsed: list[tuple[int, dict]] = []
@@ -178,7 +190,7 @@ def lock_list(session: VoteSession, actor: str, key_secret: str) -> None:
     """Lock the candidate list (差额 rule enforced), number the ballot, create the session key.
 
     A 测评 has no quota to choose: its ballot may rate every listed project 满意, so its quota
-    follows the list as locked (projects added or removed while it was a draft)."""
+    follows the list as locked (projects removed while it was a draft)."""
     if session.kind == rating.KIND_RATING and session.candidates:
         session.quota = len(session.candidates)
     sessions.transition(session, "locked", actor)

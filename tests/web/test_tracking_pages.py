@@ -188,3 +188,30 @@ def test_staff_create_a_rating_session_from_the_tracking_page(client, db, login)
     assert rated.title == "2027年度民生实事项目满意度测评"
     page = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "满意度测评：每个项目评为满意、基本满意或不满意" in page and "票决方式" not in page
+
+
+def test_a_rating_draft_takes_no_project_typed_in_or_imported(client, db, login):
+    # Publishing a 测评 records each grade on the project's tracking record: a project added by
+    # hand has none, so the draft refuses it and says where 测评 projects come from.
+    session = published()
+    login("staff")
+    client.post(f"/admin/sessions/{session.slug}/tracking/rating-session",
+                data={"date": "2027-12-20", "codes": ["02", "05"], "basis": "cast"})
+    rated = _db.session.execute(select(VoteSession).where(VoteSession.kind == "rating")
+                                ).scalar_one()
+    page = client.get(f"/admin/sessions/{rated.slug}").get_data(as_text=True)
+    assert "不能手工添加或导入" in page
+    assert f'action="/admin/sessions/{rated.slug}/candidates"' not in page
+    assert f'action="/admin/sessions/{rated.slug}/candidates/import"' not in page
+    added = client.post(f"/admin/sessions/{rated.slug}/candidates", data={"title": "新建公园"})
+    refusal = "满意度测评只能测评票决选出、正在跟踪的项目，不能手工添加或导入项目。"
+    assert added.status_code == 400 and refusal in added.get_data(as_text=True)
+    api = client.post(f"/api/v1/sessions/{rated.slug}/candidates", json={"title": "新建公园"})
+    assert api.status_code == 400 and "项目实施跟踪" in api.get_json()["message"]
+    upload = client.post(f"/api/v1/sessions/{rated.slug}/candidates/import",
+                         data={"file": (io.BytesIO("项目名称\n新建公园\n".encode()), "p.csv")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 400 and refusal in upload.get_json()["message"]
+    _db.session.expire_all()
+    assert [(c.title, c.tracked_project_id is not None) for c in rated.candidates] == [
+        ("民生项目2", True), ("民生项目5", True)]
