@@ -70,7 +70,7 @@ def tally(session_ref: str) -> None:
                        f"实到 {rnd['实到']}  {_ballots(figures)}  "
                        f"过半数 {rnd['通过所需赞成票']} 票")
         if not figures.within_issued:
-            click.echo(result_rows.void_text(figures))
+            click.echo(result_rows.void_text(figures, rating_ballot=rated))
         in_round = [r for r in rows if r["轮次"] == rnd["轮次"]]
         if rated:
             click.echo(f"{'票序':<4} {'满意':>4} {'基本满意':>4} {'不满意':>4} {'满意率':>4}  "

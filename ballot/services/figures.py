@@ -26,16 +26,25 @@ from ballot.domain.tally import KIND_PAPER as PAPER
 
 KIND_LABELS = {KIOSK: N_("投票机"), PAPER: N_("纸质")}
 REASON_LABELS = {OVER_QUOTA: N_("超过应选数"), UNREADABLE: N_("无法辨认")}
-# The words of a round while it is open (the chair's console, the projection): a 测评's
-# ballots are 测评票, as ballots_text calls them once counted. The paper note's two halves
-# surround its number; the chair's question before closing takes the round's (n).
-LIVE_LABELS = {
+# The words of a round's ballots on every surface that names them (the chair's console, the
+# projection, the results page, the board, the exports): a 测评's ballots are 测评票, as
+# ballots_text says. The paper note's two halves surround its number; the chair's question
+# before closing takes the round's (n); the board's link and names list take a count (n).
+BALLOT_LABELS = {
     False: {"issued": N_("发出选票"), "returned": N_("收回选票"), "paper": N_("其中纸质选票"),
             "paper_after": N_("张：投票结束后由计票人录入，录入后计入收回选票。"),
-            "close": N_("结束后未投出的选票作废，不能再投票。确认结束第 %(n)s 轮投票并计票？")},
+            "close": N_("结束后未投出的选票作废，不能再投票。确认结束第 %(n)s 轮投票并计票？"),
+            "entries": N_("查看本轮全部 %(n)s 张选票"),
+            "names": N_("领取选票的代表名单（%(n)s 人，按名册顺序）"),
+            "void": N_("收回选票多于发出选票，本轮投票无效，须重新投票。"),
+            "void_kinds": N_("%(kinds)s收回选票多于发出选票，本轮投票无效，须重新投票。")},
     True: {"issued": N_("发出测评票"), "returned": N_("收回测评票"), "paper": N_("其中纸质测评票"),
            "paper_after": N_("张：投票结束后由计票人录入，录入后计入收回测评票。"),
-           "close": N_("结束后未投出的测评票作废，不能再投票。确认结束第 %(n)s 轮投票并计票？")},
+           "close": N_("结束后未投出的测评票作废，不能再投票。确认结束第 %(n)s 轮投票并计票？"),
+           "entries": N_("查看本轮全部 %(n)s 张测评票"),
+           "names": N_("领取测评票的代表名单（%(n)s 人，按名册顺序）"),
+           "void": N_("收回测评票多于发出测评票，本轮投票无效，须重新投票。"),
+           "void_kinds": N_("%(kinds)s收回测评票多于发出测评票，本轮投票无效，须重新投票。")},
 }
 
 
@@ -88,10 +97,11 @@ def _split(figures: dict[str, int], translate) -> str:
     return render_message(N_("（投票机%(kiosk)s张，纸质%(paper)s张）"), figures, translate)
 
 
-def live_labels(rating_ballot: bool = False) -> dict[str, str]:
-    """The words of an open round's ballots (issued, returned, the paper note's halves, the
-    chair's question before closing), as messages to translate: 选票, or 测评票 for a 测评."""
-    return LIVE_LABELS[rating_ballot]
+def ballot_labels(rating_ballot: bool = False) -> dict[str, str]:
+    """The words of a round's ballots (issued, returned, the paper note's halves, the chair's
+    question before closing, the board's link and names, why a round is void), as messages to
+    translate: 选票, or 测评票 for a 测评."""
+    return BALLOT_LABELS[rating_ballot]
 
 
 def ballots_text(figures: BallotFigures, translate=None, *, rating_ballot: bool = False) -> str:
@@ -112,11 +122,11 @@ def ballots_text(figures: BallotFigures, translate=None, *, rating_ballot: bool 
     return render_message(Listing([issued, returned, valid], N_("，")), None, translate)
 
 
-def void_text(figures: BallotFigures, translate=None) -> str:
+def void_text(figures: BallotFigures, translate=None, *, rating_ballot: bool = False) -> str:
     """Why a round is void, naming the kind whose returned ballots exceed those issued."""
+    labels = BALLOT_LABELS[rating_ballot]
     kinds = figures.void_kinds
     if not kinds or not figures.has_paper:
-        return render_message(N_("收回选票多于发出选票，本轮投票无效，须重新投票。"), None, translate)
-    return render_message(
-        N_("%(kinds)s收回选票多于发出选票，本轮投票无效，须重新投票。"),
-        {"kinds": Listing(KIND_LABELS[k] for k in kinds)}, translate)
+        return render_message(labels["void"], None, translate)
+    return render_message(labels["void_kinds"],
+                          {"kinds": Listing(KIND_LABELS[k] for k in kinds)}, translate)

@@ -20,6 +20,7 @@ from ballot.services.figures import (
     UNREADABLE,
     BallotFigures,
     ballot_figures,
+    ballot_labels,
     ballots_text,
     void_text,
 )
@@ -74,10 +75,12 @@ def round_headers(session: VoteSession, found: rounds.SessionResults) -> tuple[s
     """The rounds table's columns; the per-kind and per-reason ones only when paper was used."""
     paper = PAPER_HEADERS if any_paper(found) else ()
     reasons = REASON_HEADERS if any_paper(found) else ()
+    words = ballot_labels(is_rating(session))  # 发出选票, or 发出测评票 for a 测评
+    issued, returned = str(words["issued"]), str(words["returned"])
     if is_rating(session):
-        return ("轮次", "应到", "实到", "发出选票", *paper[:2], "收回选票", *paper[2:], "有效票",
+        return ("轮次", "应到", "实到", issued, *paper[:2], returned, *paper[2:], "有效票",
                 "无效票", *reasons, "过半数的基数", "基数人数", "收回不超过发出", "Merkle 根")
-    return ("轮次", "应选名额", "应到", "实到", "发出选票", *paper[:2], "收回选票", *paper[2:],
+    return ("轮次", "应选名额", "应到", "实到", issued, *paper[:2], returned, *paper[2:],
             "有效票", "无效票", *reasons, "通过所需赞成票", "收回不超过发出", "Merkle 根")
 
 
@@ -140,11 +143,12 @@ def round_rows(session: VoteSession, found: rounds.SessionResults) -> list[dict]
     valid/invalid (with the reasons), the pass threshold or the 测评's basis (keys:
     ``round_headers``)."""
     rows = []
+    words = ballot_labels(is_rating(session))
     for o in found.counted:
         r = o.result
         figures = ballot_figures(o.result)
         row = {"轮次": r.number, "应选名额": r.quota, "应到": r.roster_size, "实到": r.present,
-               "发出选票": figures.issued, "收回选票": figures.returned,
+               words["issued"]: figures.issued, words["returned"]: figures.returned,
                "发出（投票机）": figures.issued_by_kind[KIOSK],
                "发出（纸质）": figures.issued_by_kind[PAPER],
                "收回（投票机）": figures.returned_by_kind[KIOSK],

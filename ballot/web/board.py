@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, render_template, request
 from ballot.domain.errors import N_, InvalidInput
 from ballot.extensions import csrf
 from ballot.i18n import gettext
-from ballot.services import board, keys
+from ballot.services import board, figures, keys, rating_sessions
 from ballot.web.public import public_session
 
 bp = Blueprint("board", __name__, url_prefix="/s/<ref>")
@@ -33,6 +33,7 @@ def overview(ref: str):
     session = public_session(ref)
     return render_template("board/overview.html", session=session,
                            fingerprint=keys.spoken_fingerprint(session),
+                           ballot_labels=figures.ballot_labels(rating_sessions.is_rating(session)),
                            rounds=board.public_rounds(session),
                            published=board.board_is_public(session))
 

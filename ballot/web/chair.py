@@ -49,14 +49,15 @@ def _bars(session, found: rounds.SessionResults) -> list[dict]:
     rank order with the pass line, a 测评's in ballot order with its grades and the half line.
     Each chart carries the round's ballots (per kind and reason) as the console says them."""
     charts = []
+    rated = result_rows.is_rating(session)
     for outcome in found.counted:
         result = outcome.result
         figures = result_rows.ballot_figures(outcome.result)
         common = {"outcome": outcome, "result": result, "figures": figures,
-                  "ballots": result_rows.ballots_text(figures, gettext,
-                                                      rating_ballot=result_rows.is_rating(session)),
-                  "void": None if figures.within_issued else result_rows.void_text(figures, gettext)}
-        if result_rows.is_rating(session):
+                  "ballots": result_rows.ballots_text(figures, gettext, rating_ballot=rated),
+                  "void": None if figures.within_issued
+                  else result_rows.void_text(figures, gettext, rating_ballot=rated)}
+        if rated:
             charts.append({**common, **_rating_bars(session, outcome)})
             continue
         scale = max(result.roster_size, result.valid, 1)
@@ -121,7 +122,7 @@ def _context(session) -> dict:
         "issued": rounds.issued_count(session, current.number) if current else 0,
         "issued_paper": rounds.issued_by_kind(session, current.number)["paper"] if current else 0,
         "returned": rounds.returned_count(session, current.number) if current else 0,
-        "live_labels": figures.live_labels(result_rows.is_rating(session)),
+        "ballot_labels": figures.ballot_labels(result_rows.is_rating(session)),
         "open_problems": problems, "found": found, "charts": _bars(session, found),
         "grade_labels": rating.GRADE_LABELS, "basis_labels": rating.BASIS_LABELS,
         "tie": tie if undecided else None,

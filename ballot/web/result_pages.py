@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template
 
 from ballot.domain import rating, rules
 from ballot.i18n import gettext
-from ballot.services import export, figures, keys, results
+from ballot.services import export, figures, keys, rating_sessions, results
 from ballot.web.downloads import attachment
 from ballot.web.guards import load_session, role_required
 from ballot.web.public import public_session
@@ -30,6 +30,7 @@ def page(ref: str):
         fingerprint=keys.spoken_fingerprint(session), labels=rules.STATE_LABELS,
         grade_labels=rating.GRADE_LABELS, basis_labels=rating.BASIS_LABELS,
         reason_labels=figures.REASON_LABELS,
+        ballot_labels=figures.ballot_labels(rating_sessions.is_rating(session)),
         figures={r["number"]: figures.ballot_figures(r) for r in document["rounds"]}
         if document else {},
     )

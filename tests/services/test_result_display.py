@@ -14,6 +14,7 @@ import pytest
 from ballot.domain import tally
 from ballot.extensions import db as _db
 from ballot.i18n import gettext
+from ballot.models import VoteSession
 from ballot.services import export, figures, results, rounds
 from tests.factories import (
     PAPER_ROUND,
@@ -202,3 +203,29 @@ def test_the_rating_rate_is_a_decimal_of_the_basis(rated):
 
     rows = project_rows(rated, rounds.session_results(rated))
     assert [r["满意率（%）"] for r in rows] == [Decimal("90.0"), Decimal("62.5"), Decimal("37.5")]
+
+
+def test_a_rating_export_counts_rating_ballots_and_a_vote_still_ballots(db, rated):
+    from openpyxl import load_workbook
+
+    rows = list(csv.reader(io.StringIO(export.to_csv(rated).decode("utf-8-sig"))))
+    line = dict(zip(rows[6], rows[7], strict=True))
+    assert (line["发出测评票"], line["收回测评票"]) == ("40", "40")
+    assert not any("选票" in cell for cell in rows[6])
+    headers = [c.value for c in load_workbook(io.BytesIO(export.to_xlsx(rated)))["轮次统计"][4]]
+    assert "发出测评票" in headers and "收回测评票" in headers and "发出选票" not in headers
+    source = db.session.execute(  # the 票决 whose projects ``rated`` rates
+        db.select(VoteSession).where(VoteSession.kind == "vote")).scalar_one()
+    vote_rows = list(csv.reader(io.StringIO(export.to_csv(source).decode("utf-8-sig"))))
+    header = next(r for r in vote_rows if r and r[0] == "轮次" and "应选名额" in r)
+    assert "发出选票" in header and "收回选票" in header
+    assert not any("测评票" in cell for row in vote_rows for cell in row)
+
+
+def test_a_void_rating_round_says_rating_ballots(app):
+    counted = tally.tally_totals(SPEC, {"01": (40, 10), "02": (20, 30)}, 58, 0,
+                                 returned_by_kind={"kiosk": 50, "paper": 8})
+    void = figures.ballot_figures(counted)
+    assert (figures.void_text(void, rating_ballot=True)
+            == "纸质收回测评票多于发出测评票，本轮投票无效，须重新投票。")
+    assert figures.void_text(void) == "纸质收回选票多于发出选票，本轮投票无效，须重新投票。"

@@ -10,7 +10,18 @@ import re
 from ballot import merkle
 from ballot.services import results, rounds
 from tests.conftest import close_and_open, make_session, make_user
-from tests.factories import cast, issue, session_delegates, ten_for, voting_session
+from tests.factories import (
+    cast,
+    confirm_again,
+    issue,
+    published,
+    rating_ballots,
+    rating_session,
+    session_delegates,
+    ten_for,
+    vote,
+    voting_session,
+)
 
 CHIEF = "陈立"
 
@@ -131,3 +142,19 @@ def test_drafts_are_not_public(db, client, login):
     login("staff")  # the draft's own congress
     assert client.get("/s/draft-one/").status_code == 200
     assert "草稿会议甲" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_published_rating_board_counts_rating_ballots(db, client):
+    source = published()
+    session = rating_session(source, codes="1,2,3")
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    confirm_again(session)
+    results.publish(session, "chairman")
+    db.session.commit()
+    text = re.sub(r"\s+", " ", client.get(f"/s/{session.slug}/board/").text)
+    assert "<dt>发出测评票</dt><dd>40</dd>" in text and "<dt>收回测评票</dt><dd>40</dd>" in text
+    assert "查看本轮全部 40 张测评票" in text and "领取测评票的代表名单（40 人" in text
+    assert "发出选票" not in text and "收回选票" not in text
+    text = re.sub(r"\s+", " ", client.get(f"/s/{source.slug}/board/").text)  # the 票决 it rates
+    assert "<dt>发出选票</dt>" in text and "<dt>收回选票</dt>" in text
+    assert "张选票" in text and "领取选票的代表名单" in text and "测评票" not in text

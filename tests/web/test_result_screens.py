@@ -186,3 +186,21 @@ def test_a_rating_in_voting_counts_rating_ballots_on_the_console_and_projection(
     client.get("/lang/en")
     text = _text(client.get(f"/chair/{session.slug}").text)
     assert "选票" not in text and "测评票" not in text
+
+
+def test_a_published_rating_result_page_counts_rating_ballots(client, db):
+    source = published()
+    session = rating_session(source, codes="1,2,3")
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    confirm_again(session)
+    results.publish(session, "chairman")
+    _db.session.commit()
+    page = client.get(f"/s/{session.slug}/results").text
+    assert '<th class="num">发出测评票</th><th class="num">收回测评票</th>' in page
+    assert "发出选票" not in page and ">收回选票<" not in page
+    page = client.get(f"/s/{source.slug}/results").text  # the 票决 it rates
+    assert '<th class="num">发出选票</th><th class="num">收回选票</th>' in page
+    assert "测评票" not in page
+    client.get("/lang/en")
+    page = client.get(f"/s/{session.slug}/results").text
+    assert "Rating ballots issued" in page and "Rating ballots returned" in page
