@@ -25,7 +25,7 @@ GRADE_LABELS = {SATISFIED: N_("满意"), BASICALLY_SATISFIED: N_("基本满意")
 BASIS_CAST = "cast"
 BASIS_ROSTER = "roster"
 BASES = (BASIS_CAST, BASIS_ROSTER)
-BASIS_LABELS = {BASIS_CAST: N_("收回选票数"), BASIS_ROSTER: N_("全体代表数")}
+BASIS_LABELS = {BASIS_CAST: N_("收回测评票数"), BASIS_ROSTER: N_("全体代表数")}
 
 
 def _check_count(name: str, value: int) -> None:

@@ -51,7 +51,7 @@ def create_from(source: VoteSession, values: dict, actor: str) -> VoteSession:
         raise InvalidInput(N_("该次票决没有可测评的入选项目。"))
     basis = str(values.get("basis") or rating.BASIS_CAST)
     if basis not in rating.BASES:
-        raise InvalidInput(N_("测评的过半数基数只能是收回选票数（cast）或全体代表数（roster）。"))
+        raise InvalidInput(N_("测评的过半数基数只能是收回测评票数（cast）或全体代表数（roster）。"))
     form = {
         "title": values.get("title") or f"{source.year}年度民生实事项目满意度测评",
         "congress": source.congress, "level": source.level,
@@ -80,13 +80,13 @@ def create_from(source: VoteSession, values: dict, actor: str) -> VoteSession:
 
 def parse_settings(session: VoteSession, form: dict) -> dict:
     """A 测评 session's settings from its form: the session's own fields and the basis of the
-    majority (收回选票数 / 全体代表数); a 测评 has no quota, 差额 or pass rule to set (its ballot
+    majority (收回测评票数 / 全体代表数); a 测评 has no quota, 差额 or pass rule to set (its ballot
     may rate every project 满意), so those stay as created."""
     fixed = {"quota": session.quota, "mode": "uncontested", "pass_basis": "roster"}
     values = sessions.parse_settings({**{k: form.get(k) for k in form}, **fixed})
     basis = str(form.get("rating_basis") or rating.BASIS_CAST)
     if basis not in rating.BASES:
-        raise InvalidInput(N_("会议设置有误：测评的过半数基数只能是收回选票数或全体代表数。"))
+        raise InvalidInput(N_("会议设置有误：测评的过半数基数只能是收回测评票数或全体代表数。"))
     return {**values, "rating_basis": basis}
 
 

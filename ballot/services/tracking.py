@@ -212,8 +212,8 @@ def record_rating(session: VoteSession, project: TrackedProject, values: dict, a
         outcome = rating.rate(counts["satisfied"], counts["basically"], counts["dissatisfied"],
                               counts["cast"], basis=basis, roster=roster_size)
     except ValueError:
-        raise InvalidInput(N_("测评票数不成立：满意、基本满意、不满意之和不能超过收回的选票数，"
-                              "收回选票数须大于 0。")) from None
+        raise InvalidInput(N_("测评票数不成立：满意、基本满意、不满意之和不能超过收回的测评票数，"
+                              "收回测评票数须大于 0。")) from None
     record = ProjectRating(session_id=session.id, project_id=project.id, basis=basis,
                            basis_size=outcome.basis_size, grade=outcome.grade, source=source,
                            author=actor, **counts)

@@ -125,7 +125,7 @@ def test_a_rating_session_from_the_kiosk_to_the_tracking_page(live_server, new_p
     expect(bars).to_have_count(len(titles))
     expect(chair.locator(".ch-bar.grade-dissatisfied")).to_contain_text("残疾人康复服务")
     expect(chair.locator(".ch-chart-head")).to_contain_text("发出测评票40张，收回40张")
-    expect(chair.locator(".ch-legend")).to_contain_text("半数线：收回选票数 40 的一半")
+    expect(chair.locator(".ch-legend")).to_contain_text("半数线：收回测评票数 40 的一半")
     expect(chair.locator(".ch-announce")).to_contain_text("测评结果为不满意")
     expect(chair.locator(".ch-main")).not_to_contain_text("赞成")
     screenshot(chair, "rating-chair-console")

@@ -130,7 +130,7 @@ def test_a_rating_csv_has_grades_not_votes(rated):
     assert rows[3][-1] == "基本满意" and rows[4][-1] == "不满意"
     rounds_header = rows[6]
     assert "应选名额" not in rounds_header and "通过所需赞成票" not in rounds_header
-    assert dict(zip(rounds_header, rows[7], strict=True))["过半数的基数"] == "收回选票数"
+    assert dict(zip(rounds_header, rows[7], strict=True))["过半数的基数"] == "收回测评票数"
     assert not any("赞成" in cell for row in rows for cell in row)
 
 
@@ -154,20 +154,20 @@ def test_a_rating_pdf_docx_and_tally_say_the_grades(app, rated):
     from docx import Document
 
     text = pdf_text(export.to_pdf(rated))
-    for expected in ("民生实事项目满意度测评结果记录", "以收回选票数为过半数的基数", "测评计票",
+    for expected in ("民生实事项目满意度测评结果记录", "以收回测评票数为过半数的基数", "测评计票",
                      "满意率（%）", "90.0", "不满意"):
         assert expected in text, expected
     assert "通过须获赞成票" not in text and "赞成" not in text
     document = Document(io.BytesIO(export.to_docx(rated)))
     paragraphs = [p.text for p in document.paragraphs]
     assert "2027年度民生实事项目满意度测评结果公告" in paragraphs
-    assert any("测评以收回选票数为基数" in p for p in paragraphs)
+    assert any("测评以收回测评票数为基数" in p for p in paragraphs)
     assert any(p.startswith("测评结果为不满意的项目（民生项目3）") for p in paragraphs)
     (table,) = document.tables
     assert [c.text for c in table.rows[0].cells][-2:] == ["满意率（%）", "测评结果"]
     assert [c.text for c in table.rows[3].cells][3:] == ["5", "10", "25", "37.5", "不满意"]
     output = app.test_cli_runner().invoke(args=["tally", rated.slug]).output
-    assert "第 1 轮（满意度测评）" in output and "基数 收回选票数 40" in output
+    assert "第 1 轮（满意度测评）" in output and "基数 收回测评票数 40" in output
     assert "01         30        6      4  90.0%  满意" in output
     assert "最终入选" not in output and "赞成" not in output
 
@@ -211,7 +211,7 @@ def test_a_rating_export_counts_rating_ballots_and_a_vote_still_ballots(db, rate
     rows = list(csv.reader(io.StringIO(export.to_csv(rated).decode("utf-8-sig"))))
     line = dict(zip(rows[6], rows[7], strict=True))
     assert (line["发出测评票"], line["收回测评票"]) == ("40", "40")
-    assert not any("选票" in cell for cell in rows[6])
+    assert not any("选票" in cell for row in rows for cell in row)  # 收回测评票数, the basis
     headers = [c.value for c in load_workbook(io.BytesIO(export.to_xlsx(rated)))["轮次统计"][4]]
     assert "发出测评票" in headers and "收回测评票" in headers and "发出选票" not in headers
     source = db.session.execute(  # the 票决 whose projects ``rated`` rates

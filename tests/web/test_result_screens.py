@@ -42,14 +42,14 @@ def test_a_rating_on_the_console_and_projection_shows_grades_not_votes(client, d
     text = _text(console)
     assert "测评结果" in text and "90.0%" in text and "37.5%" in text
     assert "发出测评票40张，收回40张，有效票40张，无效票0张" in text
-    assert "半数线：收回选票数 40 的一半" in text
+    assert "半数线：收回测评票数 40 的一半" in text
     assert 'class="ch-bar grade-dissatisfied' in console and "✔ 满意" in text
     assert "赞成" not in text and "入选线" not in text and "应选" not in text
     projection = client.get(f"/chair/{session.slug}/projection").text
     text = _text(projection)
     assert 'class="pj-left pj-results pj-rating"' in projection
     assert "90.0%" in text and "基本满意" in text and "不满意" in text
-    assert "测评以收回选票数（40）为基数" in text
+    assert "测评以收回测评票数（40）为基数" in text
     assert "赞成" not in text and "过半数: " not in text
     scrutiny = _text(client.get(f"/chair/{session.slug}/scrutiny").text)
     assert "62.5%" in scrutiny and "赞成" not in scrutiny
@@ -62,9 +62,9 @@ def test_a_published_rating_result_page_says_its_basis_and_drops_the_quota(clien
     _db.session.commit()
     page = client.get(f"/s/{session.slug}/results").text
     text = _text(page)
-    assert "过半数的基数：收回选票数（40）" in text
+    assert "过半数的基数：收回测评票数（40）" in text
     assert "应选" not in text and "通过所需赞成票" not in text
-    assert "测评以收回选票数为基数" in text  # the announcement
+    assert "测评以收回测评票数为基数" in text  # the announcement
 
 
 def test_paper_figures_on_the_console_projection_and_scrutiny_page(client, db, login):
@@ -127,7 +127,7 @@ def test_a_rating_settings_form_has_the_basis_not_the_quota(client, db, login):
     assert (saved.quota, saved.contested, saved.kind) == (10, False, "rating")
     answer = client.post(f"/admin/sessions/{session.slug}/settings",
                          data={**values, "rating_basis": "present"}, follow_redirects=True)
-    assert "测评的过半数基数只能是收回选票数或全体代表数" in answer.text
+    assert "测评的过半数基数只能是收回测评票数或全体代表数" in answer.text
     _db.session.refresh(saved)
     assert saved.rating_basis == "roster"
 
@@ -197,7 +197,7 @@ def test_a_published_rating_result_page_counts_rating_ballots(client, db):
     _db.session.commit()
     page = client.get(f"/s/{session.slug}/results").text
     assert '<th class="num">发出测评票</th><th class="num">收回测评票</th>' in page
-    assert "发出选票" not in page and ">收回选票<" not in page
+    assert "发出选票" not in page and "收回选票" not in page  # nor 收回选票数, the basis
     page = client.get(f"/s/{source.slug}/results").text  # the 票决 it rates
     assert '<th class="num">发出选票</th><th class="num">收回选票</th>' in page
     assert "测评票" not in page

@@ -29,6 +29,7 @@ def test_staff_post_a_report_with_photos_and_the_public_sees_it(client, db, logi
     assert "项目实施跟踪" in client.get(f"/admin/sessions/{session.slug}").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     assert "发布进展" in page and "录入满意度测评结果" in page
+    assert "满意票超过收回测评票半数为满意" in page and "收回选票" not in page  # a 测评's form
     answer = client.post(url + "/reports", data={
         "text": "教学楼主体结构封顶。", "percent_done": "60", "budget_spent": "920",
         "photos": [(io.BytesIO(image_bytes()), "现场.jpg")]}, content_type="multipart/form-data")
