@@ -155,6 +155,7 @@ def test_a_published_rating_board_counts_rating_ballots(db, client):
     assert "<dt>发出测评票</dt><dd>40</dd>" in text and "<dt>收回测评票</dt><dd>40</dd>" in text
     assert "查看本轮全部 40 张测评票" in text and "领取测评票的代表名单（40 人" in text
     assert "发出选票" not in text and "收回选票" not in text
+    assert "应选" not in text  # a 测评 has no quota
     text = re.sub(r"\s+", " ", client.get(f"/s/{source.slug}/board/").text)  # the 票决 it rates
-    assert "<dt>发出选票</dt>" in text and "<dt>收回选票</dt>" in text
+    assert "<dt>发出选票</dt>" in text and "<dt>收回选票</dt>" in text and "<dt>应选</dt>" in text
     assert "张选票" in text and "领取选票的代表名单" in text and "测评票" not in text
