@@ -7,7 +7,8 @@ import os
 import re
 import sys
 
-from flask import Flask, g, request, session
+from flask import Flask, g, request
+from flask import session as cookie  # the signed cookie; "session" is a 会议 here
 from markupsafe import Markup
 
 from config.settings import (
@@ -142,7 +143,7 @@ def _fresh_locale() -> None:
 def _select_locale() -> str:
     # Chinese unless this browser (or a kiosk, via g.locale) chose English: the browser's own
     # Accept-Language is ignored, since a hall's machines often ship with English systems.
-    chosen = getattr(g, "locale", None) or request.args.get("lang") or session.get("lang")
+    chosen = getattr(g, "locale", None) or request.args.get("lang") or cookie.get("lang")
     return chosen if chosen in ("zh", "en") else "zh"
 
 

@@ -15,6 +15,14 @@ from flask import current_app
 
 from ballot.domain import tally
 from ballot.domain.errors import NotFound
+from ballot.domain.fields import (
+    RatingCounts,
+    RatingPlan,
+    ReportFields,
+    SessionSettings,
+    TrackingPlan,
+)
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, Kiosk, User, utcnow
 from ballot.services import (
@@ -102,13 +110,11 @@ def seed(actor: str = "demo") -> tuple[bool, dict[str, str]]:
     except NotFound:
         created = True
         session = sessions.create_session(
-            {
-                "title": TITLE, "congress": CONGRESS, "level": "乡镇",
-                "date": dt.date(2027, 1, 15), "year": 2027, "quota": 10, "contested": True,
-                "min_excess_ratio": Decimal("0.20"), "pass_basis": "roster",
-                "chief_scrutineer": "陈立", "scrutineers": "赵敏、孙伟", "counters": "周静、吴磊",
-                "is_drill": True,
-            },
+            SessionSettings(
+                title=TITLE, congress=CONGRESS, level="乡镇", date=dt.date(2027, 1, 15),
+                year=2027, quota=10, contested=True, min_excess_ratio=Decimal("0.20"),
+                pass_basis="roster", chief_scrutineer="陈立", scrutineers="赵敏、孙伟",
+                counters="周静、吴磊", is_drill=True),
             SLUG,
             existing.username,
         )
@@ -138,12 +144,13 @@ def seed_rating(actor: str) -> None:
     in, open voting and rate the projects at a kiosk; publishing it re-rates the projects."""
     session = rating_sessions.create_from(
         sessions.get_session(PAST_SLUG),
-        {"title": RATING_TITLE, "date": "2027-01-15", "slug": RATING_SLUG, "drill": True}, actor)
+        RatingPlan(title=RATING_TITLE, date=dt.date(2027, 1, 15), slug=RATING_SLUG, is_drill=True),
+        actor)
     for order, row in enumerate(delegate_rows(), start=1):
         db.session.add(Delegate(session_id=session.id, roster_order=order, **row))
     db.session.flush()
     candidates.lock_list(session, actor, current_app.config["KEY_ENCRYPTION_SECRET"])
-    sessions.transition(session, "checkin", actor)
+    sessions.transition(session, State.CHECKIN, actor)
     box.seal(session, actor, reprint=False)
 
 
@@ -199,10 +206,11 @@ def seed_past_year(actor: str) -> None:
     """Last year's session, voted at a simulated kiosk, published, and tracked all year."""
     secret = current_app.config["KEY_ENCRYPTION_SECRET"]
     session = sessions.create_session(
-        {"title": PAST_TITLE, "congress": CONGRESS, "level": "乡镇", "date": dt.date(2026, 1, 16),
-         "year": 2026, "quota": 10, "contested": True, "min_excess_ratio": Decimal("0.20"),
-         "pass_basis": "roster", "chief_scrutineer": "陈立", "scrutineers": "赵敏、孙伟",
-         "counters": "周静、吴磊", "is_drill": True},
+        SessionSettings(
+            title=PAST_TITLE, congress=CONGRESS, level="乡镇", date=dt.date(2026, 1, 16),
+            year=2026, quota=10, contested=True, min_excess_ratio=Decimal("0.20"),
+            pass_basis="roster", chief_scrutineer="陈立", scrutineers="赵敏、孙伟",
+            counters="周静、吴磊", is_drill=True),
         PAST_SLUG, actor)
     for position, (title, summary, category, department, budget) in enumerate(PAST_PROJECTS, 1):
         db.session.add(Candidate(session_id=session.id, position=position, title=title,
@@ -213,7 +221,7 @@ def seed_past_year(actor: str) -> None:
     db.session.flush()
     db.session.refresh(session)
     candidates.lock_list(session, actor, secret)
-    sessions.transition(session, "checkin", actor)
+    sessions.transition(session, State.CHECKIN, actor)
     # Sealed in front of the scrutineers on the day; the demo's key cards are not kept.
     box.seal(session, actor, reprint=False)
     present = sorted(session_delegates(session), key=lambda d: d.roster_order)[:PAST_PRESENT]
@@ -246,11 +254,11 @@ def _track_past_year(session, actor: str) -> None:
     """A year of tracking: plans, quarterly reports with a photo, the 测评 and one 整改."""
     names = [row["name"] for row in delegate_rows()]
     for rank, project in enumerate(tracking.projects(session), start=1):
-        tracking.update_plan(session, project, {
-            "responsible_unit": project.responsible_unit, "budget": str(project.budget),
-            "milestones": "2026-03 完成立项和招标\n2026-06 开工建设\n2026-11 完工验收",
-            "supervisors": "、".join(names[(rank * 5 + i) % len(names)] for i in range(3)),
-        }, actor)
+        tracking.update_plan(session, project, TrackingPlan(
+            responsible_unit=project.responsible_unit, budget=project.budget,
+            milestones="2026-03 完成立项和招标\n2026-06 开工建设\n2026-11 完工验收",
+            supervisors="、".join(names[(rank * 5 + i) % len(names)] for i in range(3)),
+        ), actor)
         budget = project.budget or Decimal(0)
         final = PAST_FINAL.get(rank, 100)
         steps = [(25, "已完成立项、设计和招标，施工单位进场。"),
@@ -258,19 +266,19 @@ def _track_past_year(session, actor: str) -> None:
                  (final, "已完工并通过验收，投入使用。" if final == 100
                   else "受征地协调影响进度滞后，监督小组已督促承办单位调整计划。")]
         for number, (percent, text) in enumerate(steps):
-            tracking.post_report(session, project, {
-                "text": text, "percent_done": str(percent),
-                "budget_spent": str((budget * percent / 100).quantize(Decimal("0.01"))),
-            }, [(demo_photo(rank, percent), "现场.jpg")] if number > 0 else [], actor)
+            tracking.post_report(session, project, ReportFields(
+                text=text, percent_done=percent,
+                budget_spent=(budget * percent / 100).quantize(Decimal("0.01")),
+            ), [(demo_photo(rank, percent), "现场.jpg")] if number > 0 else [], actor)
         satisfied, basically, dissatisfied = PAST_RATINGS[rank]
-        tracking.record_rating(session, project, {
-            "satisfied": satisfied, "basically": basically, "dissatisfied": dissatisfied,
-            "cast": PAST_PRESENT, "source": "2026 年 12 月人代会满意度测评（纸质）"}, actor)
+        tracking.record_rating(session, project, RatingCounts(
+            satisfied=satisfied, basically=basically, dissatisfied=dissatisfied,
+            cast=PAST_PRESENT, source="2026 年 12 月人代会满意度测评（纸质）"), actor)
         if project.rectification:
-            tracking.post_report(session, project, {
-                "text": "针对代表提出的开放时间短、活动少的问题，延长开放时间至晚九点，"
-                        "每月组织两场文化活动。", "percent_done": "100",
-                "kind": "rectification"}, [], actor)
+            tracking.post_report(session, project, ReportFields(
+                text="针对代表提出的开放时间短、活动少的问题，延长开放时间至晚九点，"
+                     "每月组织两场文化活动。", percent_done=100,
+                kind="rectification"), [], actor)
 
 
 def demo_photo(rank: int, percent: int) -> bytes:

@@ -19,7 +19,7 @@ from flask import current_app
 from PIL import Image
 from sqlalchemy import select
 
-from ballot import crypto
+from ballot import crypto, inputs
 from ballot.domain import rating, tally
 from ballot.extensions import db as _db
 from ballot.models import BallotIssue, BoardEntry, Candidate, Delegate, Kiosk, VoteSession, utcnow
@@ -348,8 +348,8 @@ SAT, BAS, DIS = (rating.MARK_OF_GRADE[g] for g in
 
 def rating_session(source, present: int = 40, **values):
     """A 测评 session on ``source``'s chosen projects, in check-in with ``present`` delegates."""
-    session = rating_sessions.create_from(source, {"date": "2027-12-20", "slug": "rate-2027",
-                                                   **values}, "staff")
+    plan = inputs.rating_plan({"date": "2027-12-20", "slug": "rate-2027", **values})
+    session = rating_sessions.create_from(source, plan, "staff")
     for order in range(1, 51):
         _db.session.add(Delegate(session_id=session.id, roster_order=order, name=f"代表{order}",
                                  delegation="第一代表组", seat=f"{order:03d}",

@@ -170,7 +170,7 @@ def test_staff_steps_find_delegates_by_seat_or_name(app, db):
     assert done.exit_code == 0 and "代表1 代表已签到" in done.output
     db.session.expire_all()
     counts = sessions.counts(sessions.get_session(session.slug))
-    assert (counts["present"], counts["leave"]) == (1, 1)
+    assert (counts.present, counts.leave) == (1, 1)
 
 
 def test_simulate_runs_a_draft_drill_to_a_counted_round_and_says_so(app, db):

@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from ballot import unit_of_work
 from ballot.commands import fail as _fail
 from ballot.domain.errors import BallotError
+from ballot.domain.states import State
 from ballot.models import User, VoteSession
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import accounts, candidates, checkin, kiosks, results, roster, rounds, sessions
@@ -138,7 +139,7 @@ def open_checkin_command(session_ref: str, as_user: str | None) -> None:
 
     def work() -> None:
         user, session = _as(as_user, STAFF, session_ref)
-        sessions.transition(session, "checkin", _actor(user))
+        sessions.transition(session, State.CHECKIN, _actor(user))
 
     step(work)
     click.echo(f"签到已开始 / check-in open: {session_ref}")

@@ -151,7 +151,7 @@ def list_sessions() -> None:
         counts = sessions.counts(item)
         click.echo(
             f"{item.id:>4}  {item.slug:<20} {STATE_LABELS[item.state]:<8} {item.date}  "
-            f"候选 {counts['candidates']}/应选 {item.quota}  应到 {counts['expected']} 实到 {counts['present']}  "
+            f"候选 {counts.candidates}/应选 {item.quota}  应到 {counts.expected} 实到 {counts.present}  "
             f"{item.display_title}"
         )
 

@@ -15,6 +15,7 @@ from ballot.commands import fail as _fail
 from ballot.domain import tally
 from ballot.domain.errors import BallotError, NotADrillToSimulate, SimulateTooLate, WrongState
 from ballot.domain.rules import STATE_LABELS
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, User, VoteSession, utcnow
 from ballot.services import (
@@ -112,19 +113,19 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user
             click.secho(f"警告：{session.title} 不是演练场次，模拟选票将作为真实选票计入。/ "
                         "WARNING: not a drill; simulated ballots count as real ballots.",
                         fg="red", err=True)
-        if session.state in ("closed", "published"):
+        if session.state in (State.CLOSED, State.PUBLISHED):
             raise SimulateTooLate(state=STATE_LABELS[session.state])
     except BallotError as error:
         _fail(error)
     actor, chair = "simulate", as_user or "simulate"
 
-    if session.state == "draft":
+    if session.state == State.DRAFT:
         step(lambda: candidates.lock_list(sessions.get_session(session_ref), actor, secret))
         click.echo("· 已锁定候选名单，生成会议密钥 / candidate list locked, key made")
-    if sessions.get_session(session_ref).state == "locked":
-        step(lambda: sessions.transition(sessions.get_session(session_ref), "checkin", actor))
+    if sessions.get_session(session_ref).state == State.LOCKED:
+        step(lambda: sessions.transition(sessions.get_session(session_ref), State.CHECKIN, actor))
         click.echo("· 已开始签到 / check-in opened")
-    if sessions.get_session(session_ref).state == "checkin":
+    if sessions.get_session(session_ref).state == State.CHECKIN:
         roster_now = roster.list_delegates(session)
         absent = [d for d in roster_now if d.attendance == "absent"]
         wanted = round(len(roster_now) * turnout) - sum(d.attendance == "present" for d in roster_now)

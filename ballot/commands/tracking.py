@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ballot import inputs
 from ballot.commands.session_day import (
     STAFF,
     _actor,
@@ -23,13 +24,14 @@ from ballot.commands.session_day import (
 )
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
+from ballot.domain.states import State
 from ballot.models import VoteSession
 from ballot.services import rating_sessions, sessions, tracking
 from ballot.services.results import decimal_text
 
 
 def _published(session: VoteSession) -> VoteSession:
-    if session.state != "published":
+    if session.state != State.PUBLISHED:
         raise WrongState(N_("结果公布后才能跟踪入选项目的实施情况。"))
     return session
 
@@ -76,7 +78,7 @@ def plan_command(session_ref: str, code: str, as_user: str | None, **given: str 
                   ("responsible_unit", "milestones", "supervisors")}
         values["budget"] = decimal_text(project.budget)
         values.update({k: v for k, v in given.items() if v is not None})
-        tracking.update_plan(session, project, values, _actor(user))
+        tracking.update_plan(session, project, inputs.tracking_plan(values), _actor(user))
 
     step(work)
     click.echo(f"实施计划已保存 / plan saved: {session_ref} {code}")
@@ -110,7 +112,8 @@ def report_command(session_ref: str, code: str, text: str, percent_done: str,
     def work() -> int:
         user, session = _as(as_user, STAFF, session_ref)
         project = tracking.find_project(_published(session), code)
-        return tracking.post_report(session, project, values, files, _actor(user)).id
+        return tracking.post_report(session, project, inputs.report(values), files,
+                                    _actor(user)).id
 
     report_id = step(work)
     click.echo(f"报告已发布 / report posted: {session_ref} {code} #{report_id} ({len(files)} photo(s))")
@@ -134,8 +137,8 @@ def rate_command(session_ref: str, code: str, as_user: str | None, **values: str
     def work() -> tuple[str, bool]:
         user, session = _as(as_user, STAFF, session_ref)
         project = tracking.find_project(_published(session), code)
-        record = tracking.record_rating(session, project, values, _actor(user),
-                                        sessions.counts(session)["expected"])
+        record = tracking.record_rating(session, project, inputs.rating_counts(values), _actor(user),
+                                        sessions.counts(session).expected)
         return record.grade, project.rectification
 
     grade, rectify = step(work)
@@ -164,7 +167,8 @@ def rating_session_command(session_ref: str, as_user: str | None, drill: bool | 
 
     def work() -> tuple[str, int]:
         user, session = _as(as_user, STAFF, session_ref)
-        created = rating_sessions.create_from(_published(session), values, _actor(user))
+        created = rating_sessions.create_from(_published(session), inputs.rating_plan(values),
+                                              _actor(user))
         return created.slug, len(created.candidates)
 
     slug, count = step(work)

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from ballot.domain.errors import N_, render_message
+from ballot.domain.states import State
 from ballot.domain.tally import (  # noqa: F401  (PASS_BASES, pass_threshold: rules of a session)
     PASS_BASES,
     PASS_BASIS_PRESENT,
@@ -17,24 +18,24 @@ from ballot.domain.tally import (  # noqa: F401  (PASS_BASES, pass_threshold: ru
     pass_threshold,
 )
 
-# Lifecycle, in order. Tie-break rounds go from "closed" back to "voting".
-STATES = ("draft", "locked", "checkin", "voting", "closed", "published")
+# Lifecycle, in order. Tie-break rounds go from CLOSED back to VOTING.
+STATES = tuple(State)
 STATE_LABELS = {
-    "draft": N_("草稿"),
-    "locked": N_("候选名单已锁定"),
-    "checkin": N_("签到中"),
-    "voting": N_("投票中"),
-    "closed": N_("投票结束"),
-    "published": N_("已公布"),
+    State.DRAFT: N_("草稿"),
+    State.LOCKED: N_("候选名单已锁定"),
+    State.CHECKIN: N_("签到中"),
+    State.VOTING: N_("投票中"),
+    State.CLOSED: N_("投票结束"),
+    State.PUBLISHED: N_("已公布"),
 }
 TRANSITIONS = {
-    ("draft", "locked"),
-    ("locked", "draft"),
-    ("locked", "checkin"),
-    ("checkin", "voting"),
-    ("voting", "closed"),
-    ("closed", "voting"),  # a tie-break round (再次投票)
-    ("closed", "published"),
+    (State.DRAFT, State.LOCKED),
+    (State.LOCKED, State.DRAFT),
+    (State.LOCKED, State.CHECKIN),
+    (State.CHECKIN, State.VOTING),
+    (State.VOTING, State.CLOSED),
+    (State.CLOSED, State.VOTING),  # a tie-break round (再次投票)
+    (State.CLOSED, State.PUBLISHED),
 }
 LEVELS = (N_("乡镇"), N_("县"), N_("市"))
 # The bases and the threshold are the count's (tally, which the offline verifier runs too).
@@ -102,7 +103,39 @@ def quorum_met(expected: int, present: int) -> bool:
 def checkin_open(state: str, late_checkin: bool) -> bool:
     """Whether delegates may check in: during 签到中, and while voting is open when the session
     takes late arrivals (they are recorded as late and vote before the close)."""
-    return state == "checkin" or (state == "voting" and late_checkin)
+    return state == State.CHECKIN or (state == State.VOTING and late_checkin)
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    """A session's attendance and list: 实到, 请假, 未到, candidates; 应到 and the quorum
+    follow from them."""
+
+    present: int
+    leave: int
+    absent: int
+    candidates: int
+
+    @property
+    def expected(self) -> int:
+        """应到: everyone on the roster."""
+        return self.present + self.leave + self.absent
+
+    @property
+    def quorum_needed(self) -> int:
+        """How many must be present for a quorum."""
+        return quorum_needed(self.expected)
+
+    @property
+    def quorum_met(self) -> bool:
+        """More than half of 应到 present."""
+        return quorum_met(self.expected, self.present)
+
+    def to_dict(self) -> dict[str, int | bool]:
+        """Every count by name, as the API and the pages show them."""
+        return {"expected": self.expected, "present": self.present, "leave": self.leave,
+                "absent": self.absent, "candidates": self.candidates,
+                "quorum_needed": self.quorum_needed, "quorum_met": self.quorum_met}
 
 
 @dataclass(frozen=True)
@@ -177,9 +210,9 @@ def problems_before(target: str, facts: SessionFacts) -> list[Problem]:
             )
         ]
     problems: list[Problem] = []
-    if target == "locked":
+    if target == State.LOCKED:
         problems += candidate_list_problems(facts)
-    elif target == "checkin":
+    elif target == State.CHECKIN:
         if facts.delegate_count == 0:
             problems.append(
                 Problem("roster_empty", N_("代表名册为空，请先导入或添加代表。"))
@@ -188,8 +221,8 @@ def problems_before(target: str, facts: SessionFacts) -> list[Problem]:
             problems.append(
                 Problem("no_session_key", N_("会议密钥尚未生成，请重新锁定候选名单。"))
             )
-    elif target == "voting":
-        if facts.state == "checkin" and not quorum_met(facts.delegate_count, facts.present_count):
+    elif target == State.VOTING:
+        if facts.state == State.CHECKIN and not quorum_met(facts.delegate_count, facts.present_count):
             problems.append(
                 Problem(
                     "quorum_not_met",
@@ -201,15 +234,15 @@ def problems_before(target: str, facts: SessionFacts) -> list[Problem]:
                     },
                 )
             )
-        if facts.state == "checkin" and not facts.box_sealed:
+        if facts.state == State.CHECKIN and not facts.box_sealed:
             problems.append(
                 Problem("box_not_sealed", N_("投票箱尚未封箱：请在监票人到场后封箱，并将密钥卡交给各监票人。"))
             )
-        if facts.state == "closed" and not facts.pending_tie:
+        if facts.state == State.CLOSED and not facts.pending_tie:
             problems.append(
                 Problem("no_tie", N_("本轮没有跨越入选线的同票项目，无需再次投票。"))
             )
-    elif target == "published":
+    elif target == State.PUBLISHED:
         if facts.pending_tie:
             problems.append(
                 Problem(

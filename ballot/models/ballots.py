@@ -14,9 +14,9 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ballot.models.base import Base
+from ballot.domain.states import RoundState, TokenState
+from ballot.models.base import Base, StateColumn
 
-TOKEN_STATES = ("open", "used", "voided")
 ISSUE_KINDS = ("kiosk", "paper")
 
 
@@ -31,7 +31,7 @@ class Round(Base):
     number: Mapped[int]
     quota: Mapped[int]
     candidates: Mapped[list] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(10), default="open")
+    state: Mapped[RoundState] = mapped_column(StateColumn(RoundState, 10), default=RoundState.OPEN)
     present: Mapped[int] = mapped_column(default=0)
     merkle_root: Mapped[str | None] = mapped_column(String(64))
     decision: Mapped[str | None] = mapped_column(String(20))
@@ -128,7 +128,8 @@ class BallotToken(Base):
     )
     round_number: Mapped[int]
     kiosk_id: Mapped[int] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(10), default="open")
+    state: Mapped[TokenState] = mapped_column(StateColumn(TokenState, 10),
+                                              default=TokenState.OPEN)
 
 
 class BoardEntry(Base):

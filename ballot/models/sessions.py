@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ballot.models.base import Base, UTCDateTime, utcnow
+from ballot.domain.states import State
+from ballot.models.base import Base, StateColumn, UTCDateTime, utcnow
 
 
 class VoteSession(Base):
@@ -34,7 +35,7 @@ class VoteSession(Base):
     pass_basis: Mapped[str] = mapped_column(String(10), default="roster")
     # A delegate who arrives after voting opens may check in (recorded as late) and vote.
     late_checkin: Mapped[bool] = mapped_column(default=True)
-    state: Mapped[str] = mapped_column(String(20), default="draft")
+    state: Mapped[State] = mapped_column(StateColumn(State, 20), default=State.DRAFT)
     # A rehearsal (演练): marked on every page, export, card and the signed result.
     is_drill: Mapped[bool] = mapped_column(default=False)
     chief_scrutineer: Mapped[str] = mapped_column(String(80), default="")

@@ -15,8 +15,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ballot.models.base import Base, UTCDateTime, utcnow
 from ballot.models.sessions import Candidate
 
-REPORT_KINDS = ("progress", "rectification")
-
 
 class TrackedProject(Base):
     """A chosen project being carried out: who does it, with what budget, toward which milestones."""

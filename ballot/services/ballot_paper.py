@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 
 from ballot.domain.errors import N_, InvalidInput
+from ballot.domain.states import State
 from ballot.models import Round, VoteSession
 from ballot.services import pdf, rounds, voting
 from ballot.services.pdf import fit, wrap
@@ -30,7 +31,7 @@ def paper_round(session: VoteSession, number: int) -> Round:
         return round_
     if number != 1:
         return rounds.get_round(session, number)  # NotFound, said plainly
-    if session.state == "draft":
+    if session.state == State.DRAFT:
         raise InvalidInput(N_("候选项目名单尚未锁定，不能印制选票。请先锁定名单。"))
     codes = [c.code for c in sorted(session.candidates, key=lambda c: c.position)]
     return Round(session_id=session.id, number=1, quota=session.quota, candidates=codes)

@@ -14,6 +14,7 @@ import json
 from sqlalchemy import select
 
 from ballot import crypto, merkle
+from ballot.domain.states import RoundState, State
 from ballot.extensions import db
 from ballot.models import BoardEntry, VoteSession
 from ballot.services.rounds import (
@@ -28,7 +29,7 @@ from ballot.services.rounds import (
 
 def board_is_public(session: VoteSession) -> bool:
     """Whether the public may see entries, figures and issued names: once published."""
-    return session.state == "published"
+    return session.state == State.PUBLISHED
 
 
 def round_summary(session: VoteSession, number: int) -> dict:
@@ -73,7 +74,7 @@ def public_entries(session: VoteSession, number: int) -> list[dict]:
 
 def published_entries(session: VoteSession, number: int) -> list[dict]:
     """A closed round's entries sorted by hash ({payload, hash, signature}); [] while open."""
-    if get_round(session, number).state != "closed":
+    if get_round(session, number).state != RoundState.CLOSED:
         return []
     return [
         {"payload": json.loads(row["payload"]), "hash": row["entry_hash"],
@@ -111,7 +112,7 @@ def lookup(session: VoteSession, code_text: str) -> dict | None:
         return None
     round_ = get_round(session, entry.round_number)
     proof = None
-    if round_.state == "closed":
+    if round_.state == RoundState.CLOSED:
         hashes = db.session.execute(
             select(BoardEntry.entry_hash).where(BoardEntry.session_id == session.id,
                                                 BoardEntry.round_number == round_.number)

@@ -20,6 +20,8 @@ from ballot.ballotbox import shares as box_shares
 from ballot.ballotbox.group import Point
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput, NotReady, WrongState
+from ballot.domain.fields import Scrutiny
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Round, VoteSession
 from ballot.services import audit, rounds
@@ -38,17 +40,11 @@ def holder_names(session: VoteSession) -> list[str]:
     return names
 
 
-def parse_box_settings(form) -> tuple[int, int]:
-    """(t, n) from a form: 1 ≤ t ≤ n ≤ 9; InvalidInput says what is wrong."""
-    try:
-        threshold = int(str(form.get("box_threshold") or "2").strip())
-        shares = int(str(form.get("box_shares") or "3").strip())
-    except ValueError:
-        raise InvalidInput(N_("开箱人数和密钥份数须为整数，例如 3 份中 2 份开箱。")) from None
+def check_box_settings(threshold: int, shares: int) -> None:
+    """1 ≤ t ≤ n ≤ 9, else InvalidInput saying so."""
     if not 1 <= threshold <= shares <= MAX_SHARES:
         raise InvalidInput(N_("密钥份数须为 1 到 %(max)s，开箱人数须至少 1 且不多于份数（例如 3 份中 2 份开箱）。"),
                            max=MAX_SHARES)
-    return threshold, shares
 
 
 def is_sealed(session: VoteSession) -> bool:
@@ -64,7 +60,7 @@ def spoken_fingerprint(session: VoteSession) -> str:
 def seal_problems(session: VoteSession) -> list[rules.Problem]:
     """Everything that stops sealing now (empty when the box can be sealed)."""
     problems: list[rules.Problem] = []
-    if session.state not in ("locked", "checkin") or _has_rounds(session):
+    if session.state not in (State.LOCKED, State.CHECKIN) or _has_rounds(session):
         problems.append(rules.Problem("seal_state", N_(
             "只能在锁定候选名单之后、开始投票之前封箱（当前：%(state)s）。"),
             {"state": rules.STATE_LABELS[session.state]}))
@@ -151,24 +147,24 @@ def _box_key(threshold: int, shares: int, commitments: tuple[str, ...]) -> box_s
     return box_shares.BoxKey(threshold, shares, tuple(Point.from_hex(c) for c in commitments))
 
 
-def update_scrutiny(session: VoteSession, values: dict, actor: str) -> None:
+def update_scrutiny(session: VoteSession, scrutiny: Scrutiny, actor: str) -> None:
     """Record the chief scrutineer, scrutineers and counting staff (any time before publishing),
     and the box's t of n. Changing who holds the key cards, or t or n, voids a seal made before
     voting opened (it must be sealed again) and is refused once voting has opened."""
-    if session.state == "published":
+    if session.state == State.PUBLISHED:
         raise WrongState(state=rules.STATE_LABELS[session.state])
-    threshold, shares = parse_box_settings({
-        "box_threshold": values.get("box_threshold") or session.box_threshold,
-        "box_shares": values.get("box_shares") or session.box_shares})
+    threshold = session.box_threshold if scrutiny.box_threshold is None else scrutiny.box_threshold
+    shares = session.box_shares if scrutiny.box_shares is None else scrutiny.box_shares
+    check_box_settings(threshold, shares)
+    people = {key: getattr(scrutiny, key) for key in ("chief_scrutineer", "scrutineers", "counters")}
     before = (holder_names(session), session.box_threshold, session.box_shares)
-    for key in ("chief_scrutineer", "scrutineers", "counters"):
-        setattr(session, key, (values.get(key) or "").strip()[:400])
+    for key, names in people.items():
+        setattr(session, key, names)
     session.box_threshold, session.box_shares = threshold, shares
     if (holder_names(session), threshold, shares) != before:
         void_seal(session, actor)
-    audit.record(actor, "session.scrutiny", session, **{k: values.get(k, "") for k in
-                                                         ("chief_scrutineer", "scrutineers", "counters")},
-                 box_threshold=threshold, box_shares=shares)
+    audit.record(actor, "session.scrutiny", session, **people, box_threshold=threshold,
+                 box_shares=shares)
 
 
 @functools.lru_cache(maxsize=256)

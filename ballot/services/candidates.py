@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from sqlalchemy import select
 
+from ballot import inputs
 from ballot.domain import rating, rules
-from ballot.domain.errors import (
-    MESSAGE_SEPARATOR,
-    N_,
-    ImportRejected,
-    InvalidInput,
-    Listing,
-    NotFound,
-)
+from ballot.domain.errors import N_, ImportRejected, InvalidInput, NotFound
+from ballot.domain.fields import CandidateFields
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Candidate, VoteSession
 from ballot.services import audit, keys, sessions, tabular
 
-FIELDS = ("title", "summary", "category", "department", "budget", "source")
 ALIASES = {
     "title": ("项目名称", "名称", "项目", "title", "name"),
     "summary": ("项目简介", "简介", "主要内容", "建设内容", "summary", "description"),
@@ -29,47 +22,8 @@ ALIASES = {
     "source": ("征集渠道", "来源", "项目来源", "source"),
     "position": ("序号", "票序", "order", "position"),
 }
-LIMITS = {"title": 200, "summary": 2000, "category": 40, "department": 120, "source": 120}
-
-
-def parse_budget(text: str) -> Decimal | None:
-    """Parse a budget in 万元 ("1,200.5", "80万元"); None when blank; ValueError when not a sum."""
-    cleaned = (text or "").strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not value.is_finite() or value < 0 or value >= Decimal("1e12"):
-        raise ValueError(text)
-    return value.quantize(Decimal("0.01"))
-
-
-def _validate(values: dict) -> tuple[dict, list[tuple[str, str, dict]]]:
-    """Clean one candidate's fields; return (clean values, [(field, message, params)])."""
-    clean: dict = {}
-    problems: list[tuple[str, str, dict]] = []
-    for field in ("title", "summary", "category", "department", "source"):
-        text = str(values.get(field) or "").strip()
-        if text.startswith("="):
-            problems.append((field, N_("内容不能以“=”开头（疑似公式），请改为纯文本。"), {}))
-        if len(text) > LIMITS[field]:
-            problems.append((field, N_("内容过长（%(length)s 字），最多 %(max)s 字。"),
-                             {"length": len(text), "max": LIMITS[field]}))
-        clean[field] = text[: LIMITS[field]]
-    if not clean["title"]:
-        problems.append(("title", N_("缺少项目名称。"), {}))
-    try:
-        clean["budget"] = parse_budget(str(values.get("budget") or ""))
-    except ValueError:
-        problems.append(("budget", N_("预算“%(value)s”不是有效的金额（单位：万元），例如 850 或 1200.5。"),
-                         {"value": values.get("budget")}))
-    return clean, problems
-
-
 def _require_draft(session: VoteSession) -> None:
-    sessions.require_state(session, "draft")
+    sessions.require_state(session, State.DRAFT)
 
 
 def _refuse_untracked(session: VoteSession) -> None:
@@ -81,17 +35,15 @@ def _refuse_untracked(session: VoteSession) -> None:
                               "重新创建满意度测评。"))
 
 
-def add_candidate(session: VoteSession, values: dict, actor: str) -> Candidate:
+def add_candidate(session: VoteSession, fields: CandidateFields, actor: str) -> Candidate:
     """Add a candidate at the end of the ballot order (not to a 测评: _refuse_untracked)."""
     _require_draft(session)
     _refuse_untracked(session)
-    clean, problems = _validate(values)
-    if problems:
-        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
-    candidate = Candidate(session=session, position=len(session.candidates) + 1, **clean)
+    candidate = Candidate(session=session, position=len(session.candidates) + 1,
+                          **fields.columns())
     db.session.add(candidate)
     db.session.flush()
-    audit.record(actor, "candidate.add", session, candidate_id=candidate.id, title=clean["title"])
+    audit.record(actor, "candidate.add", session, candidate_id=candidate.id, title=fields.title)
     return candidate
 
 
@@ -103,15 +55,13 @@ def get_candidate(session: VoteSession, candidate_id: int) -> Candidate:
     return candidate
 
 
-def update_candidate(session: VoteSession, candidate: Candidate, values: dict, actor: str) -> None:
+def update_candidate(session: VoteSession, candidate: Candidate, fields: CandidateFields,
+                     actor: str) -> None:
     """Edit a candidate while the list is a draft."""
     _require_draft(session)
-    clean, problems = _validate(values)
-    if problems:
-        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
-    for key, value in clean.items():
+    for key, value in fields.columns().items():
         setattr(candidate, key, value)
-    audit.record(actor, "candidate.update", session, candidate_id=candidate.id, title=clean["title"])
+    audit.record(actor, "candidate.update", session, candidate_id=candidate.id, title=fields.title)
 
 
 def delete_candidate(session: VoteSession, candidate: Candidate, actor: str) -> None:
@@ -150,14 +100,14 @@ def import_candidates(
     _refuse_untracked(session)
     table = tabular.read_table(data, filename, ALIASES, ("title",), max_rows)
     errors: list[tabular.RowError] = []
-    parsed: list[tuple[int, dict]] = []
+    parsed: list[tuple[int, CandidateFields]] = []
     existing = set() if replace else {c.title for c in session.candidates}
     seen: dict[str, int] = {}
     for line, row in table.rows:
-        clean, problems = _validate(row)
+        clean, problems = inputs.candidate_fields(row)
         for field, message, params in problems:
             errors.append(tabular.RowError(line, table.headers.get(field), message, params))
-        title = clean["title"]
+        title = clean.title
         if title and title in seen:
             errors.append(tabular.RowError(line, table.headers["title"], N_(
                 "项目“%(title)s”与第 %(other)s 行重复。"), {"title": title, "other": seen[title]}))
@@ -179,7 +129,7 @@ def import_candidates(
             db.session.delete(candidate)
     start = len(session.candidates)
     for offset, (_, clean) in enumerate(sorted(parsed, key=lambda item: item[0]), start=1):
-        session.candidates.append(Candidate(position=start + offset, **clean))
+        session.candidates.append(Candidate(position=start + offset, **clean.columns()))
     db.session.flush()
     audit.record(actor, "candidate.import", session, filename=filename, rows=len(parsed),
                  replace=replace)
@@ -193,7 +143,7 @@ def lock_list(session: VoteSession, actor: str, key_secret: str) -> None:
     follows the list as locked (projects removed while it was a draft)."""
     if session.kind == rating.KIND_RATING and session.candidates:
         session.quota = len(session.candidates)
-    sessions.transition(session, "locked", actor)
+    sessions.transition(session, State.LOCKED, actor)
     width = 3 if len(session.candidates) > 99 else 2
     for candidate in session.candidates:
         candidate.code = f"{candidate.position:0{width}d}"
@@ -203,7 +153,7 @@ def lock_list(session: VoteSession, actor: str, key_secret: str) -> None:
 
 def unlock_list(session: VoteSession, actor: str) -> None:
     """Reopen a locked list for editing before check-in starts; the session key is discarded."""
-    sessions.transition(session, "draft", actor)
+    sessions.transition(session, State.DRAFT, actor)
     unlock_keys(session)
 
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ballot.domain import rules
 from ballot.domain.errors import N_, InvalidInput, ReprintAllClosed
+from ballot.domain.states import State
 from ballot.models import Delegate, VoteSession
 from ballot.services import credentials, localtime, pdf, roster
 from ballot.services.pdf import fit, qr_image, wrap
@@ -26,7 +27,7 @@ CARDS_PER_PAGE = COLUMNS * ROWS
 LAYOUTS = ("a4", "badge")
 BADGE_MM = (85.6, 54)  # ISO/IEC 7810 ID-1, the size of card and badge printers' blanks
 # Printing every card again voids every card in delegates' hands: only before check-in opens.
-REPRINT_ALL_STATES = ("draft", "locked")
+REPRINT_ALL_STATES = (State.DRAFT, State.LOCKED)
 
 
 @dataclass(frozen=True)

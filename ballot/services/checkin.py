@@ -20,6 +20,7 @@ from ballot.domain.errors import (
     LateCheckinRefused,
     NotCheckedInYet,
 )
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import AuditEntry, Delegate, Kiosk, VoteSession, utcnow
 from ballot.services import audit, credentials
@@ -39,7 +40,7 @@ class CheckinResult:
 def _require_open(session: VoteSession) -> None:
     if rules.checkin_open(session.state, session.late_checkin):
         return
-    if session.state == "voting":
+    if session.state == State.VOTING:
         raise LateCheckinRefused()
     raise CheckinNotOpen(state=rules.STATE_LABELS.get(session.state, session.state))
 
@@ -83,7 +84,7 @@ def _check_in(session: VoteSession, delegate: Delegate, actor: str, action: str,
     was_on_leave = delegate.attendance == "leave"
     if not _mark_present(delegate, now):
         return CheckinResult(delegate, delegate.checked_in_at, already=True)
-    late = session.state == "voting"
+    late = session.state == State.VOTING
     if late:
         detail["late"] = True
     audit.record(actor, action, session, delegate_id=delegate.id, name=delegate.name,
@@ -102,7 +103,7 @@ def late_arrivals(session: VoteSession) -> int:
 
 def undo_check_in(session: VoteSession, delegate: Delegate, actor: str, reason: str) -> None:
     """Undo a mistaken check-in while check-in is still open (before voting opens)."""
-    if session.state != "checkin":
+    if session.state != State.CHECKIN:
         raise CheckinNotOpen(state=rules.STATE_LABELS.get(session.state, session.state))
     reason = (reason or "").strip()
     if not reason:

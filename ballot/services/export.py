@@ -157,7 +157,7 @@ def manifest(session: VoteSession) -> dict:
         "session": results.session_header(session),
         "rules": results.rules_header(session),
         "candidates": results.candidate_list(session),
-        "roster_size": sessions.counts(session)["expected"],
+        "roster_size": sessions.counts(session).expected,
         "scrutineers": results.scrutineer_header(session),
         "box": {**box.box_key(session).to_json(), "public_key": session.box_public_key,
                 "holders": list(session.box_holders), "fingerprint": session.box_fingerprint},

@@ -21,6 +21,7 @@ from ballot.domain.errors import (
     PairingCodeInvalid,
     TooManyFailedScans,
 )
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Kiosk, VoteSession, utcnow
 from ballot.models.kiosks import KIOSK_MODES
@@ -89,7 +90,8 @@ def get_kiosk(session: VoteSession, kiosk_id: int) -> Kiosk:
 def create_pairing(session: VoteSession, name: str, mode: str, actor: str,
                    now: datetime | None = None) -> tuple[Kiosk, str]:
     """Register a kiosk and return it with its one-time pairing code (shown to staff once)."""
-    sessions.require_state(session, "draft", "locked", "checkin", "voting", "closed")
+    sessions.require_state(session, State.DRAFT, State.LOCKED, State.CHECKIN, State.VOTING,
+                           State.CLOSED)
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise InvalidInput(N_("请填写设备名称（不超过 60 个字）。"))

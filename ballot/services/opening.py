@@ -20,6 +20,7 @@ from ballot.ballotbox import shares as box_shares
 from ballot.ballotbox.elgamal import Ciphertext
 from ballot.ballotbox.errors import BallotBoxError
 from ballot.domain.errors import N_, InvalidInput, WrongState
+from ballot.domain.states import RoundState
 from ballot.extensions import db
 from ballot.models import BoxPartial, Round, VoteSession
 from ballot.services import audit, box, paper_count, rounds
@@ -64,7 +65,7 @@ def opening(session: VoteSession, round_: Round) -> Opening:
 def _round_to_open(session: VoteSession, number: int | None) -> Round:
     round_ = (rounds.current_round(session) if number is None
               else rounds.get_round(session, number))
-    if round_ is None or round_.state != "closed":
+    if round_ is None or round_.state != RoundState.CLOSED:
         raise WrongState(N_("只有在本轮投票结束后才能开箱计票。"))
     if round_.result is not None:
         raise WrongState(N_("第 %(number)s 轮的票箱已经开启并计票，无需再出示密钥卡。"),

@@ -36,6 +36,7 @@ from sqlalchemy import delete, func, select
 from ballot import crypto
 from ballot.domain import rules, tally
 from ballot.domain.errors import N_, InvalidInput, NotReady, PermissionDenied, WrongState
+from ballot.domain.states import RoundState, State
 from ballot.extensions import db
 from ballot.models import BoxPartial, PaperSheet, Round, User, VoteSession
 from ballot.services import audit, box, keys, rounds, sessions
@@ -164,7 +165,7 @@ def _open(session: VoteSession, row: PaperSheet) -> Reading:
 
 def _round(session: VoteSession, number: int) -> Round:
     round_ = rounds.get_round(session, number)
-    if round_.state != "closed":
+    if round_.state != RoundState.CLOSED:
         raise WrongState(N_("第 %(number)s 轮投票尚未结束：纸质选票须在本轮投票结束后、开箱之前录入。"),
                          number=number)
     if rounds.issued_by_kind(session, number)["paper"] == 0:
@@ -311,7 +312,7 @@ def status(session: VoteSession, number: int) -> PaperStatus:
 def _problems(round_: Round, issued_paper: int, passes: dict[int, PassState],
               mismatches: list[Mismatch]) -> list[rules.Problem]:
     problems: list[rules.Problem] = []
-    if round_.state != "closed":
+    if round_.state != RoundState.CLOSED:
         problems.append(rules.Problem("paper_round_open", N_(
             "第 %(number)s 轮投票尚未结束。"), {"number": round_.number}))
     if issued_paper == 0:
@@ -350,7 +351,7 @@ def resolve(session: VoteSession, number: int, sheet_no: int, reading: Reading,
 
 def awaiting_paper(session: VoteSession, round_: Round) -> bool:
     """Closed, paper ballots issued, not yet entered and finished: the box must stay shut."""
-    return (round_.state == "closed" and not round_.paper_finished and round_.result is None
+    return (round_.state == RoundState.CLOSED and not round_.paper_finished and round_.result is None
             and rounds.issued_by_kind(session, round_.number)["paper"] > 0)
 
 
@@ -534,7 +535,7 @@ def sessions_awaiting(user: User) -> list[tuple[VoteSession, list[Round]]]:
     """The sessions ``user`` may see with rounds whose paper ballots wait to be entered."""
     found = []
     for session in sessions.list_sessions(user):
-        if session.state != "closed":
+        if session.state != State.CLOSED:
             continue
         waiting = rounds_awaiting(session)
         if waiting:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ballot.domain.next_steps import Progress, Step, next_steps
+from ballot.domain.states import RoundState, State
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, VoteSession
 from ballot.services import (
@@ -26,18 +27,18 @@ def progress(session: VoteSession) -> Progress:
             Kiosk.enrolled_at.is_not(None)).group_by(Kiosk.mode)).all())
     carded = db.session.execute(select(func.count()).select_from(Delegate).where(
         Delegate.session_id == session.id, Delegate.card_version > 0)).scalar_one()
-    pending = session.state == "closed" and rounds.pending_tie(session) is not None
+    pending = session.state == State.CLOSED and rounds.pending_tie(session) is not None
     last = rounds.current_round(session)
-    return Progress(state=session.state, roster_size=counts["expected"],
+    return Progress(state=session.state, roster_size=counts.expected,
                     candidates_short=candidates.ratio_summary(session)["missing"],
                     carded=carded, checkin_kiosks=kiosks.get("checkin", 0),
-                    voting_kiosks=kiosks.get("voting", 0), quorum_met=counts["quorum_met"],
+                    voting_kiosks=kiosks.get("voting", 0), quorum_met=counts.quorum_met,
                     pending_tie=pending,
                     scrutineer_confirmed=session.scrutineer_confirmed_by is not None,
                     box_sealed=box.is_sealed(session),
-                    awaiting_opening=last is not None and last.state == "closed"
+                    awaiting_opening=last is not None and last.state == RoundState.CLOSED
                     and last.result is None,
-                    rating=rating_sessions.is_rating(session), projects=counts["candidates"],
+                    rating=rating_sessions.is_rating(session), projects=counts.candidates,
                     awaiting_paper=last is not None and paper_count.awaiting_paper(session, last))
 
 

@@ -11,11 +11,14 @@ the result records the grades on the tracking records (不满意 → 整改, a l
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
+from ballot.domain.fields import RatingPlan, SessionSettings
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Candidate, ProjectRating, TrackedProject, VoteSession, utcnow
 from ballot.services import audit, sessions, tracking
@@ -26,44 +29,33 @@ def is_rating(session: VoteSession) -> bool:
     return session.kind == rating.KIND_RATING
 
 
-def create_from(source: VoteSession, values: dict, actor: str) -> VoteSession:
-    """A draft 测评 session on the chosen projects of the published 票决 ``source``.
-
-    ``values``: title (default "<year>年度民生实事项目满意度测评"), date (ISO, default today),
-    slug, codes (a selection of the chosen projects' ballot codes, default all), basis
-    (cast/roster), drill, and the scrutineers as in the session settings.
-    """
-    if source.kind != rating.KIND_VOTE or source.state != "published":
+def create_from(source: VoteSession, plan: RatingPlan, actor: str) -> VoteSession:
+    """A draft 测评 session on the chosen projects of the published 票决 ``source``: those whose
+    ballot codes the plan names (default all); title, date, drill and people default to
+    "<year>年度民生实事项目满意度测评", today and the 票决's own."""
+    if source.kind != rating.KIND_VOTE or source.state != State.PUBLISHED:
         raise WrongState(N_("只能对已公布结果的票决会议的入选项目进行满意度测评。"))
     chosen = tracking.projects(source)
-    wanted = values.get("codes")
-    if isinstance(wanted, str):
-        wanted = [c for c in wanted.replace("，", ",").replace("、", ",").split(",") if c.strip()]
-    if wanted:
+    if plan.codes:
         by_code = {p.candidate.code: p for p in chosen}
-        unknown = [str(c).strip() for c in wanted if str(c).strip().zfill(2) not in by_code]
+        unknown = [c for c in plan.codes if c.zfill(2) not in by_code]
         if unknown:
             raise InvalidInput(N_("“%(codes)s”不是该次票决的入选项目票序，请对照跟踪页面填写。"),
                                codes="、".join(unknown)[:80])
-        picked = {str(c).strip().zfill(2) for c in wanted}
+        picked = {c.zfill(2) for c in plan.codes}
         chosen = [p for p in chosen if p.candidate.code in picked]
     if not chosen:
         raise InvalidInput(N_("该次票决没有可测评的入选项目。"))
-    basis = str(values.get("basis") or rating.BASIS_CAST)
-    if basis not in rating.BASES:
-        raise InvalidInput(N_("测评的过半数基数只能是收回测评票数（cast）或全体代表数（roster）。"))
-    form = {
-        "title": values.get("title") or f"{source.year}年度民生实事项目满意度测评",
-        "congress": source.congress, "level": source.level,
-        "date": values.get("date") or dt.date.today().isoformat(),
-        "year": source.year, "quota": len(chosen), "mode": "uncontested",
-        "pass_basis": "roster", "drill": values.get("drill", source.is_drill),
-        **{k: values.get(k) or getattr(source, k)
-           for k in ("chief_scrutineer", "scrutineers", "counters")},
-    }
-    settings = sessions.parse_settings(form)
-    session = sessions.create_session({**settings, "kind": rating.KIND_RATING,
-                                       "rating_basis": basis}, values.get("slug"), actor)
+    date = plan.date or dt.date.today()
+    settings = SessionSettings(
+        title=plan.title or f"{source.year}年度民生实事项目满意度测评",
+        congress=source.congress, level=source.level, date=date, year=source.year,
+        quota=len(chosen), contested=False, min_excess_ratio=Decimal("0.00"),
+        is_drill=source.is_drill if plan.is_drill is None else plan.is_drill,
+        kind=rating.KIND_RATING, rating_basis=plan.basis,
+        **{k: getattr(plan, k) or getattr(source, k)
+           for k in ("chief_scrutineer", "scrutineers", "counters")})
+    session = sessions.create_session(settings, plan.slug, actor)
     for position, project in enumerate(chosen, start=1):
         candidate = project.candidate
         db.session.add(Candidate(
@@ -74,20 +66,8 @@ def create_from(source: VoteSession, values: dict, actor: str) -> VoteSession:
     db.session.flush()
     db.session.refresh(session)
     audit.record(actor, "rating.created", session, source=source.slug,
-                 codes=[p.candidate.code for p in chosen], basis=basis)
+                 codes=[p.candidate.code for p in chosen], basis=plan.basis)
     return session
-
-
-def parse_settings(session: VoteSession, form: dict) -> dict:
-    """A 测评 session's settings from its form: the session's own fields and the basis of the
-    majority (收回测评票数 / 全体代表数); a 测评 has no quota, 差额 or pass rule to set (its ballot
-    may rate every project 满意), so those stay as created."""
-    fixed = {"quota": session.quota, "mode": "uncontested", "pass_basis": "roster"}
-    values = sessions.parse_settings({**{k: form.get(k) for k in form}, **fixed})
-    basis = str(form.get("rating_basis") or rating.BASIS_CAST)
-    if basis not in rating.BASES:
-        raise InvalidInput(N_("会议设置有误：测评的过半数基数只能是收回测评票数或全体代表数。"))
-    return {**values, "rating_basis": basis}
 
 
 def round_ratings(session: VoteSession, round_dict: dict, roster: int) -> dict[str, dict]:

@@ -115,8 +115,8 @@ def to_pdf(session: VoteSession) -> bytes:
             + ("" if published else "（结果尚未公布，本记录为计票草稿）"), body),
         Paragraph("投票时间：" + ("；".join(t.text() for t in times) or "—") + "。", body),
         Paragraph(
-            f"应到代表 {counts['expected']} 名，实到 {counts['present']} 名，"
-            f"请假 {counts['leave']} 名；" + (
+            f"应到代表 {counts.expected} 名，实到 {counts.present} 名，"
+            f"请假 {counts.leave} 名；" + (
                 f"测评项目 {len(project_rows(session, found))} 个，每个项目评为满意、基本满意"
                 f"或不满意，以{rating.BASIS_LABELS[session.rating_basis]}为过半数的基数。"
                 if rated else f"应选项目 {session.quota} 个，"

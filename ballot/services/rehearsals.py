@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from ballot.domain.errors import NotADrill
+from ballot.domain.fields import SessionSettings
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Base, Candidate, Delegate, Kiosk, VoteSession
 from ballot.services import audit, candidates, rating_sessions, sessions
@@ -35,7 +37,7 @@ def clone_as_drill(source: VoteSession, actor: str, key_secret: str) -> VoteSess
     """A drill with ``source``'s settings, candidates and roster; locked with its own key when
     ``source``'s list is locked, so the rehearsal can start check-in at once."""
     drill = sessions.create_session(
-        {name: getattr(source, name) for name in COPIED_SETTINGS} | {"is_drill": True},
+        SessionSettings(**{name: getattr(source, name) for name in COPIED_SETTINGS}, is_drill=True),
         drill_slug(source.slug), actor)
     for c in source.candidates:
         db.session.add(Candidate(session_id=drill.id, position=c.position, title=c.title,
@@ -48,7 +50,7 @@ def clone_as_drill(source: VoteSession, actor: str, key_secret: str) -> VoteSess
     db.session.flush()
     db.session.refresh(drill)
     audit.record(actor, "session.drill_cloned", drill, source=source.slug)
-    if source.state != "draft":
+    if source.state != State.DRAFT:
         candidates.lock_list(drill, actor, key_secret)
     return drill
 
@@ -63,7 +65,7 @@ def reset_drill(session: VoteSession, actor: str, key_secret: str) -> None:
     are removed; the roster, candidates, cards and paired kiosks stay; a locked drill gets a
     fresh key (nothing signed in the earlier run can pass for this run's)."""
     _require_drill(session)
-    was_locked = session.state != "draft"
+    was_locked = session.state != State.DRAFT
     # A 测评 drill's grades sit on the rated 票决's tracking records: take them back first.
     rating_sessions.undo_ratings(session, actor)
     # Every run-time table (including ones added later) that hangs off the session, children
@@ -79,7 +81,7 @@ def reset_drill(session: VoteSession, actor: str, key_secret: str) -> None:
                  "result_signature"):
         setattr(session, name, None)
     source = session.state
-    session.state = "draft"
+    session.state = State.DRAFT
     candidates.unlock_keys(session)
     db.session.flush()
     db.session.expire_all()

@@ -19,6 +19,7 @@ from ballot.domain.errors import (
     PermissionDenied,
     render_message,
 )
+from ballot.domain.states import State
 from ballot.models import User, VoteSession
 from ballot.services import audit, checkin, figures, keys, rating_sessions, rounds, sessions
 
@@ -30,7 +31,7 @@ def _count_problems(session: VoteSession, *, scrutineer_done: bool) -> list[rule
     facts = sessions.facts(session, pending_tie=_has_pending(results),
                            result_ready=results.ready, chief_scrutineer_confirmed=scrutineer_done,
                            chair_confirmed=True)
-    return rules.problems_before("published", facts)
+    return rules.problems_before(State.PUBLISHED, facts)
 
 
 def _has_pending(results: rounds.SessionResults) -> bool:
@@ -136,7 +137,7 @@ def result_document(session: VoteSession, results: rounds.SessionResults) -> dic
         "box_fingerprint": session.box_fingerprint,
         # Who holds key card i (share i): the opening's partials are named from this list.
         "box_holders": list(session.box_holders or []),
-        "roster_size": sessions.counts(session)["expected"],
+        "roster_size": sessions.counts(session).expected,
         "present": results.counted[0].round.present,
         "rounds": round_dicts,
         "chosen": list(final.chosen),
@@ -166,7 +167,7 @@ def publish(session: VoteSession, actor: str) -> bytes:
     """Closed → published: refuse listing every problem, else sign and store the result."""
     results = rounds.session_results(session)
     sessions.transition(
-        session, "published", actor,
+        session, State.PUBLISHED, actor,
         pending_tie=_has_pending(results),
         result_ready=results.ready,
         chief_scrutineer_confirmed=bool(session.scrutineer_confirmed_by),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ballot import inputs
 from ballot.domain.errors import (
-    MESSAGE_SEPARATOR,
     N_,
     ImportRejected,
     InvalidInput,
-    Listing,
     NotFound,
 )
+from ballot.domain.fields import DelegateFields
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Delegate, VoteSession
 from ballot.services import audit, sessions, tabular
@@ -22,26 +23,7 @@ ALIASES = {
     "seat": ("座位号", "座号", "座位", "seat"),
     "phone": ("电话", "手机", "手机号", "联系电话", "phone"),
 }
-LIMITS = {"name": 80, "delegation": 120, "seat": 20, "phone": 40}
-EDITABLE_STATES = ("draft", "locked")
-
-
-def _validate(values: dict) -> tuple[dict, list[tuple[str, str, dict]]]:
-    clean: dict = {}
-    problems: list[tuple[str, str, dict]] = []
-    for field in ("name", "delegation", "seat", "phone"):
-        text = str(values.get(field) or "").strip()
-        if text.startswith("="):
-            problems.append((field, N_("内容不能以“=”开头（疑似公式），请改为纯文本。"), {}))
-        if len(text) > LIMITS[field]:
-            problems.append((field, N_("内容过长（%(length)s 字），最多 %(max)s 字。"),
-                             {"length": len(text), "max": LIMITS[field]}))
-        clean[field] = text[: LIMITS[field]]
-    if not clean["name"]:
-        problems.append(("name", N_("缺少代表姓名。"), {}))
-    if not clean["seat"]:
-        problems.append(("seat", N_("缺少座位号。"), {}))
-    return clean, problems
+EDITABLE_STATES = (State.DRAFT, State.LOCKED)
 
 
 def _next_order(session: VoteSession) -> int:
@@ -88,37 +70,33 @@ def find_delegate(session: VoteSession, *, seat: str | None = None,
     return found[0]
 
 
-def _check_unique(session: VoteSession, clean: dict, exclude: int | None = None) -> None:
+def _check_unique(session: VoteSession, fields: DelegateFields, exclude: int | None = None) -> None:
     clash = db.session.execute(
-        select(Delegate).where(Delegate.session_id == session.id, Delegate.seat == clean["seat"])
+        select(Delegate).where(Delegate.session_id == session.id, Delegate.seat == fields.seat)
     ).scalar_one_or_none()
     if clash is not None and clash.id != exclude:
-        raise InvalidInput(N_("座位号 %(seat)s 已分配给代表 %(name)s。"), seat=clean["seat"],
+        raise InvalidInput(N_("座位号 %(seat)s 已分配给代表 %(name)s。"), seat=fields.seat,
                            name=clash.name)
 
 
-def add_delegate(session: VoteSession, values: dict, actor: str) -> Delegate:
+def add_delegate(session: VoteSession, fields: DelegateFields, actor: str) -> Delegate:
     """Add one delegate to the roster (before check-in opens)."""
     sessions.require_state(session, *EDITABLE_STATES)
-    clean, problems = _validate(values)
-    if problems:
-        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
-    _check_unique(session, clean)
-    delegate = Delegate(session_id=session.id, roster_order=_next_order(session), **clean)
+    _check_unique(session, fields)
+    delegate = Delegate(session_id=session.id, roster_order=_next_order(session),
+                        **fields.columns())
     db.session.add(delegate)
     db.session.flush()
     audit.record(actor, "delegate.add", session, delegate_id=delegate.id, name=delegate.name)
     return delegate
 
 
-def update_delegate(session: VoteSession, delegate: Delegate, values: dict, actor: str) -> None:
+def update_delegate(session: VoteSession, delegate: Delegate, fields: DelegateFields,
+                    actor: str) -> None:
     """Edit a delegate (before check-in opens)."""
     sessions.require_state(session, *EDITABLE_STATES)
-    clean, problems = _validate(values)
-    if problems:
-        raise InvalidInput(Listing(((m, p) for _, m, p in problems), MESSAGE_SEPARATOR))
-    _check_unique(session, clean, exclude=delegate.id)
-    for key, value in clean.items():
+    _check_unique(session, fields, exclude=delegate.id)
+    for key, value in fields.columns().items():
         setattr(delegate, key, value)
     audit.record(actor, "delegate.update", session, delegate_id=delegate.id, name=delegate.name)
 
@@ -133,7 +111,7 @@ def remove_delegate(session: VoteSession, delegate: Delegate, actor: str) -> Non
 def set_leave(session: VoteSession, delegate: Delegate, on_leave: bool, actor: str,
               reason: str = "") -> None:
     """Mark a delegate as on leave (请假), or clear it, until voting opens."""
-    sessions.require_state(session, "draft", "locked", "checkin")
+    sessions.require_state(session, State.DRAFT, State.LOCKED, State.CHECKIN)
     if on_leave and delegate.attendance == "present":
         raise InvalidInput(N_("代表 %(name)s 已签到，不能标记为请假；如为误签，请先撤销签到。"),
                            name=delegate.name)
@@ -154,12 +132,12 @@ def import_delegates(
     seats = {d.seat: ("roster", d.name) for d in existing}
     people = {(d.name, d.delegation): ("roster", d.seat) for d in existing}
     errors: list[tabular.RowError] = []
-    parsed: list[dict] = []
+    parsed: list[DelegateFields] = []
     for line, row in table.rows:
-        clean, problems = _validate(row)
+        clean, problems = inputs.delegate_fields(row)
         for field, message, params in problems:
             errors.append(tabular.RowError(line, table.headers.get(field), message, params))
-        seat, person = clean["seat"], (clean["name"], clean["delegation"])
+        seat, person = clean.seat, (clean.name, clean.delegation)
         if seat and seat in seats:
             where, other = seats[seat]
             message = (N_("座位号 %(seat)s 与第 %(other)s 行重复。") if where != "roster"
@@ -168,13 +146,13 @@ def import_delegates(
                                            {"seat": seat, "other": other}))
         elif seat:
             seats[seat] = ("file", line)
-        if clean["name"] and person in people:
+        if clean.name and person in people:
             where, other = people[person]
             message = (N_("代表 %(name)s（%(delegation)s）与第 %(other)s 行重复。") if where != "roster"
                        else N_("代表 %(name)s（%(delegation)s）已在名册中。"))
             errors.append(tabular.RowError(line, table.headers["name"], message, {
-                "name": clean["name"], "delegation": clean["delegation"] or "—", "other": other}))
-        elif clean["name"]:
+                "name": clean.name, "delegation": clean.delegation or "—", "other": other}))
+        elif clean.name:
             people[person] = ("file", line)
         parsed.append(clean)
     if errors:
@@ -185,7 +163,8 @@ def import_delegates(
         db.session.flush()
     order = _next_order(session)
     for offset, clean in enumerate(parsed):
-        db.session.add(Delegate(session_id=session.id, roster_order=order + offset, **clean))
+        db.session.add(Delegate(session_id=session.id, roster_order=order + offset,
+                                **clean.columns()))
     db.session.flush()
     audit.record(actor, "delegate.import", session, filename=filename, rows=len(parsed),
                  replace=replace)

@@ -18,6 +18,7 @@ from ballot.ballotbox import proofs
 from ballot.domain import tally
 from ballot.domain.errors import N_, InvalidInput, Listing, NoPendingTie, NotFound, WrongState
 from ballot.domain.rules import STATE_LABELS
+from ballot.domain.states import RoundState, State, TokenState
 from ballot.domain.tally import (
     DECISION_LEAVE_EMPTY,
     DECISION_TIE_BREAK,
@@ -43,18 +44,18 @@ def _locked(session: VoteSession) -> VoteSession:
 
 
 def _present(session: VoteSession) -> int:
-    return sessions.counts(session)["present"]
+    return sessions.counts(session).present
 
 
 def open_voting(session: VoteSession, actor: str) -> Round:
     """Check-in → voting (quorum checked): create round 1 over every candidate in ballot order."""
     session = _locked(session)
-    sessions.transition(session, "voting", actor)
+    sessions.transition(session, State.VOTING, actor)
     if get_round_or_none(session, 1) is not None:
         raise WrongState(state=STATE_LABELS[session.state])
     codes = [c.code for c in sorted(session.candidates, key=lambda c: c.position)]
     round_ = Round(session_id=session.id, number=1, quota=session.quota, candidates=codes,
-                   state="open", present=_present(session))
+                   state=RoundState.OPEN, present=_present(session))
     db.session.add(round_)
     db.session.flush()
     audit.record(actor, "round.open", session, number=1, quota=round_.quota,
@@ -67,7 +68,7 @@ def create_tie_break_round(session: VoteSession, candidates: list[str], slots: i
     """Closed → voting: a further round (再次投票) on the tied ``candidates`` for ``slots``."""
     session = _locked(session)
     previous = current_round(session)
-    if previous is None or previous.state != "closed":
+    if previous is None or previous.state != RoundState.CLOSED:
         raise WrongState(state=STATE_LABELS[session.state])
     order = {code: i for i, code in enumerate(previous.candidates)}
     chosen = list(dict.fromkeys(candidates))
@@ -77,11 +78,11 @@ def create_tie_break_round(session: VoteSession, candidates: list[str], slots: i
                            codes=Listing(unknown))
     if len(chosen) < 2 or not 1 <= slots < len(chosen):
         raise InvalidInput(N_("再次投票须至少有 2 个同票项目，名额须至少 1 个且少于项目数。"))
-    sessions.transition(session, "voting", actor, pending_tie=True)
+    sessions.transition(session, State.VOTING, actor, pending_tie=True)
     if previous.decision is None:
         previous.decision = DECISION_TIE_BREAK
     round_ = Round(session_id=session.id, number=previous.number + 1, quota=slots,
-                   candidates=sorted(chosen, key=order.__getitem__), state="open",
+                   candidates=sorted(chosen, key=order.__getitem__), state=RoundState.OPEN,
                    present=_present(session))
     db.session.add(round_)
     db.session.flush()
@@ -94,18 +95,18 @@ def close_round(session: VoteSession, actor: str) -> Round:
     """Voting → closed: void open tokens, commit to the entries with their Merkle root."""
     session = _locked(session)
     round_ = current_round(session)
-    if round_ is None or round_.state != "open":
+    if round_ is None or round_.state != RoundState.OPEN:
         raise WrongState(state=STATE_LABELS[session.state])
     # Lock the round row: casts hold a share lock on it, so none is mid-flight after this.
     db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
-    sessions.transition(session, "closed", actor)
+    sessions.transition(session, State.CLOSED, actor)
     db.session.execute(
         update(BallotToken)
         .where(BallotToken.session_id == session.id, BallotToken.round_number == round_.number,
-               BallotToken.state == "open")
-        .values(state="voided")
+               BallotToken.state == TokenState.OPEN)
+        .values(state=TokenState.VOIDED)
     )
-    round_.state = "closed"
+    round_.state = RoundState.CLOSED
     # 实到 at the close: delegates who arrived late (after the opening) were issued ballots too.
     round_.present = _present(session)
     recommit(session, round_)
@@ -183,7 +184,7 @@ def current_round(session: VoteSession) -> Round | None:
 def open_round(session: VoteSession) -> Round | None:
     """The round accepting ballots now, if any."""
     round_ = current_round(session)
-    return round_ if round_ is not None and round_.state == "open" else None
+    return round_ if round_ is not None and round_.state == RoundState.OPEN else None
 
 
 def list_rounds(session: VoteSession) -> list[Round]:
@@ -301,7 +302,7 @@ class RoundOutcome:
     @property
     def awaiting_opening(self) -> bool:
         """Closed, its totals sealed until t scrutineers present their key cards (开箱)."""
-        return self.round.state == "closed" and self.result is None
+        return self.round.state == RoundState.CLOSED and self.result is None
 
 
 @dataclass(frozen=True)
@@ -330,7 +331,7 @@ def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
         candidates=tuple(round_.candidates),
         quota=round_.quota,
         contested=session.contested,
-        roster_size=sessions.counts(session)["expected"],
+        roster_size=sessions.counts(session).expected,
         present=round_.present,
         issued=issued_count(session, round_.number),
         pass_basis=session.pass_basis,
@@ -341,7 +342,7 @@ def round_spec(session: VoteSession, round_: Round) -> RoundSpec:
 def count_totals(session: VoteSession, round_: Round, totals: dict[str, tuple[int, int]],
                  actor: str) -> RoundResult:
     """Count an opened round from its decrypted (赞成, 反对) totals; stored and audited."""
-    if round_.state != "closed" or round_.result is not None:
+    if round_.state != RoundState.CLOSED or round_.result is not None:
         raise WrongState(N_("第 %(number)s 轮不在等待开箱计票的状态。"), number=round_.number)
     figures = board_figures(session, round_.number)
     result = tally_totals(round_spec(session, round_), totals, figures.returned, figures.invalid,
@@ -383,10 +384,10 @@ def pending_tie(session: VoteSession) -> Tie | None:
 
 def _undecided_tie(session: VoteSession) -> tuple[Round, Tie]:
     """The last round, closed, with a tie the chair has not decided on; else NoPendingTie."""
-    sessions.require_state(session, "closed")
+    sessions.require_state(session, State.CLOSED)
     last = current_round(session)
     tie = pending_tie(session)
-    if last is None or last.state != "closed" or last.decision is not None or tie is None:
+    if last is None or last.state != RoundState.CLOSED or last.decision is not None or tie is None:
         raise NoPendingTie()
     return last, tie
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import bindparam, func, select
 
 from ballot.domain import rating, rules
-from ballot.domain.errors import (
-    MESSAGE_SEPARATOR,
-    N_,
-    InvalidInput,
-    Listing,
-    NotFound,
-    NotReady,
-    WrongState,
-)
+from ballot.domain.errors import N_, InvalidInput, NotFound, NotReady, WrongState
+from ballot.domain.fields import SessionSettings
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, Kiosk, User, VoteSession
 from ballot.services import audit
@@ -84,99 +77,40 @@ def visible_session_ids(user: User) -> list[int] | None:
 def session_day(user: User) -> VoteSession | None:
     """The one session ``user`` may see that is under way (list locked, check-in, voting or
     count), if there is exactly one: where a chair's login leads straight to its console."""
-    under_way = [s for s in list_sessions(user) if s.state in ("locked", "checkin", "voting", "closed")]
+    under_way = [s for s in list_sessions(user)
+                 if s.state in (State.LOCKED, State.CHECKIN, State.VOTING, State.CLOSED)]
     return under_way[0] if len(under_way) == 1 else None
 
 
-def parse_settings(form: dict) -> dict:
-    """Validate session settings from a form or API body; InvalidInput lists every bad field."""
-    errors: list[str] = []
-    values: dict = {}
-    title = (form.get("title") or "").strip()
-    if not title:
-        errors.append(N_("请填写会议名称。"))
-    values["title"] = title[:200]
-    values["congress"] = (form.get("congress") or "").strip()[:120] or title[:120]
-    level = (form.get("level") or "乡镇").strip()
-    if level not in rules.LEVELS:
-        errors.append(N_("会议级别只能是 乡镇、县 或 市。"))
-    values["level"] = level
-    try:
-        values["date"] = dt.date.fromisoformat(str(form.get("date") or "").strip())
-    except ValueError:
-        errors.append(N_("请按 2027-01-15 的格式填写会议日期。"))
-    try:
-        values["year"] = int(form.get("year") or (values.get("date") or dt.date.today()).year)
-        if not 2000 <= values["year"] <= 2100:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors.append(N_("项目年度须为整数，例如 2027。"))
-    try:
-        quota = int(str(form.get("quota") or "").strip())
-        if not 1 <= quota <= 500:
-            raise ValueError
-        values["quota"] = quota
-    except ValueError:
-        errors.append(N_("应选项目数须为 1 到 500 之间的整数。"))
-    mode = str(form.get("mode") or "contested")
-    if mode not in ("contested", "uncontested"):
-        errors.append(N_("票决方式只能是差额或等额。"))
-    values["contested"] = mode != "uncontested"
-    try:
-        ratio = Decimal(str(form.get("min_excess_ratio") or "0.20").strip().rstrip("%"))
-        if ratio > 1:  # typed as a percentage, e.g. "20"
-            ratio = ratio / 100
-        if not Decimal(0) <= ratio <= Decimal(1):
-            raise InvalidOperation
-        values["min_excess_ratio"] = ratio.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        errors.append(N_("最低差额比例须为 0 到 100% 之间的数，例如 20%。"))
-    if not values["contested"]:
-        values["min_excess_ratio"] = Decimal("0.00")
-    pass_basis = str(form.get("pass_basis") or "roster")
-    if pass_basis not in rules.PASS_BASES:
-        errors.append(N_("通过规则只能是全体代表过半数或实到代表过半数。"))
-    values["pass_basis"] = pass_basis
-    late = str(form.get("late_checkin") or "allowed")
-    if late not in ("allowed", "refused"):
-        errors.append(N_("投票开始后报到只能是允许或不允许。"))
-    values["late_checkin"] = late != "refused"
-    for key in ("chief_scrutineer", "scrutineers", "counters"):
-        values[key] = (form.get(key) or "").strip()[:400]
-    # An unticked checkbox sends nothing; JSON bodies send true/false.
-    values["is_drill"] = form.get("drill") in (True, "1", "on", "true")
-    if errors:
-        raise InvalidInput(N_("会议设置有误：%(errors)s"), errors=Listing(errors, MESSAGE_SEPARATOR))
-    return values
-
-
-def in_own_congress(values: dict, user: User) -> dict:
-    """``values`` with the congress of a staff account bound to one congress (it may create
+def in_own_congress(settings: SessionSettings, user: User) -> SessionSettings:
+    """``settings`` with the congress of a staff account bound to one congress (it may create
     and edit only that congress's sessions, whatever the form said); admins and staff of no
     particular congress keep the congress they gave."""
     if user.role != "admin" and user.congress:
-        values["congress"] = user.congress
-    return values
+        return settings.replace(congress=user.congress)
+    return settings
 
 
-def create_session(values: dict, slug: str | None, actor: str) -> VoteSession:
-    """Create a draft session from validated ``values``."""
-    slug = (slug or "").strip().lower() or _free_slug(values["date"])
+def create_session(settings: SessionSettings, slug: str | None, actor: str) -> VoteSession:
+    """Create a draft session with ``settings``."""
+    slug = (slug or "").strip().lower() or _free_slug(settings.date)
     if not SLUG_RE.match(slug):
         raise InvalidInput(N_("简称只能由小写字母、数字和连字符组成（2 到 39 个字符），例如 demo-2027。"))
     if db.session.execute(select(VoteSession.id).where(VoteSession.slug == slug)).first():
         raise InvalidInput(N_("简称“%(slug)s”已被使用，请换一个。"), slug=slug)
-    session = VoteSession(slug=slug, state="draft", **values)
+    session = VoteSession(slug=slug, state=State.DRAFT, **settings.columns())
     db.session.add(session)
     db.session.flush()
     audit.record(actor, "session.create", session, slug=slug, title=session.title)
     return session
 
 
-def update_session(session: VoteSession, values: dict, actor: str) -> None:
-    """Change a draft session's settings (rules freeze when the list is locked)."""
-    if session.state != "draft":
+def update_session(session: VoteSession, settings: SessionSettings, actor: str) -> None:
+    """Change a draft session's settings (rules freeze when the list is locked; its kind,
+    票决 or 测评, never changes)."""
+    if session.state != State.DRAFT:
         raise WrongState(state=rules.STATE_LABELS[session.state])
+    values = {k: v for k, v in settings.columns().items() if k != "kind"}
     for key, value in values.items():
         setattr(session, key, value)
     audit.record(actor, "session.update", session, **{k: str(v) for k, v in values.items()})
@@ -191,7 +125,7 @@ def _free_slug(date: dt.date) -> str:
     return slug
 
 
-def counts(session: VoteSession) -> dict[str, int]:
+def counts(session: VoteSession) -> rules.SessionCounts:
     """Attendance and list counts: 应到, 实到, 请假, 未到, candidates."""
     rows = db.session.execute(
         select(Delegate.attendance, func.count())
@@ -199,20 +133,12 @@ def counts(session: VoteSession) -> dict[str, int]:
         .group_by(Delegate.attendance)
     ).all()
     by_state = dict(rows)
-    expected = sum(by_state.values())
     candidates = db.session.execute(
         select(func.count()).select_from(Candidate).where(Candidate.session_id == session.id)
     ).scalar_one()
-    present = by_state.get("present", 0)
-    return {
-        "expected": expected,
-        "present": present,
-        "leave": by_state.get("leave", 0),
-        "absent": by_state.get("absent", 0),
-        "candidates": candidates,
-        "quorum_needed": rules.quorum_needed(expected),
-        "quorum_met": rules.quorum_met(expected, present),
-    }
+    return rules.SessionCounts(
+        present=by_state.get("present", 0), leave=by_state.get("leave", 0),
+        absent=by_state.get("absent", 0), candidates=candidates)
 
 
 def facts(session: VoteSession, **extra) -> rules.SessionFacts:
@@ -227,14 +153,14 @@ def facts(session: VoteSession, **extra) -> rules.SessionFacts:
     return rules.SessionFacts(
         state=session.state,
         # A 测评 rates every project it lists: no quota to fill (lock_list stores the count).
-        quota=(c["candidates"] or session.quota) if session.kind == rating.KIND_RATING
+        quota=(c.candidates or session.quota) if session.kind == rating.KIND_RATING
         else session.quota,
         contested=session.contested,
         min_excess_ratio=session.min_excess_ratio,
-        candidate_count=c["candidates"],
+        candidate_count=c.candidates,
         untitled_candidates=untitled,
-        delegate_count=c["expected"],
-        present_count=c["present"],
+        delegate_count=c.expected,
+        present_count=c.present,
         voting_kiosks=voting_kiosks,
         has_key=session.public_key is not None,
         box_sealed=session.box_public_key is not None,
@@ -247,8 +173,8 @@ def next_problems(session: VoteSession) -> dict[str, list[rules.Problem]]:
     return {
         target: rules.problems_before(target, facts(session))
         for (source, target) in sorted(rules.TRANSITIONS)
-        if source == session.state and target not in ("draft", "published", "voting")
-        or (source == session.state == "checkin" and target == "voting")
+        if source == session.state and target not in (State.DRAFT, State.PUBLISHED, State.VOTING)
+        or (source == session.state == State.CHECKIN and target == State.VOTING)
     }
 
 

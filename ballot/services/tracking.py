@@ -16,7 +16,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ballot.domain import rating
-from ballot.domain.errors import MESSAGE_SEPARATOR, N_, InvalidInput, Listing, NotFound
+from ballot.domain.errors import N_, InvalidInput, NotFound
+from ballot.domain.fields import RatingCounts, ReportFields, TrackingPlan
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import (
     ProgressReport,
@@ -26,12 +28,8 @@ from ballot.models import (
     VoteSession,
     utcnow,
 )
-from ballot.models.tracking import REPORT_KINDS
 from ballot.services import audit, photos, spreadsheets
-from ballot.services.candidates import parse_budget
 
-LIMITS = {"responsible_unit": 120, "milestones": 2000, "supervisors": 400, "text": 4000,
-          "source": 200}
 REPORT_KIND_LABELS = {"progress": N_("进展报告"), "rectification": N_("整改情况")}
 
 
@@ -92,74 +90,14 @@ def find_project(session: VoteSession, code: str) -> TrackedProject:
     raise NotFound(N_("本次会议没有票序为“%(code)s”的入选项目。"), code=code[:8])
 
 
-# --- parsing (forms, JSON bodies and the command line give the same text fields) ------------
-
-
-def _text(values: dict, field: str, problems: list) -> str:
-    value = values.get(field)
-    text = "" if value is None else str(value).replace("\r\n", "\n").strip()
-    if "\x00" in text:
-        problems.append((N_("“%(field)s”含有不可见的空字符，请删除后重试。"), {"field": field}))
-    if len(text) > LIMITS[field]:
-        problems.append((N_("内容过长（%(length)s 字），最多 %(max)s 字。"),
-                         {"length": len(text), "max": LIMITS[field]}))
-    return text[: LIMITS[field]]
-
-
-def _money(values: dict, field: str, problems: list) -> Decimal | None:
-    value = values.get(field)
-    try:
-        return parse_budget("" if value is None else str(value))
-    except ValueError:
-        problems.append((N_("金额“%(value)s”无效（单位：万元），例如 850 或 1200.5。"),
-                         {"value": str(value)[:40]}))
-        return None
-
-
-def _percent(values: dict, problems: list) -> int:
-    value = values.get("percent_done")
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        percent = int(str(value).strip().rstrip("%"))
-        if not 0 <= percent <= 100:
-            raise ValueError
-        return percent
-    except (TypeError, ValueError):
-        problems.append((N_("完成进度须为 0 到 100 之间的整数（百分比）。"), {}))
-        return 0
-
-
-def _count(values: dict, field: str, problems: list) -> int:
-    value = values.get(field)
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        count = int(str(value).strip())
-        if not 0 <= count <= 100_000:
-            raise ValueError
-        return count
-    except (TypeError, ValueError):
-        problems.append((N_("“%(field)s”须为不小于 0 的整数。"), {"field": field}))
-        return 0
-
-
-def _refuse(problems: list) -> None:
-    if problems:
-        raise InvalidInput(Listing(problems, MESSAGE_SEPARATOR))
-
-
 # --- changes --------------------------------------------------------------------------------
 
 
-def update_plan(session: VoteSession, project: TrackedProject, values: dict, actor: str) -> None:
+def update_plan(session: VoteSession, project: TrackedProject, plan: TrackingPlan,
+                actor: str) -> None:
     """Set the responsible unit, budget, milestones and supervising delegates."""
-    problems: list = []
-    clean = {field: _text(values, field, problems)
-             for field in ("responsible_unit", "milestones", "supervisors")}
-    clean["budget"] = _money(values, "budget", problems)
-    _refuse(problems)
-    changed = {field: value for field, value in clean.items() if getattr(project, field) != value}
+    changed = {field: value for field, value in plan.columns().items()
+               if getattr(project, field) != value}
     for field, value in changed.items():
         setattr(project, field, value)
     project.updated_at = utcnow()
@@ -167,21 +105,13 @@ def update_plan(session: VoteSession, project: TrackedProject, values: dict, act
                  fields=sorted(changed))
 
 
-def post_report(session: VoteSession, project: TrackedProject, values: dict,
+def post_report(session: VoteSession, project: TrackedProject, fields: ReportFields,
                 files: list[tuple[bytes, str]], actor: str) -> ProgressReport:
     """Post a progress report (or, with ``kind=rectification``, a 整改 follow-up) with photos."""
-    problems: list = []
-    text = _text(values, "text", problems)
-    if not text:
-        problems.append((N_("请填写报告内容。"), {}))
-    percent = _percent(values, problems)
-    spent = _money(values, "budget_spent", problems)
-    kind = str(values.get("kind") or "progress")
-    if kind not in REPORT_KINDS:
-        problems.append((N_("报告类型只能是进展报告或整改情况。"), {}))
-    elif kind == "rectification" and not project.rectification:
-        problems.append((N_("该项目未被要求整改，请提交进展报告。"), {}))
-    _refuse(problems)
+    if fields.kind == "rectification" and not project.rectification:
+        raise InvalidInput(N_("该项目未被要求整改，请提交进展报告。"))
+    kind, text, percent, spent = (fields.kind, fields.text, fields.percent_done,
+                                  fields.budget_spent)
     checked = photos.normalise_all(files)
     report = ProgressReport(session_id=session.id, project_id=project.id, kind=kind, text=text,
                             percent_done=percent, budget_spent=spent, author=actor)
@@ -199,15 +129,10 @@ def post_report(session: VoteSession, project: TrackedProject, values: dict,
     return report
 
 
-def record_rating(session: VoteSession, project: TrackedProject, values: dict, actor: str,
-                  roster_size: int | None = None) -> ProjectRating:
+def record_rating(session: VoteSession, project: TrackedProject, given: RatingCounts,
+                  actor: str, roster_size: int | None = None) -> ProjectRating:
     """Record a 满意度测评 result (counts from a paper 测评); 不满意 starts rectification (整改)."""
-    problems: list = []
-    counts = {field: _count(values, field, problems)
-              for field in ("satisfied", "basically", "dissatisfied", "cast")}
-    basis = str(values.get("basis") or rating.BASIS_CAST)
-    source = _text(values, "source", problems)
-    _refuse(problems)
+    counts, basis, source = given.votes(), given.basis, given.source
     try:
         outcome = rating.rate(counts["satisfied"], counts["basically"], counts["dissatisfied"],
                               counts["cast"], basis=basis, roster=roster_size)
@@ -249,7 +174,7 @@ def year_overview(congress: str, year: int) -> list[YearSession]:
     """The published sessions of ``congress`` for ``year`` with their chosen projects."""
     found = db.session.execute(
         select(VoteSession).where(VoteSession.congress == congress, VoteSession.year == year,
-                                  VoteSession.state == "published",
+                                  VoteSession.state == State.PUBLISHED,
                                   VoteSession.kind == rating.KIND_VOTE)
         .order_by(VoteSession.date, VoteSession.id)).scalars()
     return [YearSession(s, projects(s)) for s in found]
@@ -259,7 +184,7 @@ def tracked_years() -> list[tuple[str, int]]:
     """(congress, year) pairs with a published session, newest year first."""
     rows = db.session.execute(
         select(VoteSession.congress, VoteSession.year).where(
-            VoteSession.state == "published", VoteSession.kind == rating.KIND_VOTE)
+            VoteSession.state == State.PUBLISHED, VoteSession.kind == rating.KIND_VOTE)
         .distinct()).all()
     return sorted(((c, y) for c, y in rows), key=lambda r: (-r[1], r[0]))
 

@@ -48,6 +48,7 @@ from ballot.domain.errors import (
     TooManyApprovals,
     VotingNotOpen,
 )
+from ballot.domain.states import RoundState, State, TokenState
 from ballot.extensions import db
 from ballot.models import (
     AuditEntry,
@@ -84,7 +85,7 @@ def _check_kiosk(session: VoteSession, kiosk: Kiosk) -> None:
 _ISSUES, _TOKENS = BallotIssue.__table__, BallotToken.__table__
 _SESSION_ID, _NUMBER = bindparam("session_id"), bindparam("number")
 
-_OPEN_ROUND = (select(Round).where(Round.session_id == _SESSION_ID, Round.state == "open")
+_OPEN_ROUND = (select(Round).where(Round.session_id == _SESSION_ID, Round.state == RoundState.OPEN)
                .with_for_update(read=True).execution_options(populate_existing=True))
 _ROUND = (select(Round).where(Round.session_id == _SESSION_ID, Round.number == _NUMBER)
           .with_for_update(read=True).execution_options(populate_existing=True))
@@ -97,16 +98,16 @@ _ISSUE_OF_TOKEN = select(_ISSUES).where(_ISSUES.c.token_hash == bindparam("of_to
 _ADD_ISSUE = insert(_ISSUES)
 _CLEAR_ISSUE = delete(_ISSUES).where(_ISSUES.c.token_hash == bindparam("of_token"))
 _VOID_KIOSK_TOKEN = update(_TOKENS).where(
-    _TOKENS.c.kiosk_id == bindparam("of_kiosk"), _TOKENS.c.state == "open") \
-    .values(state="voided").returning(_TOKENS.c.token_hash)
+    _TOKENS.c.kiosk_id == bindparam("of_kiosk"), _TOKENS.c.state == TokenState.OPEN) \
+    .values(state=TokenState.VOIDED).returning(_TOKENS.c.token_hash)
 _VOID_TOKEN = update(_TOKENS).where(
-    _TOKENS.c.token_hash == bindparam("of_token"), _TOKENS.c.state == "open") \
-    .values(state="voided")
+    _TOKENS.c.token_hash == bindparam("of_token"), _TOKENS.c.state == TokenState.OPEN) \
+    .values(state=TokenState.VOIDED)
 _ADD_TOKEN = insert(_TOKENS)
 _TOKEN = (select(BallotToken).where(BallotToken.token_hash == bindparam("token_hash"))
           .with_for_update().execution_options(populate_existing=True))
 _USE_TOKEN = update(_TOKENS).where(_TOKENS.c.token_hash == bindparam("of_token")) \
-    .values(state="used")
+    .values(state=TokenState.USED)
 _ADD_ENTRY = insert(BoardEntry.__table__)
 _CANDIDATES = select(Candidate.code, Candidate.title, Candidate.summary, Candidate.category,
                      Candidate.department, Candidate.budget) \
@@ -119,7 +120,7 @@ def _run(statement, **params):
 
 def _open_round(session: VoteSession) -> Round:
     round_ = _run(_OPEN_ROUND, session_id=session.id).scalar_one_or_none()
-    if round_ is None or session.state != "voting":
+    if round_ is None or session.state != State.VOTING:
         raise VotingNotOpen()
     return round_
 
@@ -132,7 +133,7 @@ def _issue_of(session_id: int, number: int, delegate_id: int) -> Row | None:
 def _token_state(token_hash: str) -> str:
     """The state of the token with ``token_hash`` (locked until the transaction ends)."""
     row = _run(_TOKEN, token_hash=token_hash).scalar_one_or_none()
-    return "voided" if row is None else row.state
+    return TokenState.VOIDED if row is None else row.state
 
 
 def _kiosk_name(kiosk_id: int | None) -> str:
@@ -217,9 +218,9 @@ def _refuse_if_held(issued: Row, delegate: Delegate, *, rescan_at: Kiosk | None 
     if issued.kind == "paper":
         raise PaperIssued(name=delegate.name)
     state = _token_state(issued.token_hash)
-    if state == "used":
+    if state == TokenState.USED:
         raise AlreadyCast(name=delegate.name)
-    if rescan_at is None or (state == "open" and issued.kiosk_id != rescan_at.id):
+    if rescan_at is None or (state == TokenState.OPEN and issued.kiosk_id != rescan_at.id):
         raise AlreadyIssued(name=delegate.name, kiosk=_kiosk_name(issued.kiosk_id))
 
 
@@ -246,7 +247,7 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
     _run(_ADD_ISSUE, session_id=session.id, round_number=round_.number,
          delegate_id=delegate.id, kiosk_id=kiosk.id, token_hash=token_hash, kind="kiosk")
     _run(_ADD_TOKEN, token_hash=token_hash, session_id=session.id,
-         round_number=round_.number, kiosk_id=kiosk.id, state="open")
+         round_number=round_.number, kiosk_id=kiosk.id, state=TokenState.OPEN)
     return token, ballot_view(session, round_)
 
 
@@ -326,12 +327,12 @@ def seal_ballot(session: VoteSession, kiosk: Kiosk, token: bytes,
     row = _token_row(session, kiosk, token, lock=False)
     clean = _clean_choices(choices)
     ballot_id = crypto.ballot_id_from_token(token)
-    if row.state != "open":
+    if row.state != TokenState.OPEN:
         return SealedBallot(ballot_id, row.token_hash, row.round_number, None)
     round_ = db.session.execute(
         select(Round).where(Round.session_id == session.id, Round.number == row.round_number)
     ).scalar_one()
-    if round_.state != "open":
+    if round_.state != RoundState.OPEN:
         raise BallotTokenInvalid()
     _validate(session, round_, clean)
     encrypted = box.encrypt_ballot(session, round_, ballot_id, clean)
@@ -350,7 +351,7 @@ def record_ballot(session: VoteSession, kiosk: Kiosk, sealed: SealedBallot) -> R
     row = _run(_TOKEN, token_hash=sealed.token_hash).scalar_one_or_none()
     if row is None or row.session_id != session.id or row.kiosk_id != kiosk.id:
         raise BallotTokenInvalid()
-    if row.state != "open" or sealed.entry is None:
+    if row.state != TokenState.OPEN or sealed.entry is None:
         # The entry and the token's "used" state are written in one transaction, so only a
         # used token can have an entry.
         existing = db.session.execute(
@@ -362,7 +363,7 @@ def record_ballot(session: VoteSession, kiosk: Kiosk, sealed: SealedBallot) -> R
         return Receipt(crypto.tracking_code(existing.entry_hash), existing.round_number)
     # A share lock on the round: close_round (FOR UPDATE) waits for this cast to finish.
     round_ = _run(_ROUND, session_id=session.id, number=sealed.round_number).scalar_one()
-    if round_.state != "open":
+    if round_.state != RoundState.OPEN:
         raise BallotTokenInvalid()
     entry = sealed.entry
     _run(_ADD_ENTRY, ballot_id=sealed.ballot_id, session_id=session.id,
@@ -385,7 +386,7 @@ def return_token(session: VoteSession, kiosk: Kiosk, token: bytes, card_text: st
     scanned delegate's (audited as the kiosk's)."""
     _check_kiosk(session, kiosk)
     row = _token_row(session, kiosk, token)
-    if row.state != "open":
+    if row.state != TokenState.OPEN:
         raise BallotTokenInvalid()
     delegate = credentials.identify(session, card_text)
     issue = _run(_ISSUE_OF_TOKEN, of_token=row.token_hash).one_or_none()
@@ -408,7 +409,7 @@ def release_delegate(session: VoteSession, delegate: Delegate, actor: str, reaso
         raise PaperNotReleasable(name=delegate.name)
     # Locks the token: a cast of it racing this release either finished first (used: refused
     # here) or waits and then finds it voided.
-    if _token_state(issue.token_hash) == "used":
+    if _token_state(issue.token_hash) == TokenState.USED:
         raise BallotCastNotReleasable(name=delegate.name)
     _clear(session, issue, actor, "ballot.release", reason[:200])
 
@@ -443,7 +444,7 @@ def ballot_states(session: VoteSession, number: int) -> dict[int, BallotState]:
     for delegate_id, token_state, kiosk_name, kind in rows:
         if kind == "paper":
             states[delegate_id] = BallotState("paper")
-        elif token_state == "used":
+        elif token_state == TokenState.USED:
             states[delegate_id] = BallotState("cast")
         else:  # open, or voided by the close: issued and unused
             states[delegate_id] = BallotState("open", kiosk_name)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from ballot import inputs
 from ballot.domain import rating, rules
 from ballot.domain.errors import N_, InvalidInput
+from ballot.domain.states import State
 from ballot.i18n import gettext
 from ballot.services import box, key_cards, keys, progress, rating_sessions, roster, sessions
 from ballot.services import candidates as candidate_service
@@ -48,8 +50,8 @@ def new_session():
     """Create a draft session."""
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
-        values = sessions.in_own_congress(sessions.parse_settings(request.form), current_user())
-        created = sessions.create_session(values, request.form.get("slug"), _actor())
+        settings = sessions.in_own_congress(inputs.session_settings(request.form), current_user())
+        created = sessions.create_session(settings, request.form.get("slug"), _actor())
         flash(gettext("会议已创建。"), "info")
         return redirect(url_for("admin.session_page", ref=created.slug))
     return render_template("admin/session_form.html", form=form, session=None,
@@ -85,10 +87,10 @@ def edit_session(ref: str):
     """Edit a draft session's settings."""
     session = load_session(ref)
     if request.method == "POST":
-        parsed = (rating_sessions.parse_settings(session, request.form)
-                  if rating_sessions.is_rating(session) else sessions.parse_settings(request.form))
-        values = sessions.in_own_congress(parsed, current_user())
-        sessions.update_session(session, values, _actor())
+        parsed = (inputs.rating_settings(request.form, session.quota)
+                  if rating_sessions.is_rating(session) else inputs.session_settings(request.form))
+        sessions.update_session(session, sessions.in_own_congress(parsed, current_user()),
+                                _actor())
         flash(gettext("会议设置已保存。"), "info")
         return _back(session.slug)
     form = {
@@ -113,7 +115,7 @@ def edit_session(ref: str):
 def edit_scrutiny(ref: str):
     """Record the scrutineers and counting staff."""
     session = load_session(ref)
-    box.update_scrutiny(session, request.form, _actor())
+    box.update_scrutiny(session, inputs.scrutiny(request.form), _actor())
     flash(gettext("监票、计票人员已保存。"), "info")
     return _back(session.slug, "scrutiny")
 
@@ -144,14 +146,14 @@ def transition(ref: str):
     """Lock or unlock the candidate list, or open check-in."""
     session = load_session(ref)
     target = request.form.get("target", "")
-    if target == "locked":
+    if target == State.LOCKED:
         candidate_service.lock_list(session, _actor(), current_app.config["KEY_ENCRYPTION_SECRET"])
         message = gettext("候选名单已锁定，会议密钥已生成。")
-    elif target == "draft":
+    elif target == State.DRAFT:
         candidate_service.unlock_list(session, _actor())
         message = gettext("候选名单已解锁，可以继续修改；重新锁定时将生成新的会议密钥。")
-    elif target == "checkin":
-        sessions.transition(session, "checkin", _actor())
+    elif target == State.CHECKIN:
+        sessions.transition(session, State.CHECKIN, _actor())
         message = gettext("签到已开始。")
     else:
         raise InvalidInput(N_("未知的操作。"))
@@ -165,7 +167,7 @@ def transition(ref: str):
 def add_candidate(ref: str):
     """Add a candidate project."""
     session = load_session(ref)
-    candidate_service.add_candidate(session, request.form, _actor())
+    candidate_service.add_candidate(session, inputs.candidate(request.form), _actor())
     flash(gettext("已添加候选项目。"), "info")
     return _back(session.slug, "candidates")
 
@@ -178,7 +180,8 @@ def edit_candidate(ref: str, cid: int):
     session = load_session(ref)
     candidate = candidate_service.get_candidate(session, cid)
     if request.method == "POST":
-        candidate_service.update_candidate(session, candidate, request.form, _actor())
+        candidate_service.update_candidate(session, candidate, inputs.candidate(request.form),
+                                           _actor())
         flash(gettext("候选项目已保存。"), "info")
         return _back(session.slug, "candidates")
     return render_template("admin/candidate_form.html", session=session, candidate=candidate)
@@ -233,7 +236,7 @@ def import_candidates(ref: str):
 def add_delegate(ref: str):
     """Add a delegate to the roster."""
     session = load_session(ref)
-    roster.add_delegate(session, request.form, _actor())
+    roster.add_delegate(session, inputs.delegate(request.form), _actor())
     flash(gettext("已添加代表。"), "info")
     return _back(session.slug, "roster")
 
@@ -246,7 +249,7 @@ def edit_delegate(ref: str, did: int):
     session = load_session(ref)
     delegate = roster.get_delegate(session, did)
     if request.method == "POST":
-        roster.update_delegate(session, delegate, request.form, _actor())
+        roster.update_delegate(session, delegate, inputs.delegate(request.form), _actor())
         flash(gettext("代表信息已保存。"), "info")
         return _back(session.slug, "roster")
     return render_template("admin/delegate_form.html", session=session, delegate=delegate)

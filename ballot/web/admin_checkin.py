@@ -14,6 +14,7 @@ from ballot.domain.errors import (
     NotIssued,
     ReprintAllClosed,
 )
+from ballot.domain.states import State
 from ballot.i18n import gettext
 from ballot.models.kiosks import KIOSK_MODES
 from ballot.services import (
@@ -37,7 +38,7 @@ from ballot.web.guards import current_user, load_session, role_required
 bp = Blueprint("admin_checkin", __name__, url_prefix="/admin/sessions/<ref>")
 STAFF = ("staff",)
 LANGUAGE_LABELS = {"zh": N_("中文"), "en": N_("英文")}
-HEALTH_STATES = ("checkin", "voting")  # when staff watch the kiosks (never on the projection)
+HEALTH_STATES = (State.CHECKIN, State.VOTING)  # when staff watch the kiosks (never on the projection)
 CARD_LAYOUTS = {"a4": N_("A4 纸每页 8 张，沿虚线裁切"), "badge": N_("胸卡 85 × 54 毫米，每页 1 张")}
 
 
@@ -176,7 +177,7 @@ def checkin_page(ref: str):
     session = load_session(ref)
     current = rounds.current_round(session)
     ballots = (voting.ballot_states(session, current.number)
-               if current is not None and session.state == "voting" else {})
+               if current is not None and session.state == State.VOTING else {})
     everyone = roster.list_delegates(session)
     query = request.args.get("q", "").strip()[:60]
     status = request.args.get("status", "all")
@@ -186,7 +187,7 @@ def checkin_page(ref: str):
     selected = next((d for d in everyone if str(d.id) == selected_id), None)
     paper_round = current.number if current is not None else 1
     paper_issued = (rounds.issued_by_kind(session, current.number)["paper"]
-                    if current is not None and session.state == "voting" else 0)
+                    if current is not None and session.state == State.VOTING else 0)
     return render_template("admin_checkin/checkin.html", session=session, delegates=everyone,
                            paper_round=paper_round, paper_issued=paper_issued,
                            shown=shown, query=query, status=status, selected=selected,

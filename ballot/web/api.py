@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ballot import inputs
 from ballot.domain.errors import N_, InvalidInput
+from ballot.domain.states import State
 from ballot.services import candidates as candidate_service
 from ballot.services import roster, sessions
 from ballot.unit_of_work import transactional
@@ -22,17 +24,9 @@ def _body() -> dict:
     return data
 
 
-def _fields() -> dict:
-    """The JSON body as the form fields the services parse: text, numbers as their digits."""
-    fields = {}
-    for key, value in _body().items():
-        if isinstance(value, bool) or not isinstance(value, str | int | float | None):
-            raise InvalidInput(N_("字段“%(field)s”的值须为文字或数字。"), field=str(key)[:40])
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidInput(N_("字段“%(field)s”含有不可见的空字符，请删除后重试。"),
-                               field=str(key)[:40])
-        fields[key] = value if value is None or isinstance(value, str) else str(value)
-    return fields
+def _fields(kinds: dict) -> dict:
+    """The JSON body's fields of ``kinds`` (inputs.SESSION_JSON…), each of its JSON type."""
+    return inputs.json_fields(_body(), **kinds)
 
 
 def _boolean(body: dict, key: str, default: bool) -> bool:
@@ -69,9 +63,9 @@ def list_sessions():
 @transactional
 def create_session():
     """Create a draft session."""
-    body = _fields()
-    values = sessions.in_own_congress(sessions.parse_settings(body), current_user())
-    created = sessions.create_session(values, body.get("slug"), _actor())
+    body = _fields(inputs.SESSION_JSON)
+    settings = sessions.in_own_congress(inputs.session_settings(body), current_user())
+    created = sessions.create_session(settings, body.get("slug"), _actor())
     return jsonify(serializers.session_detail(created)), 201
 
 
@@ -87,7 +81,7 @@ def get_session(ref: str):
 def get_counts(ref: str):
     """Live attendance: 应到, 实到, 请假, 未到 and the quorum."""
     session = load_session(ref)
-    return jsonify({"state": session.state, **sessions.counts(session)})
+    return jsonify({"state": session.state, **sessions.counts(session).to_dict()})
 
 
 @bp.post("/sessions/<ref>/transition")
@@ -97,12 +91,12 @@ def transition(ref: str):
     """Lock/unlock the candidate list or open check-in; 409 with every problem when not ready."""
     session = load_session(ref)
     target = _body().get("target")
-    if target == "locked":
+    if target == State.LOCKED:
         candidate_service.lock_list(session, _actor(), current_app.config["KEY_ENCRYPTION_SECRET"])
-    elif target == "draft":
+    elif target == State.DRAFT:
         candidate_service.unlock_list(session, _actor())
-    elif target == "checkin":
-        sessions.transition(session, "checkin", _actor())
+    elif target == State.CHECKIN:
+        sessions.transition(session, State.CHECKIN, _actor())
     else:
         raise InvalidInput(N_("target 只能是 locked、draft 或 checkin。"))
     return jsonify(serializers.session_detail(session))
@@ -122,7 +116,8 @@ def list_candidates(ref: str):
 def add_candidate(ref: str):
     """Add a candidate project."""
     session = load_session(ref)
-    created = candidate_service.add_candidate(session, _fields(), _actor())
+    created = candidate_service.add_candidate(
+        session, inputs.candidate(_fields(inputs.CANDIDATE_JSON)), _actor())
     return jsonify(serializers.candidate(created)), 201
 
 
@@ -154,7 +149,7 @@ def list_delegates(ref: str):
 def add_delegate(ref: str):
     """Add a delegate."""
     session = load_session(ref)
-    created = roster.add_delegate(session, _fields(), _actor())
+    created = roster.add_delegate(session, inputs.delegate(_fields(inputs.DELEGATE_JSON)), _actor())
     return jsonify(serializers.delegate(created)), 201
 
 

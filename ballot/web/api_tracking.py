@@ -12,8 +12,10 @@ import binascii
 
 from flask import Blueprint, jsonify, request, url_for
 
+from ballot import inputs
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
+from ballot.domain.states import State
 from ballot.models import ProgressReport, ProjectRating, TrackedProject, VoteSession
 from ballot.services import photos, rating_sessions, sessions, tracking
 from ballot.services.results import decimal_text
@@ -27,7 +29,7 @@ READERS = ("staff", "chair", "scrutineer")
 
 def _published(ref: str) -> VoteSession:
     session = load_session(ref)
-    if session.state != "published":
+    if session.state != State.PUBLISHED:
         raise WrongState(N_("结果公布后才能跟踪入选项目的实施情况。"))
     return session
 
@@ -100,7 +102,8 @@ def update_plan(ref: str, project: str):
     """Set the responsible unit, budget, milestones and supervising delegates."""
     session = _published(ref)
     found = tracking.find_project(session, project)
-    tracking.update_plan(session, found, _body(), current_user().username)
+    plan = inputs.tracking_plan(inputs.json_fields(_body(), **inputs.PLAN_JSON))
+    tracking.update_plan(session, found, plan, current_user().username)
     return jsonify(project_json(found))
 
 
@@ -111,7 +114,8 @@ def post_report(ref: str, project: str):
     """Post a progress report (``kind``: progress or rectification) with optional photos."""
     session = _published(ref)
     body = _body()
-    report = tracking.post_report(session, tracking.find_project(session, project), body,
+    fields = inputs.report(inputs.json_fields(body, **inputs.REPORT_JSON))
+    report = tracking.post_report(session, tracking.find_project(session, project), fields,
                                   _photos(body), current_user().username)
     return jsonify(report_json(report)), 201
 
@@ -123,8 +127,9 @@ def record_rating(ref: str, project: str):
     """Record a 满意度测评 result; 不满意 puts the project under rectification."""
     session = _published(ref)
     found = tracking.find_project(session, project)
-    record = tracking.record_rating(session, found, _body(), current_user().username,
-                                    sessions.counts(session)["expected"])
+    given = inputs.rating_counts(inputs.json_fields(_body(), **inputs.COUNTS_JSON))
+    record = tracking.record_rating(session, found, given, current_user().username,
+                                    sessions.counts(session).expected)
     return jsonify({**rating_json(record), "rectification": found.rectification,
                     "grade_label": rating.GRADE_LABELS[record.grade]}), 201
 
@@ -134,7 +139,9 @@ def record_rating(ref: str, project: str):
 @transactional
 def create_rating_session(ref: str):
     """A draft 满意度测评 session on this session's chosen projects (``codes``: a selection)."""
-    session = rating_sessions.create_from(_published(ref), _body(), current_user().username)
+    source = _published(ref)
+    plan = inputs.rating_plan(inputs.json_fields(_body(), **inputs.RATING_JSON))
+    session = rating_sessions.create_from(source, plan, current_user().username)
     return jsonify({**session_summary(session),
                     "candidates": [{"title": c.title, "position": c.position}
                                    for c in session.candidates]}), 201

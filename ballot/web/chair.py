@@ -14,6 +14,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from ballot.database import polled
 from ballot.domain import rating, rules
+from ballot.domain.states import RoundState, State
 from ballot.i18n import gettext
 from ballot.models.base import utcnow
 from ballot.services import (
@@ -109,16 +110,16 @@ def _context(session) -> dict:
     found = rounds.session_results(session)
     current = rounds.current_round(session)
     counts = sessions.counts(session)
-    problems = rules.problems_before("voting", sessions.facts(session)) \
-        if session.state == "checkin" else []
+    problems = rules.problems_before(State.VOTING, sessions.facts(session)) \
+        if session.state == State.CHECKIN else []
     tie = found.final.pending_tie if found.final is not None else None
-    undecided = tie is not None and current is not None and current.state == "closed" \
+    undecided = tie is not None and current is not None and current.state == RoundState.CLOSED \
         and current.decision is None
     return {
         "session": session, "counts": counts, "labels": rules.STATE_LABELS,
         "fingerprint": keys.spoken_fingerprint(session), "current": current,
         "box_fingerprint": box.spoken_fingerprint(session),
-        "late": checkin.late_arrivals(session) if session.state == "voting" else 0,
+        "late": checkin.late_arrivals(session) if session.state == State.VOTING else 0,
         "issued": rounds.issued_count(session, current.number) if current else 0,
         "issued_paper": rounds.issued_by_kind(session, current.number)["paper"] if current else 0,
         "returned": rounds.returned_count(session, current.number) if current else 0,
@@ -131,7 +132,7 @@ def _context(session) -> dict:
         "announcement": _announcement(session, found),
         "stream_url": url_for("chair.live_stream", ref=session.slug) if streams.enabled() else "",
         "opening": opening.opening(session, current) if current is not None
-        and current.state == "closed" else None,
+        and current.state == RoundState.CLOSED else None,
         "awaiting_paper": current is not None and paper_count.awaiting_paper(session, current),
     }
 
@@ -160,7 +161,7 @@ def projection(ref: str):
     context = _context(session)
     current = context["current"]
     opened = projection_service.round_opened_at(session, current.number) \
-        if current is not None and current.state == "open" else None
+        if current is not None and current.state == RoundState.OPEN else None
     elapsed = int((utcnow() - opened).total_seconds()) if opened is not None else None
     return render_template(
         "chair/projection.html", **context, elapsed=elapsed,

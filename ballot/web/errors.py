@@ -111,8 +111,8 @@ def register(app: Flask) -> None:
 
     @app.route("/lang/<code>")
     def set_language(code: str):
-        from flask import session
+        from flask import session as cookie
 
         if code in app.config["LANGUAGES"]:
-            session["lang"] = code
+            cookie["lang"] = code
         return redirect(same_origin_path(request.args.get("next")) or "/")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import redirect, request, session, url_for
+from flask import redirect, request, url_for
+from flask import session as cookie  # the signed cookie; "session" is a 会议 here
 
 from ballot.domain.errors import N_, PasswordChangeRequired, PermissionDenied
 from ballot.models import User, VoteSession
@@ -24,8 +25,8 @@ def current_user() -> User | None:
     """The logged-in staff user for this request, if any."""
     # Cached per request (not in ``g``: an app context can outlive one request, as in tests).
     if not hasattr(request, "_ballot_user"):
-        user = accounts.logged_in_user(session.get("login"))
-        if user is not None and session.get("auth_version") != user.password_hash[-16:]:
+        user = accounts.logged_in_user(cookie.get("login"))
+        if user is not None and cookie.get("auth_version") != user.password_hash[-16:]:
             user = None  # the password changed since this login
         request._ballot_user = user
     return request._ballot_user
@@ -33,22 +34,22 @@ def current_user() -> User | None:
 
 def login_user(user: User) -> None:
     """Start a fresh login session (the old cookie's contents are discarded)."""
-    lang = session.get("lang")
-    session.clear()
-    session["login"] = accounts.start_login(user)
-    session["auth_version"] = user.password_hash[-16:]
+    lang = cookie.get("lang")
+    cookie.clear()
+    cookie["login"] = accounts.start_login(user)
+    cookie["auth_version"] = user.password_hash[-16:]
     if lang:
-        session["lang"] = lang
-    session.permanent = False
+        cookie["lang"] = lang
+    cookie.permanent = False
 
 
 def logout_user() -> None:
     """End the login session, on the server too: a copied cookie stops working."""
-    accounts.end_login(session.get("login"))
-    lang = session.get("lang")
-    session.clear()
+    accounts.end_login(cookie.get("login"))
+    lang = cookie.get("lang")
+    cookie.clear()
     if lang:
-        session["lang"] = lang
+        cookie["lang"] = lang
 
 
 def role_required(*roles: str):

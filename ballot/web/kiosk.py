@@ -8,6 +8,7 @@ from flask_babel import format_time
 from ballot import unit_of_work
 from ballot.domain import rules
 from ballot.domain.errors import PairingCodeInvalid
+from ballot.domain.states import State
 from ballot.i18n import gettext
 from ballot.services import checkin, kiosks, sessions
 from ballot.web.kiosk_auth import (
@@ -85,9 +86,9 @@ def checkin_status():
         "state": session.state,
         "state_label": gettext(rules.STATE_LABELS.get(session.state, session.state)),
         "open": rules.checkin_open(session.state, session.late_checkin),
-        "voting": session.state == "voting",
-        "expected": counts["expected"],
-        "present": counts["present"],
+        "voting": session.state == State.VOTING,
+        "expected": counts.expected,
+        "present": counts.present,
     })
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template
 
 from ballot.domain import rules
+from ballot.domain.states import State
 from ballot.models import VoteSession
 from ballot.services import keys, sessions, tracking
 from ballot.web.guards import current_user
@@ -20,7 +21,7 @@ bp = Blueprint("public", __name__)
 def public_session(ref: str) -> VoteSession:
     """The session ``ref`` for a public page; NotFound for a draft seen from outside."""
     session = sessions.get_session(ref)
-    if session.state == "draft":
+    if session.state == State.DRAFT:
         user = current_user()
         if user is None or not sessions.can_access(user, session.congress):
             raise sessions.session_not_found(ref)
@@ -30,7 +31,7 @@ def public_session(ref: str) -> VoteSession:
 @bp.route("/")
 def index():
     """The public landing page: sessions past their draft, the years of tracked projects."""
-    listed = [s for s in sessions.list_sessions() if s.state != "draft"]
+    listed = [s for s in sessions.list_sessions() if s.state != State.DRAFT]
     return render_template("public/index.html", sessions=listed, labels=rules.STATE_LABELS,
                            years=tracking.tracked_years())
 

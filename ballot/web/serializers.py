@@ -37,7 +37,7 @@ def session_summary(session: VoteSession) -> dict:
 def session_detail(session: VoteSession) -> dict:
     """Summary plus counts, the excess ratio and readiness problems per possible move."""
     body = session_summary(session)
-    body["counts"] = sessions.counts(session)
+    body["counts"] = sessions.counts(session).to_dict()
     body["ratio"] = candidate_service.ratio_summary(session)
     body["scrutiny"] = {
         "chief_scrutineer": session.chief_scrutineer,

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from ballot import inputs
 from ballot.domain import rating
 from ballot.domain.errors import N_, InvalidInput, WrongState
+from ballot.domain.states import State
 from ballot.i18n import gettext
 from ballot.services import rating_sessions, sessions, tracking
 from ballot.unit_of_work import transactional
@@ -30,7 +32,7 @@ def _actor() -> str:
 
 def _published(ref: str):
     session = load_session(ref)
-    if session.state != "published":
+    if session.state != State.PUBLISHED:
         raise WrongState(N_("结果公布后才能跟踪入选项目的实施情况。"))
     return session
 
@@ -65,7 +67,7 @@ def year_page(congress: str, year: int):
 def photo(ref: str, photo_id: int):
     """A report photo of a published session (the server's own re-encoding)."""
     session = sessions.get_session(ref)
-    if session.state != "published":
+    if session.state != State.PUBLISHED:
         abort(404)
     found = tracking.get_photo(session, photo_id)
     response = Response(found.data, mimetype=found.mimetype)
@@ -105,7 +107,8 @@ def staff_project(ref: str, pid: int):
 def update_plan(ref: str, pid: int):
     """Save the responsible unit, budget, milestones and supervising delegates."""
     session = _published(ref)
-    tracking.update_plan(session, tracking.get_project(session, pid), request.form, _actor())
+    tracking.update_plan(session, tracking.get_project(session, pid),
+                         inputs.tracking_plan(request.form), _actor())
     flash(gettext("实施计划已保存。"), "info")
     return _back(ref, pid)
 
@@ -116,8 +119,8 @@ def update_plan(ref: str, pid: int):
 def post_report(ref: str, pid: int):
     """Post a progress report (or a 整改 follow-up) with up to four photos."""
     session = _published(ref)
-    tracking.post_report(session, tracking.get_project(session, pid), request.form, _photos(),
-                         _actor())
+    tracking.post_report(session, tracking.get_project(session, pid), inputs.report(request.form),
+                         _photos(), _actor())
     flash(gettext("报告已发布。"), "info")
     return _back(ref, pid)
 
@@ -128,8 +131,9 @@ def post_report(ref: str, pid: int):
 def record_rating(ref: str, pid: int):
     """Record a 满意度测评 result; 不满意 puts the project under rectification (整改)."""
     session = _published(ref)
-    record = tracking.record_rating(session, tracking.get_project(session, pid), request.form,
-                                    _actor(), sessions.counts(session)["expected"])
+    record = tracking.record_rating(session, tracking.get_project(session, pid),
+                                    inputs.rating_counts(request.form), _actor(),
+                                    sessions.counts(session).expected)
     if record.grade == rating.DISSATISFIED:
         flash(gettext("测评结果为不满意：该项目已列入整改，请发布整改情况。"), "warning")
     else:
@@ -147,7 +151,7 @@ def create_rating_session(ref: str):
     values["codes"] = request.form.getlist("codes")
     if not values["codes"]:
         raise InvalidInput(N_("请至少勾选一个要测评的项目。"))
-    created = rating_sessions.create_from(source, values, _actor())
+    created = rating_sessions.create_from(source, inputs.rating_plan(values), _actor())
     flash(gettext("满意度测评会议已创建：请导入代表名单、锁定项目名单、封箱，再像票决一样签到和投票。"),
           "info")
     return redirect(url_for("admin.session_page", ref=created.slug))

@@ -7,9 +7,11 @@ import json
 import pytest
 from sqlalchemy import select, text
 
+from ballot import inputs
 from ballot.ballotbox import shares as box_shares
 from ballot.ballotbox.errors import BallotBoxError
 from ballot.domain.errors import InvalidInput, NotReady, WrongState
+from ballot.domain.fields import Scrutiny
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry
 from ballot.services import box, candidates, key_cards, rounds, sessions
@@ -103,21 +105,21 @@ def test_seal_lists_what_is_missing(db):
 def test_threshold_settings_are_checked(db, t, n):
     session = locked()
     with pytest.raises(InvalidInput):
-        box.update_scrutiny(session, {**HOLDERS, "box_threshold": str(t), "box_shares": str(n)},
-                                 "staff")
+        box.update_scrutiny(session, inputs.scrutiny(
+            {**HOLDERS, "box_threshold": str(t), "box_shares": str(n)}), "staff")
 
 
 def test_one_of_one_and_changing_holders_voids_the_seal(db):
     session = locked(chief_scrutineer="陈立", scrutineers="")
-    box.update_scrutiny(session, {"chief_scrutineer": "陈立", "box_threshold": "1",
-                                       "box_shares": "1"}, "staff")
+    box.update_scrutiny(session, Scrutiny(chief_scrutineer="陈立", box_threshold=1, box_shares=1),
+                        "staff")
     cards = box.seal(session, "staff")
     assert len(cards) == 1 and cards[0].threshold == 1
-    box.update_scrutiny(session, {"chief_scrutineer": "陈立", "counters": "周静",
-                                       "box_threshold": "1", "box_shares": "1"}, "staff")
+    box.update_scrutiny(session, Scrutiny(chief_scrutineer="陈立", counters="周静",
+                                          box_threshold=1, box_shares=1), "staff")
     assert box.is_sealed(session)  # counters do not hold cards
-    box.update_scrutiny(session, {"chief_scrutineer": "王五", "box_threshold": "1",
-                                       "box_shares": "1"}, "staff")
+    box.update_scrutiny(session, Scrutiny(chief_scrutineer="王五", box_threshold=1, box_shares=1),
+                        "staff")
     assert not box.is_sealed(session)
 
 

@@ -187,7 +187,7 @@ def test_scan_checks_in_once_and_the_second_scan_says_when(db):
     second = checkin.scan(session, kiosk, text)
     assert second.already and second.checked_in_at == first.checked_in_at
     counts = sessions.counts(session)
-    assert (counts["present"], counts["absent"]) == (1, 3)
+    assert (counts.present, counts.absent) == (1, 3)
     assert _actions(db).count("checkin.kiosk") == 1
 
 
@@ -208,7 +208,7 @@ def test_delegate_on_leave_who_arrives_checks_in(db):
     text = credentials.issue_card(delegate, "staff")
     checkin.scan(session, _kiosk(db, session), text)
     counts = sessions.counts(session)
-    assert (delegate.attendance, counts["leave"], counts["present"]) == ("present", 0, 1)
+    assert (delegate.attendance, counts.leave, counts.present) == ("present", 0, 1)
 
 
 def test_staff_check_in_needs_a_reason_and_undo_before_voting(db):

@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from ballot import crypto
+from ballot import crypto, inputs
 from ballot.domain.errors import InvalidInput, NotReady, WrongState
+from ballot.domain.fields import CandidateFields
 from ballot.models import AuditEntry
 from ballot.services import candidates, keys, sessions
 from tests.conftest import make_session
@@ -39,7 +40,7 @@ def test_locked_list_cannot_change(db):
     session = make_session()
     candidates.lock_list(session, "tester", SECRET)
     with pytest.raises(WrongState):
-        candidates.add_candidate(session, {"title": "新项目"}, "tester")
+        candidates.add_candidate(session, CandidateFields(title="新项目"), "tester")
     with pytest.raises(WrongState):
         candidates.delete_candidate(session, session.candidates[0], "tester")
 
@@ -72,24 +73,24 @@ def test_candidate_editing_and_reordering(db):
     candidates.delete_candidate(session, first, "tester")
     assert sorted(c.position for c in session.candidates) == [1, 2]
     with pytest.raises(InvalidInput) as caught:
-        candidates.update_candidate(session, second, {"title": "", "budget": "abc"}, "tester")
+        inputs.candidate({"title": "", "budget": "abc"})
     assert "缺少项目名称" in str(caught.value) and "abc" in str(caught.value)
 
 
 def test_settings_validation_lists_every_problem(db):
     with pytest.raises(InvalidInput) as caught:
-        sessions.parse_settings({"title": "", "date": "15/01/2027", "quota": "0",
+        inputs.session_settings({"title": "", "date": "15/01/2027", "quota": "0",
                                  "level": "省", "min_excess_ratio": "abc"})
     message = str(caught.value)
     for fragment in ("会议名称", "日期", "应选项目数", "级别", "差额比例"):
         assert fragment in message
-    values = sessions.parse_settings({"title": "X", "date": "2027-01-15", "quota": "10",
-                                      "min_excess_ratio": "20"})
-    assert str(values["min_excess_ratio"]) == "0.20"
+    settings = inputs.session_settings({"title": "X", "date": "2027-01-15", "quota": "10",
+                                        "min_excess_ratio": "20"})
+    assert str(settings.min_excess_ratio) == "0.20"
 
 
 @pytest.mark.parametrize("year", ["99999999999999", "1999", "2101", "²"])
 def test_a_project_year_outside_2000_to_2100_is_refused(db, year):
     with pytest.raises(InvalidInput) as caught:
-        sessions.parse_settings({"title": "X", "date": "2027-01-15", "quota": "10", "year": year})
+        inputs.session_settings({"title": "X", "date": "2027-01-15", "quota": "10", "year": year})
     assert "项目年度须为整数，例如 2027。" in str(caught.value)

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ballot.domain.errors import NotADrill, WrongState
+from ballot.domain.fields import RatingCounts, RatingPlan
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProjectRating
 from ballot.services import rating_sessions, rehearsals, results, tracking
@@ -29,10 +30,9 @@ def _publish(session, plan: dict) -> None:
 
 def _hand_rating(source, code: str, satisfied: int, dissatisfied: int) -> None:
     project = _projects(source)[code]
-    tracking.record_rating(source, project, {"satisfied": satisfied, "basically": 0,
-                                             "dissatisfied": dissatisfied,
-                                             "cast": satisfied + dissatisfied,
-                                             "source": "纸质测评"}, "staff")
+    tracking.record_rating(source, project, RatingCounts(
+        satisfied=satisfied, basically=0, dissatisfied=dissatisfied,
+        cast=satisfied + dissatisfied, source="纸质测评"), "staff")
     _db.session.commit()
 
 
@@ -113,7 +113,7 @@ def test_a_rating_draft_follows_its_list_when_projects_are_removed_or_added(db):
     from ballot.services import candidates, sessions
 
     source = published()
-    session = rating_sessions.create_from(source, {"slug": "rate-list"}, "staff")
+    session = rating_sessions.create_from(source, RatingPlan(slug="rate-list"), "staff")
     assert session.quota == 10
     candidates.delete_candidate(session, session.candidates[-1], "staff")
     _db.session.flush()

@@ -11,8 +11,9 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from ballot import crypto
+from ballot import crypto, inputs
 from ballot.domain.errors import InvalidInput, WrongState
+from ballot.domain.fields import RatingPlan
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProjectRating
 from ballot.services import (
@@ -98,13 +99,13 @@ def test_roster_basis_judges_against_every_delegate(db):
 def test_only_a_published_vote_can_be_rated_and_codes_must_be_its_chosen_projects(db):
     source = published()
     with pytest.raises(InvalidInput, match="99"):
-        rating_sessions.create_from(source, {"codes": "1,99"}, "staff")
-    with pytest.raises(InvalidInput):
-        rating_sessions.create_from(source, {"basis": "present"}, "staff")
-    session = rating_sessions.create_from(source, {"slug": "rate-all"}, "staff")
+        rating_sessions.create_from(source, inputs.rating_plan({"codes": "1,99"}), "staff")
+    with pytest.raises(InvalidInput, match="过半数基数"):
+        inputs.rating_plan({"basis": "present"})
+    session = rating_sessions.create_from(source, RatingPlan(slug="rate-all"), "staff")
     assert len(session.candidates) == 10
     with pytest.raises(WrongState):
-        rating_sessions.create_from(session, {}, "staff")
+        rating_sessions.create_from(session, RatingPlan(), "staff")
 
 
 def test_the_rating_bundle_verifies_and_a_changed_grade_is_caught(db):

@@ -53,7 +53,7 @@ def test_clone_copies_roster_and_candidates_with_its_own_key(db):
     assert all(d.attendance == "absent" and d.credential_hash is None for d in drill_roster)
     assert (drill.chief_scrutineer, drill.counters) == (source.chief_scrutineer, source.counters)
     # The source is untouched and a second clone gets the next free short name.
-    assert not source.is_drill and sessions.counts(source)["present"] == 57
+    assert not source.is_drill and sessions.counts(source).present == 57
     assert rehearsals.clone_as_drill(source, "staff", _secret()).slug == "test-session-drill-2"
     actions = db.session.execute(select(AuditEntry.action)
                                  .where(AuditEntry.session_id == drill.id)).scalars().all()
@@ -91,7 +91,7 @@ def test_reset_clears_the_run_and_keeps_roster_cards_and_kiosks(db):
     assert drill.result_document is None and drill.scrutineer_confirmed_by is None
     for model in (BoardEntry, Round, BallotIssue):
         assert _count(model, drill.id) == 0, model
-    assert sessions.counts(drill)["present"] == 0 and sessions.counts(drill)["expected"] == 60
+    assert sessions.counts(drill).present == 0 and sessions.counts(drill).expected == 60
     assert _count(Kiosk, drill.id) == 1
     sessions.transition(drill, "checkin", "staff")
     assert checkin.scan(drill, db.session.get(Kiosk, kiosk.id), card).delegate.id == delegate.id
@@ -107,7 +107,7 @@ def test_a_real_session_is_never_reset_or_deleted(db, action):
             rehearsals.delete_drill(session, "staff")
     assert "正式会议" in caught.value.render() and "复制为演练场次" in caught.value.render()
     db.session.rollback()
-    assert sessions.counts(sessions.get_session(session.slug))["present"] == 57
+    assert sessions.counts(sessions.get_session(session.slug)).present == 57
 
 
 def test_delete_removes_the_drill_and_its_kiosks(db):

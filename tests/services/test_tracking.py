@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
-from ballot import unit_of_work
+from ballot import inputs, unit_of_work
 from ballot.domain.errors import InvalidInput, NotFound
+from ballot.domain.fields import RatingCounts, ReportFields
 from ballot.extensions import db as _db
 from ballot.models import AuditEntry, ProgressReport, ReportPhoto, TrackedProject
 from ballot.services import photos, tracking
@@ -35,11 +36,11 @@ def test_publication_opens_a_record_per_chosen_project_in_rank_order(db):
 def test_plan_and_report_are_saved_and_audited(db):
     session = published()
     project = tracking.find_project(session, "3")
-    tracking.update_plan(session, project, {
+    tracking.update_plan(session, project, inputs.tracking_plan({
         "responsible_unit": "镇教育办", "budget": "1,850", "milestones": "2027-03 开工\n2027-09 完工",
-        "supervisors": "王建国、李秀英"}, "staff")
-    tracking.post_report(session, project, {"text": "主体结构封顶。", "percent_done": "60",
-                                            "budget_spent": "920.5"},
+        "supervisors": "王建国、李秀英"}), "staff")
+    tracking.post_report(session, project, inputs.report({"text": "主体结构封顶。", "percent_done": "60",
+                                                          "budget_spent": "920.5"}),
                          [(image_bytes(), "site.jpg"), (image_bytes("PNG"), "plan.png")], "staff")
     db.session.commit()
     assert (project.budget, project.percent_done, project.budget_spent) == (
@@ -61,7 +62,8 @@ def test_bad_reports_are_refused_with_a_reason_and_change_nothing(db, values, ex
     session = published()
     project = tracking.find_project(session, "01")
     with pytest.raises(InvalidInput) as refused:
-        unit_of_work.run(lambda: tracking.post_report(session, project, values, [], "staff"))
+        unit_of_work.run(lambda: tracking.post_report(session, project, inputs.report(values), [],
+                                                      "staff"))
     assert expected in str(refused.value)
     assert db.session.execute(select(ProgressReport)).first() is None
     assert tracking.find_project(session, "01").percent_done == 0
@@ -80,7 +82,7 @@ def test_photos_are_checked_by_content_not_by_name(db):
     ]:
         with pytest.raises(InvalidInput) as refused:
             unit_of_work.run(lambda d=data, n=name: tracking.post_report(
-                session, project, {"text": "x", "percent_done": "5"}, [(d, n)], "staff"))
+                session, project, ReportFields(text="x", percent_done=5), [(d, n)], "staff"))
         assert expected in str(refused.value), name
     with pytest.raises(InvalidInput, match="最多"):
         photos.normalise_all([(image_bytes(), "a.jpg")] * (photos.MAX_PHOTOS + 1))
@@ -111,13 +113,13 @@ def test_photos_are_reencoded_small_and_without_metadata():
 def test_dissatisfied_rating_starts_rectification_and_a_later_rating_ends_it(db):
     session = published()
     project = tracking.find_project(session, "02")
-    record = tracking.record_rating(session, project, {"satisfied": "15", "basically": "10",
-                                                       "dissatisfied": "32", "cast": "57"}, "staff")
+    record = tracking.record_rating(session, project, RatingCounts(
+        satisfied=15, basically=10, dissatisfied=32, cast=57), "staff")
     assert record.grade == "dissatisfied" and project.rectification
-    tracking.post_report(session, project, {"text": "已返工路面。", "percent_done": "100",
-                                            "kind": "rectification"}, [], "staff")
-    tracking.record_rating(session, project, {"satisfied": "40", "basically": "10",
-                                              "dissatisfied": "7", "cast": "57"}, "staff")
+    tracking.post_report(session, project, ReportFields(
+        text="已返工路面。", percent_done=100, kind="rectification"), [], "staff")
+    tracking.record_rating(session, project, RatingCounts(
+        satisfied=40, basically=10, dissatisfied=7, cast=57), "staff")
     db.session.commit()
     assert not project.rectification and project.ratings[0].grade == "satisfied"
     assert project.reports[0].kind == "rectification"
@@ -134,7 +136,8 @@ def test_impossible_rating_counts_are_refused(db, values):
     session = published()
     project = tracking.find_project(session, "02")
     with pytest.raises(InvalidInput):
-        unit_of_work.run(lambda: tracking.record_rating(session, project, values, "staff"))
+        unit_of_work.run(lambda: tracking.record_rating(
+            session, project, inputs.rating_counts(values), "staff"))
     assert not tracking.find_project(session, "02").ratings
 
 
@@ -149,7 +152,7 @@ def test_unknown_project_is_not_found(db):
 def test_export_lists_the_projects_for_the_office(db):
     session = published()
     project = tracking.find_project(session, "01")
-    tracking.post_report(session, project, {"text": "=HYPERLINK(\"x\")", "percent_done": "30"},
+    tracking.post_report(session, project, ReportFields(text="=HYPERLINK(\"x\")", percent_done=30),
                          [], "staff")
     db.session.commit()
     text = tracking.export_file(session, "csv").decode("utf-8-sig")
@@ -177,10 +180,10 @@ def test_resetting_and_deleting_a_drill_clears_its_tracking(db):
 
     session = published(is_drill=True)
     project = tracking.find_project(session, "01")
-    tracking.post_report(session, project, {"text": "x", "percent_done": "5"},
+    tracking.post_report(session, project, ReportFields(text="x", percent_done=5),
                          [(image_bytes(), "a.jpg")], "staff")
-    tracking.record_rating(session, project, {"satisfied": "1", "basically": "0",
-                                              "dissatisfied": "50", "cast": "57"}, "staff")
+    tracking.record_rating(session, project, RatingCounts(
+        satisfied=1, basically=0, dissatisfied=50, cast=57), "staff")
     db.session.commit()
     rehearsals.reset_drill(session, "staff", current_app.config["KEY_ENCRYPTION_SECRET"])
     db.session.commit()
@@ -194,7 +197,7 @@ def test_deleting_a_drill_deletes_its_tracking(db):
 
     session = published(is_drill=True)
     tracking.post_report(session, tracking.find_project(session, "01"),
-                         {"text": "x", "percent_done": "5"}, [(image_bytes(), "a.jpg")], "staff")
+                         ReportFields(text="x", percent_done=5), [(image_bytes(), "a.jpg")], "staff")
     db.session.commit()
     rehearsals.delete_drill(session, "staff")
     db.session.commit()

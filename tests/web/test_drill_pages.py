@@ -55,4 +55,4 @@ def test_a_real_session_cannot_be_reset_or_deleted_from_the_web(client, db, logi
                                data={"confirmed": "1"}, follow_redirects=True)
         assert "正式会议不能重置或删除" in response.get_data(as_text=True)
     _db.session.expire_all()
-    assert sessions.counts(sessions.get_session(source.slug))["present"] == 57
+    assert sessions.counts(sessions.get_session(source.slug)).present == 57

@@ -253,7 +253,7 @@ def test_counts_agree_across_app_processes(app, client, db):
         from ballot.services import sessions
 
         counts = sessions.counts(_db.session.execute(select(VoteSession)).scalar_one())
-        assert (counts["present"], counts["absent"]) == (1, 3)
+        assert (counts.present, counts.absent) == (1, 3)
         _db.session.remove()
         _db.engine.dispose()
 

@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from ballot import crypto
 from ballot.app import create_app
+from ballot.domain.fields import CandidateFields, DelegateFields, ReportFields
 from ballot.extensions import db as _db
 from ballot.models import BoardEntry, Candidate, Delegate, User
 from ballot.services import candidates, credentials, kiosks, results, roster, sessions, tracking
@@ -157,14 +158,14 @@ def _first(model, session) -> int:
 
 def _fresh_candidate() -> int:
     draft = sessions.get_session("draft-s")
-    item = candidates.add_candidate(draft, {"title": "临时项目"}, "tester")
+    item = candidates.add_candidate(draft, CandidateFields(title="临时项目"), "tester")
     _db.session.commit()
     return item.id
 
 
 def _fresh_delegate() -> int:
     draft = sessions.get_session("draft-s")
-    item = roster.add_delegate(draft, {"name": "临时代表", "seat": f"T{next(_SEATS)}"}, "tester")
+    item = roster.add_delegate(draft, DelegateFields(name="临时代表", seat=f"T{next(_SEATS)}"), "tester")
     _db.session.commit()
     return item.id
 
@@ -196,7 +197,7 @@ def _tracked(world: World) -> tuple[int, int]:
     if not project.reports:
         jpeg = io.BytesIO()
         Image.new("RGB", (8, 8)).save(jpeg, "JPEG")
-        tracking.post_report(published, project, {"text": "开工", "percent_done": "5"},
+        tracking.post_report(published, project, ReportFields(text="开工", percent_done=5),
                              [(jpeg.getvalue(), "site.jpg")], "tester")
         _db.session.commit()
     return project.id, project.reports[0].photos[0].id

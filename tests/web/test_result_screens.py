@@ -4,9 +4,11 @@ reasons, a void round naming its kind); and a 测评's session settings form."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+from ballot.domain.fields import RatingPlan
 from ballot.extensions import db as _db
 from ballot.models import VoteSession
 from ballot.services import rating_sessions, results
@@ -109,8 +111,8 @@ def test_paper_figures_on_the_results_page(client, db):
 
 def test_a_rating_settings_form_has_the_basis_not_the_quota(client, db, login):
     source = published()
-    session = rating_sessions.create_from(source, {"date": "2027-12-20", "slug": "rate-form"},
-                                          "staff")
+    session = rating_sessions.create_from(
+        source, RatingPlan(date=dt.date(2027, 12, 20), slug="rate-form"), "staff")
     _db.session.commit()
     login("staff")
     form = client.get(f"/admin/sessions/{session.slug}/settings").text
@@ -134,8 +136,8 @@ def test_a_rating_settings_form_has_the_basis_not_the_quota(client, db, login):
 
 def test_a_rating_session_page_shows_a_ratings_facts(client, db, login):
     source = published()
-    session = rating_sessions.create_from(source, {"date": "2027-12-20", "slug": "rate-page",
-                                                   "basis": "roster"}, "staff")
+    session = rating_sessions.create_from(
+        source, RatingPlan(date=dt.date(2027, 12, 20), slug="rate-page", basis="roster"), "staff")
     _db.session.commit()
     login("staff")
     text = _text(client.get(f"/admin/sessions/{session.slug}").text)

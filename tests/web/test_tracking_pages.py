@@ -126,7 +126,8 @@ def test_api_refuses_bad_bodies_with_clear_messages(client, db, login):
     for body, expected in [
         ({"text": "x", "percent_done": 5, "photos": [{"data": "***"}]}, "base64"),
         ({"text": "x", "percent_done": 5, "photos": "abc"}, "列表"),
-        ({"text": "x", "percent_done": True}, "0 到 100"),
+        ({"text": "x", "percent_done": True}, "percent_done”须为数字"),
+        ({"text": "x", "percent_done": "abc"}, "0 到 100"),
         ({"text": "x", "percent_done": 5,
           "photos": [{"data": base64.b64encode(b"GIF89a....").decode()}]}, "不是 JPEG 或 PNG"),
     ]:
