@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import insert, select, update
 
 from ballot.ballotbox import shares as box_shares
+from ballot.domain.states import State
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, Kiosk, Round, User, VoteSession, utcnow
 from ballot.services import credentials, keys
@@ -66,7 +67,7 @@ def seed_sessions(app, prefix: str, count: int, delegates: int, kiosks: int) -> 
                 slug=slug, congress=f"{prefix}镇人大{number}",
                 title=f"{prefix}镇第十八届人民代表大会第五次会议（{number}）", level="乡镇",
                 date=dt.date(2027, 1, 15), year=2027, quota=QUOTA, contested=True,
-                min_excess_ratio=Decimal("0.20"), pass_basis="roster", state="voting",
+                min_excess_ratio=Decimal("0.20"), pass_basis="roster", state=State.VOTING,
                 chief_scrutineer="王监票", scrutineers="李监票、赵监票", counters="钱计票")
             keys.create_session_key(session, secret)
             seal_for_bench(session)
