@@ -369,6 +369,16 @@ def confirm_again(session) -> None:
     _db.session.commit()
 
 
+def published_rating(source):
+    """A published 测评 of ``source``'s projects 01–03 by 40 ballots: 满意, 基本满意, 不满意."""
+    session = rating_session(source, codes="1,2,3")
+    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
+    confirm_again(session)
+    results.publish(session, "chairman")
+    _db.session.commit()
+    return session
+
+
 def rating_ballots(plan: dict[str, tuple[int, int, int]], count: int) -> list[dict[str, str]]:
     """``count`` ballots giving each code (满意, 基本满意, 不满意) marks in that order."""
     out: list[dict[str, str]] = [{} for _ in range(count)]

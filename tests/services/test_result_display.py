@@ -12,16 +12,15 @@ from decimal import Decimal
 import pytest
 
 from ballot.domain import tally
-from ballot.extensions import db as _db
 from ballot.i18n import gettext
 from ballot.models import VoteSession
 from ballot.services import export, figures, results, rounds
 from tests.factories import (
     PAPER_ROUND,
     PAPER_SPEC,
-    confirm_again,
     pdf_text,
     published,
+    published_rating,
     published_session,
     rating_ballots,
     rating_session,
@@ -113,13 +112,7 @@ def test_tally_prints_the_paper_split(app, db):
 @pytest.fixture
 def rated(db):
     """A published 测评 of three projects: 满意, 基本满意, 不满意."""
-    source = published()
-    session = rating_session(source, codes="1,2,3")
-    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
-    confirm_again(session)
-    results.publish(session, "chairman")
-    _db.session.commit()
-    return session
+    return published_rating(published())
 
 
 def test_a_rating_csv_has_grades_not_votes(rated):

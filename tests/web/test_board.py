@@ -12,14 +12,11 @@ from ballot.services import results, rounds
 from tests.conftest import close_and_open, make_session, make_user
 from tests.factories import (
     cast,
-    confirm_again,
     issue,
     published,
-    rating_ballots,
-    rating_session,
+    published_rating,
     session_delegates,
     ten_for,
-    vote,
     voting_session,
 )
 
@@ -146,11 +143,7 @@ def test_drafts_are_not_public(db, client, login):
 
 def test_a_published_rating_board_counts_rating_ballots(db, client):
     source = published()
-    session = rating_session(source, codes="1,2,3")
-    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
-    confirm_again(session)
-    results.publish(session, "chairman")
-    db.session.commit()
+    session = published_rating(source)
     text = re.sub(r"\s+", " ", client.get(f"/s/{session.slug}/board/").text)
     assert "<dt>发出测评票</dt><dd>40</dd>" in text and "<dt>收回测评票</dt><dd>40</dd>" in text
     assert "查看本轮全部 40 张测评票" in text and "领取测评票的代表名单（40 人" in text

@@ -17,6 +17,7 @@ from tests.factories import (
     PAPER_ROUND,
     confirm_again,
     published,
+    published_rating,
     rating_ballots,
     rating_session,
     ready_session,
@@ -192,11 +193,7 @@ def test_a_rating_in_voting_counts_rating_ballots_on_the_console_and_projection(
 
 def test_a_published_rating_result_page_counts_rating_ballots(client, db):
     source = published()
-    session = rating_session(source, codes="1,2,3")
-    vote(session, rating_ballots({"01": (30, 6, 4), "02": (15, 10, 15), "03": (5, 10, 25)}, 40))
-    confirm_again(session)
-    results.publish(session, "chairman")
-    _db.session.commit()
+    session = published_rating(source)
     page = client.get(f"/s/{session.slug}/results").text
     assert '<th class="num">发出测评票</th><th class="num">收回测评票</th>' in page
     assert "发出选票" not in page and "收回选票" not in page  # nor 收回选票数, the basis
