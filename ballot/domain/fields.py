@@ -16,8 +16,16 @@ from ballot.domain import rating
 from ballot.domain.tally import PASS_BASIS_ROSTER
 
 
+class _Columns:
+    """Typed values whose fields are model columns of the same names."""
+
+    def columns(self) -> dict:
+        """The fields by column name."""
+        return dataclasses.asdict(self)
+
+
 @dataclass(frozen=True)
-class SessionSettings:
+class SessionSettings(_Columns):
     """A session's rules and people, as the settings form gives them (the VoteSession columns
     of the same names)."""
 
@@ -38,17 +46,13 @@ class SessionSettings:
     kind: str = rating.KIND_VOTE
     rating_basis: str = rating.BASIS_CAST
 
-    def columns(self) -> dict:
-        """The settings by column name."""
-        return dataclasses.asdict(self)
-
     def replace(self, **changes) -> SessionSettings:
         """A copy with ``changes``."""
         return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)
-class CandidateFields:
+class CandidateFields(_Columns):
     """A candidate project's text and budget (万元)."""
 
     title: str
@@ -58,23 +62,15 @@ class CandidateFields:
     budget: Decimal | None = None
     source: str = ""
 
-    def columns(self) -> dict:
-        """The fields by column name."""
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True)
-class DelegateFields:
+class DelegateFields(_Columns):
     """A delegate's roster entry."""
 
     name: str
     seat: str
     delegation: str = ""
     phone: str = ""
-
-    def columns(self) -> dict:
-        """The fields by column name."""
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,7 @@ REPORT_KINDS = ("progress", "rectification")
 
 
 @dataclass(frozen=True)
-class TrackingPlan:
+class TrackingPlan(_Columns):
     """A chosen project's plan: responsible unit, budget (万元), milestones (one a line) and
     supervising delegates."""
 
@@ -118,10 +114,6 @@ class TrackingPlan:
     milestones: str = ""
     supervisors: str = ""
     budget: Decimal | None = None
-
-    def columns(self) -> dict:
-        """The plan by column name."""
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
