@@ -14,7 +14,10 @@ from ballot import inputs
 from ballot.domain.errors import InvalidInput
 from ballot.domain.fields import SessionSettings
 from ballot.domain.rules import SessionCounts
-from ballot.domain.states import RoundState, State, TokenState
+from ballot.domain.states import Attendance, RoundState, State, TokenState
+from ballot.extensions import db as _db
+from ballot.models import Delegate, VoteSession
+from tests.conftest import make_session
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ballot"
 INNER = [PACKAGE / "services", PACKAGE / "domain"]
@@ -112,3 +115,19 @@ def test_states_compare_as_their_stored_text():
     counts = SessionCounts(present=31, leave=2, absent=27, candidates=12)
     assert (counts.expected, counts.quorum_needed, counts.quorum_met) == (60, 31, True)
     assert counts.to_dict()["expected"] == 60
+
+
+def test_states_are_stored_as_their_text_and_read_back_as_members(db):
+    session = make_session(delegates=2)
+    delegate = _db.session.execute(
+        _db.select(Delegate).where(Delegate.session_id == session.id)).scalars().first()
+    delegate.attendance = Attendance.LEAVE
+    _db.session.commit()
+    stored = _db.session.execute(_db.text(
+        "SELECT v.state, d.attendance FROM vote_sessions v JOIN delegates d "
+        "ON d.session_id = v.id WHERE d.id = :id"), {"id": delegate.id}).one()
+    assert tuple(stored) == ("draft", "leave") and type(stored[0]) is str
+    _db.session.expire_all()
+    again = _db.session.get(VoteSession, session.id)
+    assert again.state is State.DRAFT
+    assert _db.session.get(Delegate, delegate.id).attendance is Attendance.LEAVE

@@ -15,7 +15,7 @@ from ballot.commands import fail as _fail
 from ballot.domain import tally
 from ballot.domain.errors import BallotError, NotADrillToSimulate, SimulateTooLate, WrongState
 from ballot.domain.rules import STATE_LABELS
-from ballot.domain.states import State
+from ballot.domain.states import Attendance, State
 from ballot.extensions import db
 from ballot.models import Delegate, Kiosk, User, VoteSession, utcnow
 from ballot.services import (
@@ -127,8 +127,9 @@ def simulate_command(session_ref: str, turnout: float, seed: int | None, as_user
         click.echo("· 已开始签到 / check-in opened")
     if sessions.get_session(session_ref).state == State.CHECKIN:
         roster_now = roster.list_delegates(session)
-        absent = [d for d in roster_now if d.attendance == "absent"]
-        wanted = round(len(roster_now) * turnout) - sum(d.attendance == "present" for d in roster_now)
+        absent = [d for d in roster_now if d.attendance == Attendance.ABSENT]
+        wanted = round(len(roster_now) * turnout) - sum(d.attendance == Attendance.PRESENT
+                                                        for d in roster_now)
         chosen = [d.id for d in rng.sample(absent, max(0, min(wanted, len(absent))))]
         added = step(lambda: check_in_for_drill(
             sessions.get_session(session_ref),
@@ -202,7 +203,8 @@ def _cast_all(session_ref: str, rng: random.Random) -> tuple[int, int]:
 
     def prepare() -> tuple[int, list[str]]:
         session = sessions.get_session(session_ref)
-        voters = [d for d in roster.list_delegates(session) if d.attendance == "present"]
+        voters = [d for d in roster.list_delegates(session)
+                  if d.attendance == Attendance.PRESENT]
         return _simulator_kiosk(session).id, credentials.issue_cards(session, voters, "simulate")
 
     kiosk_id, cards = step(prepare)

@@ -1,4 +1,4 @@
-"""Lifecycles as enums: a session's, a round's, a ballot token's.
+"""Lifecycles as enums: a session's, a round's, a ballot token's, a delegate's attendance.
 
 Each is a StrEnum stored as its value, so a state compares equal to its text ("voting") in
 templates, JSON and SQL alike.
@@ -34,3 +34,12 @@ class TokenState(StrEnum):
     OPEN = "open"
     USED = "used"
     VOIDED = "voided"
+
+
+class Attendance(StrEnum):
+    """A delegate on the roster: ABSENT (未到) until checked in as PRESENT (实到), or on LEAVE
+    (请假) until voting opens."""
+
+    ABSENT = "absent"
+    PRESENT = "present"
+    LEAVE = "leave"

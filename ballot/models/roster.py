@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ballot.models.base import Base, UTCDateTime
-
-ATTENDANCE = ("absent", "present", "leave")
+from ballot.domain.states import Attendance
+from ballot.models.base import Base, StateColumn, UTCDateTime
 
 
 class Delegate(Base):
@@ -27,7 +26,8 @@ class Delegate(Base):
     delegation: Mapped[str] = mapped_column(String(120), default="")
     seat: Mapped[str] = mapped_column(String(20))
     phone: Mapped[str] = mapped_column(String(40), default="")
-    attendance: Mapped[str] = mapped_column(String(10), default="absent")
+    attendance: Mapped[Attendance] = mapped_column(StateColumn(Attendance, 10),
+                                                   default=Attendance.ABSENT)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     credential_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     card_version: Mapped[int] = mapped_column(default=0)

@@ -20,7 +20,7 @@ from ballot.domain.errors import (
     LateCheckinRefused,
     NotCheckedInYet,
 )
-from ballot.domain.states import State
+from ballot.domain.states import Attendance, State
 from ballot.extensions import db
 from ballot.models import AuditEntry, Delegate, Kiosk, VoteSession, utcnow
 from ballot.services import audit, credentials
@@ -49,8 +49,8 @@ def _mark_present(delegate: Delegate, now: datetime) -> bool:
     """Set the delegate present unless they already are; True if this call did it."""
     result = db.session.execute(
         update(Delegate)
-        .where(Delegate.id == delegate.id, Delegate.attendance != "present")
-        .values(attendance="present", checked_in_at=now)
+        .where(Delegate.id == delegate.id, Delegate.attendance != Attendance.PRESENT)
+        .values(attendance=Attendance.PRESENT, checked_in_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(delegate, ["attendance", "checked_in_at"])
@@ -81,7 +81,7 @@ def staff_check_in(session: VoteSession, delegate: Delegate, actor: str, reason:
 def _check_in(session: VoteSession, delegate: Delegate, actor: str, action: str,
               now: datetime | None, **detail) -> CheckinResult:
     now = now or utcnow()
-    was_on_leave = delegate.attendance == "leave"
+    was_on_leave = delegate.attendance == Attendance.LEAVE
     if not _mark_present(delegate, now):
         return CheckinResult(delegate, delegate.checked_in_at, already=True)
     late = session.state == State.VOTING
@@ -108,9 +108,9 @@ def undo_check_in(session: VoteSession, delegate: Delegate, actor: str, reason: 
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(N_("请填写撤销签到的原因。"))
-    if delegate.attendance != "present":
+    if delegate.attendance != Attendance.PRESENT:
         raise NotCheckedInYet(name=delegate.name)
-    delegate.attendance = "absent"
+    delegate.attendance = Attendance.ABSENT
     delegate.checked_in_at = None
     audit.record(actor, "checkin.undo", session, delegate_id=delegate.id, name=delegate.name,
                  reason=reason[:200])

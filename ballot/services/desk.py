@@ -14,6 +14,7 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import select
 
 from ballot.domain.errors import N_
+from ballot.domain.states import Attendance
 from ballot.extensions import db
 from ballot.models import AuditEntry, Delegate, VoteSession
 from ballot.services import localtime, roster
@@ -127,14 +128,15 @@ def attendance_rows(session: VoteSession, only_missing: bool = False) -> list[At
     absent_word = "缺席" if opened is not None else "未到"
     rows = []
     for delegate in roster.list_delegates(session):
-        if only_missing and delegate.attendance == "present":
+        if only_missing and delegate.attendance == Attendance.PRESENT:
             continue
-        status = {"present": "已到", "leave": "请假"}.get(delegate.attendance, absent_word)
-        late = bool(delegate.attendance == "present" and opened and delegate.checked_in_at
+        status = {Attendance.PRESENT: "已到", Attendance.LEAVE: "请假"}.get(delegate.attendance,
+                                                                      absent_word)
+        late = bool(delegate.attendance == Attendance.PRESENT and opened and delegate.checked_in_at
                     and delegate.checked_in_at > opened)
         rows.append(AttendanceRow(delegate.roster_order, delegate.seat, delegate.name,
                                   delegate.delegation, status, delegate.checked_in_at
-                                  if delegate.attendance == "present" else None, late,
+                                  if delegate.attendance == Attendance.PRESENT else None, late,
                                   reasons.get(delegate.id, "")))
     return rows
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from ballot.domain import rules
+from ballot.domain.states import Attendance
 from ballot.extensions import db
 from ballot.models import (
     AuditEntry,
@@ -56,9 +57,9 @@ def _statement(by: str):
         VoteSession.scrutineer_confirmed_by, VoteSession.chair_confirmed_by,
         _count(Delegate, Delegate.session_id == VoteSession.id).label("expected"),
         _count(Delegate, Delegate.session_id == VoteSession.id,
-               Delegate.attendance == "present").label("present"),
+               Delegate.attendance == Attendance.PRESENT).label("present"),
         _count(Delegate, Delegate.session_id == VoteSession.id,
-               Delegate.attendance == "leave").label("leave"),
+               Delegate.attendance == Attendance.LEAVE).label("leave"),
         _late().label("late"),
         latest.number, latest.state.label("round_state"),
         _count(BallotIssue, BallotIssue.session_id == VoteSession.id,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
+from ballot.domain.states import Attendance
 from ballot.extensions import db
 from ballot.models import AuditEntry, Delegate, VoteSession
 
@@ -15,8 +16,8 @@ def delegation_arrivals(session: VoteSession) -> list[dict]:
     """Per 代表团 (in roster order of its first delegate): expected, present and on leave."""
     rows = db.session.execute(
         select(Delegate.delegation, func.count(),
-               func.sum(case((Delegate.attendance == "present", 1), else_=0)),
-               func.sum(case((Delegate.attendance == "leave", 1), else_=0)),
+               func.sum(case((Delegate.attendance == Attendance.PRESENT, 1), else_=0)),
+               func.sum(case((Delegate.attendance == Attendance.LEAVE, 1), else_=0)),
                func.min(Delegate.roster_order))
         .where(Delegate.session_id == session.id)
         .group_by(Delegate.delegation)

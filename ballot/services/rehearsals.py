@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from ballot.domain.errors import NotADrill
 from ballot.domain.fields import SessionSettings
-from ballot.domain.states import State
+from ballot.domain.states import Attendance, State
 from ballot.extensions import db
 from ballot.models import Base, Candidate, Delegate, Kiosk, VoteSession
 from ballot.services import audit, candidates, rating_sessions, sessions
@@ -74,7 +74,7 @@ def reset_drill(session: VoteSession, actor: str, key_secret: str) -> None:
         if table.name not in SETUP_TABLES and "session_id" in table.c:
             db.session.execute(delete(table).where(table.c.session_id == session.id))
     db.session.execute(update(Delegate).where(Delegate.session_id == session.id)
-                       .values(attendance="absent", checked_in_at=None))
+                       .values(attendance=Attendance.ABSENT, checked_in_at=None))
     db.session.execute(update(Kiosk).where(Kiosk.session_id == session.id)
                        .values(failed_scans=0, failed_scans_since=None))
     for name in ("scrutineer_confirmed_by", "chair_confirmed_by", "result_document",

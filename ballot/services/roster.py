@@ -12,7 +12,7 @@ from ballot.domain.errors import (
     NotFound,
 )
 from ballot.domain.fields import DelegateFields
-from ballot.domain.states import State
+from ballot.domain.states import Attendance, State
 from ballot.extensions import db
 from ballot.models import Delegate, VoteSession
 from ballot.services import audit, sessions, tabular
@@ -112,10 +112,10 @@ def set_leave(session: VoteSession, delegate: Delegate, on_leave: bool, actor: s
               reason: str = "") -> None:
     """Mark a delegate as on leave (请假), or clear it, until voting opens."""
     sessions.require_state(session, State.DRAFT, State.LOCKED, State.CHECKIN)
-    if on_leave and delegate.attendance == "present":
+    if on_leave and delegate.attendance == Attendance.PRESENT:
         raise InvalidInput(N_("代表 %(name)s 已签到，不能标记为请假；如为误签，请先撤销签到。"),
                            name=delegate.name)
-    delegate.attendance = "leave" if on_leave else "absent"
+    delegate.attendance = Attendance.LEAVE if on_leave else Attendance.ABSENT
     audit.record(actor, "delegate.leave" if on_leave else "delegate.leave_cleared", session,
                  delegate_id=delegate.id, name=delegate.name, reason=reason[:200])
 

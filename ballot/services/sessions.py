@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select
 from ballot.domain import rating, rules
 from ballot.domain.errors import N_, InvalidInput, NotFound, NotReady, WrongState
 from ballot.domain.fields import SessionSettings
-from ballot.domain.states import State
+from ballot.domain.states import Attendance, State
 from ballot.extensions import db
 from ballot.models import Candidate, Delegate, Kiosk, User, VoteSession
 from ballot.services import audit
@@ -137,8 +137,8 @@ def counts(session: VoteSession) -> rules.SessionCounts:
         select(func.count()).select_from(Candidate).where(Candidate.session_id == session.id)
     ).scalar_one()
     return rules.SessionCounts(
-        present=by_state.get("present", 0), leave=by_state.get("leave", 0),
-        absent=by_state.get("absent", 0), candidates=candidates)
+        present=by_state.get(Attendance.PRESENT, 0), leave=by_state.get(Attendance.LEAVE, 0),
+        absent=by_state.get(Attendance.ABSENT, 0), candidates=candidates)
 
 
 def facts(session: VoteSession, **extra) -> rules.SessionFacts:

@@ -48,7 +48,7 @@ from ballot.domain.errors import (
     TooManyApprovals,
     VotingNotOpen,
 )
-from ballot.domain.states import RoundState, State, TokenState
+from ballot.domain.states import Attendance, RoundState, State, TokenState
 from ballot.extensions import db
 from ballot.models import (
     AuditEntry,
@@ -232,7 +232,7 @@ def issue_ballot(session: VoteSession, kiosk: Kiosk, card_text: str) -> tuple[by
     _check_kiosk(session, kiosk)
     round_ = _open_round(session)
     delegate = credentials.identify(session, card_text)
-    if delegate.attendance != "present":
+    if delegate.attendance != Attendance.PRESENT:
         raise NotCheckedIn(name=delegate.name)
     issued = _issue_of(session.id, round_.number, delegate.id)
     if issued is not None:
@@ -265,7 +265,7 @@ def issue_paper(session: VoteSession, delegate: Delegate, actor: str, reason: st
     round_ = _open_round(session)
     if delegate.session_id != session.id:
         raise InvalidInput(N_("该代表不属于本次票决。"))
-    if delegate.attendance != "present":
+    if delegate.attendance != Attendance.PRESENT:
         raise NotCheckedIn(name=delegate.name)
     issued = _issue_of(session.id, round_.number, delegate.id)
     if issued is not None:

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from ballot import inputs
 from ballot.domain import rating, rules
 from ballot.domain.errors import N_, InvalidInput
-from ballot.domain.states import State
+from ballot.domain.states import Attendance, State
 from ballot.i18n import gettext
 from ballot.services import box, key_cards, keys, progress, rating_sessions, roster, sessions
 from ballot.services import candidates as candidate_service
@@ -287,7 +287,7 @@ def delegate_leave(ref: str, did: int):
         from ballot.web.admin_checkin import desk_url
 
         flash(gettext("%(name)s 代表已登记请假。", name=delegate.name)
-              if delegate.attendance == "leave"
+              if delegate.attendance == Attendance.LEAVE
               else gettext("%(name)s 代表的请假已取消。", name=delegate.name), "info")
         return redirect(desk_url(session, delegate))
     return _back(session.slug, "roster")
