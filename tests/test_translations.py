@@ -188,9 +188,10 @@ def test_refused_actions_explain_themselves_in_english(client, db, english):
     page = assert_english(client.get("/admin/sessions/en-short"))
     assert "there are 11, so at least 1 more are needed." in page
 
-    client.post("/admin/sessions/new", data={"title": "", "date": "soon", "quota": "0"},
-                headers={"Referer": "/admin/sessions/new"})
-    page = assert_english(client.get("/admin/sessions/new"), *LEVEL_VALUES)
+    # A refused form comes back at once, as typed, with the reason (issue 18.3).
+    page = assert_english(client.post("/admin/sessions/new", data={
+        "title": "", "date": "soon", "quota": "0"}, headers={"Referer": "/admin/sessions/new"}),
+        *LEVEL_VALUES, status=400)
     assert ("The session settings are invalid: Please enter the session title.; Please enter the "
             "session date in the form 2027-01-15.; The number of slots") in page
 

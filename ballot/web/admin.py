@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from ballot import inputs
+from ballot import inputs, unit_of_work
 from ballot.domain import rating, rules
 from ballot.domain.errors import N_, InvalidInput
 from ballot.domain.states import Attendance, State
 from ballot.i18n import gettext
+from ballot.models import VoteSession
 from ballot.services import box, key_cards, keys, progress, rating_sessions, roster, sessions
 from ballot.services import candidates as candidate_service
 from ballot.unit_of_work import transactional, transactional_post
@@ -43,19 +44,38 @@ def home():
     return render_template("admin/home.html", rows=rows, labels=rules.STATE_LABELS)
 
 
+def _session_form(form, session: VoteSession | None, status: int = 200):
+    """The settings form (new or edit), filled with ``form``."""
+    return render_template(
+        "admin/session_form.html", form=form, session=session, levels=rules.LEVELS,
+        rated=session is not None and rating_sessions.is_rating(session),
+        basis_labels=rating.BASIS_LABELS,
+        default_ratio=rules.format_ratio(session.min_excess_ratio).rstrip("%") if session
+        else "20"), status
+
+
+def _form_again(refused: InvalidInput, session: VoteSession | None):
+    """A refused settings form comes back as typed, with the reason above it (nothing saved)."""
+    unit_of_work.discard()
+    flash(refused.render(gettext), "error")
+    return _session_form(request.form, session, refused.status)
+
+
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @role_required(*STAFF)
 @transactional_post
 def new_session():
-    """Create a draft session."""
-    form = request.form if request.method == "POST" else {}
+    """Create a draft session; a refused form comes back with what was typed."""
     if request.method == "POST":
-        settings = sessions.in_own_congress(inputs.session_settings(request.form), current_user())
-        created = sessions.create_session(settings, request.form.get("slug"), _actor())
+        try:
+            settings = sessions.in_own_congress(inputs.session_settings(request.form),
+                                                current_user())
+            created = sessions.create_session(settings, request.form.get("slug"), _actor())
+        except InvalidInput as refused:
+            return _form_again(refused, None)
         flash(gettext("会议已创建。"), "info")
         return redirect(url_for("admin.session_page", ref=created.slug))
-    return render_template("admin/session_form.html", form=form, session=None,
-                           levels=rules.LEVELS, default_ratio="20")
+    return _session_form({}, None)
 
 
 @bp.route("/sessions/<ref>")
@@ -84,16 +104,20 @@ def session_page(ref: str):
 @role_required(*STAFF)
 @transactional_post
 def edit_session(ref: str):
-    """Edit a draft session's settings."""
+    """Edit a draft session's settings; a refused form comes back with what was typed."""
     session = load_session(ref)
     if request.method == "POST":
-        parsed = (inputs.rating_settings(request.form, session.quota)
-                  if rating_sessions.is_rating(session) else inputs.session_settings(request.form))
+        try:
+            parsed = (inputs.rating_settings(request.form, session.quota)
+                      if rating_sessions.is_rating(session)
+                      else inputs.session_settings(request.form))
+        except InvalidInput as refused:
+            return _form_again(refused, session)
         sessions.update_session(session, sessions.in_own_congress(parsed, current_user()),
                                 _actor())
         flash(gettext("会议设置已保存。"), "info")
         return _back(session.slug)
-    form = {
+    return _session_form({
         "title": session.title, "congress": session.congress, "level": session.level,
         "date": session.date.isoformat(), "year": session.year, "quota": session.quota,
         "mode": "contested" if session.contested else "uncontested",
@@ -102,11 +126,7 @@ def edit_session(ref: str):
         "chief_scrutineer": session.chief_scrutineer,
         "scrutineers": session.scrutineers, "counters": session.counters,
         "drill": session.is_drill, "rating_basis": session.rating_basis,
-    }
-    return render_template("admin/session_form.html", form=form, session=session,
-                           levels=rules.LEVELS, rated=rating_sessions.is_rating(session),
-                           basis_labels=rating.BASIS_LABELS,
-                           default_ratio=rules.format_ratio(session.min_excess_ratio).rstrip("%"))
+    }, session)
 
 
 @bp.route("/sessions/<ref>/scrutiny", methods=["POST"])

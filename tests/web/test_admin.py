@@ -133,6 +133,29 @@ def test_session_form_sets_whether_late_arrivals_may_check_in(client, db, login)
     assert client.get("/api/v1/sessions/late-2027").get_json()["late_checkin"] == "refused"
 
 
+def test_a_refused_settings_form_comes_back_as_typed(client, db, login):
+    login("staff")
+    typed = {"title": "示范县第十届人民代表大会第三次会议", "slug": "typed-2027", "level": "县",
+             "date": "2027-01-20", "quota": "0", "min_excess_ratio": "25",
+             "chief_scrutineer": "陈立", "scrutineers": "赵敏、孙伟", "drill": "1"}
+    answer = client.post("/admin/sessions/new", data=typed)
+    assert answer.status_code == 400
+    assert "应选项目数须为 1 到 500 之间的整数" in answer.text
+    for value in ("示范县第十届人民代表大会第三次会议", "typed-2027", "陈立", "赵敏、孙伟"):
+        assert f'value="{value}"' in answer.text, value
+    assert '<option value="县" selected>' in answer.text and 'name="drill" value="1" checked' in answer.text
+    assert db.session.query(VoteSession).filter_by(slug="typed-2027").first() is None
+    assert client.post("/admin/sessions/new", data={**typed, "quota": "12"}).status_code == 302
+    taken = client.post("/admin/sessions/new", data={**typed, "quota": "12"})
+    assert taken.status_code == 400 and "已被使用" in taken.text and 'value="陈立"' in taken.text
+    edited = client.post("/admin/sessions/typed-2027/settings",
+                         data={**typed, "title": "改过的名称", "quota": "abc"})
+    assert edited.status_code == 400 and 'value="改过的名称"' in edited.text
+    saved = db.session.query(VoteSession).filter_by(slug="typed-2027").one()
+    db.session.refresh(saved)
+    assert (saved.title, saved.quota) == ("示范县第十届人民代表大会第三次会议", 12)
+
+
 def test_login_rejects_wrong_password(client, db):
     from tests.conftest import make_user
 
